@@ -1,0 +1,43 @@
+// NPCs walk their closed routes: within 1.0 of the waypoint they turn to the next one,
+// looping. Movement carries them at their speed (2 u/s); an NPC that is chasing does not patrol.
+
+import { Not, query } from 'bitecs';
+import { MAX_WAYPOINTS, WAYPOINT_DISTANCE } from '../constants.js';
+import { heading } from '../math.js';
+import { touch, type ZoneWorld } from '../world.js';
+
+const WAYPOINT_SQ = WAYPOINT_DISTANCE * WAYPOINT_DISTANCE;
+
+/** Points the NPC at its current waypoint. */
+export function headForWaypoint(world: ZoneWorld, e: number): void {
+  const { Position, Motion, Patrol, Rotation } = world.c;
+  const w = (Patrol.slot[e] * MAX_WAYPOINTS + Patrol.next[e]) * 2;
+  const wx = world.waypoints[w], wy = world.waypoints[w + 1];
+  Motion.tx[e] = wx;
+  Motion.ty[e] = wy;
+  Motion.active[e] = 1;
+  const dx = Motion.tx[e] - Position.x[e], dy = Motion.ty[e] - Position.y[e];
+  if (dx !== 0 || dy !== 0) Rotation.angle[e] = heading(dy, dx);
+  touch(world, e);
+}
+
+export function patrolSystem(world: ZoneWorld): void {
+  const { Position, Motion, Patrol, Dead, Chase } = world.c;
+  const px = Position.x, py = Position.y, tx = Motion.tx, ty = Motion.ty, active = Motion.active;
+  const ents = query(world.ecs, [Patrol, Not(Dead), Not(Chase)]);
+  for (let i = 0, n = ents.length; i < n; i++) {
+    const e = ents[i];
+    if (active[e] === 0) {
+      headForWaypoint(world, e); // after a chase or a respawn
+      continue;
+    }
+    // While patrolling, the motion target is the current waypoint.
+    const dx = tx[e] - px[e], dy = ty[e] - py[e];
+    if (dx * dx + dy * dy <= WAYPOINT_SQ) {
+      if (Patrol.count[e] === 1) continue; // a guard post: stay put
+      const next = Patrol.next[e] + 1;
+      Patrol.next[e] = next >= Patrol.count[e] ? 0 : next;
+      headForWaypoint(world, e);
+    }
+  }
+}
