@@ -1,0 +1,59 @@
+// The `mmo` command. Each subcommand lives in its own file; this one only parses arguments.
+
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { formatSimReport, runSim } from './sim.js';
+import { runReplayCommand } from './replay.js';
+
+function intArg(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer in [${min}, ${max}]`);
+    return n;
+  };
+}
+
+export function buildProgram(print: (line: string) => void = (l) => process.stdout.write(l + '\n')): Command {
+  const program = new Command('mmo')
+    .description('Deterministic MMO zone server: simulation, replay, zone server, bots')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program.command('sim')
+    .description('run a generated zone headless (no network) and print tick figures and the final state hash')
+    .addOption(new Option('--entities <n>', 'entities in the zone (10% players, 1% items, rest NPCs)').argParser(intArg(1, 2_000_000)).default(10_000))
+    .addOption(new Option('--ticks <n>', 'ticks to run').argParser(intArg(1, 10_000_000)).default(200))
+    .addOption(new Option('--seed <n>', 'world seed').argParser(intArg(0, 0xffffffff)).default(1))
+    .addOption(new Option('--warmup <n>', 'ticks run before measuring').argParser(intArg(0, 1_000_000)).default(0))
+    .option('--record <file>', 'write a replay file')
+    .option('--json', 'print one JSON line')
+    .action((o: { entities: number; ticks: number; seed: number; warmup: number; record?: string; json?: boolean }) => {
+      const report = runSim(o);
+      print(o.json ? JSON.stringify(report) : formatSimReport(report));
+    });
+
+  program.command('replay')
+    .description('re-run a recording; exit 0 if every tick matches, 1 naming the first diverging tick, 2 for a bad file')
+    .argument('<file>', 'replay file')
+    .option('--json', 'print one JSON line')
+    .action((file: string, o: { json?: boolean }) => {
+      process.exitCode = runReplayCommand(file, o.json === true, print);
+    });
+
+  return program;
+}
+
+async function main(): Promise<void> {
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (e) {
+    const code = (e as { code?: string; exitCode?: number }).code;
+    if (typeof code === 'string' && code.startsWith('commander.')) {
+      process.exitCode = code === 'commander.helpDisplayed' || code === 'commander.version' ? 0 : 2;
+      return;
+    }
+    process.stderr.write(`error: ${(e as Error).message}\n`);
+    process.exitCode = 2;
+  }
+}
+
+await main();

@@ -1,0 +1,1 @@
+export { percentile, SampleWindow, summarize, type Percentiles } from './stats.js';
