@@ -21,6 +21,14 @@ export class SpatialGrid {
   readonly cellOf: Int32Array;
   /** Index of each entity id within its cell's list. */
   private readonly slotOf: Int32Array;
+  /**
+   * What changed cell since clearLog(): entities that entered a cell (from another cell, or
+   * new: movedFrom −1) and entities taken out (goneNets with their last cell). Fan-out reads it.
+   */
+  readonly movedEids: number[] = [];
+  readonly movedFrom: number[] = [];
+  readonly goneNets: number[] = [];
+  readonly goneCells: number[] = [];
   private readonly inv: number;
 
   constructor(bounds: Rect, cellSize: number, capacity: number) {
@@ -55,9 +63,12 @@ export class SpatialGrid {
       cx = cx < 0 ? 0 : cx >= cols ? cols - 1 : cx;
       cy = cy < 0 ? 0 : cy >= rows ? rows - 1 : cy;
       const c = cy * cols + cx;
-      if (cellOf[e] === c) continue;
-      if (cellOf[e] >= 0) this.remove(e);
+      const from = cellOf[e];
+      if (from === c) continue;
+      if (from >= 0) this.remove(e);
       this.insert(e, c);
+      this.movedEids.push(e);
+      this.movedFrom.push(from);
     }
   }
 
@@ -80,8 +91,19 @@ export class SpatialGrid {
   }
 
   /** Takes a despawned entity out at once, so queries before the next update skip it. */
-  forget(e: number): void {
-    if (this.cellOf[e] >= 0) this.remove(e);
+  forget(e: number, netId: number): void {
+    const c = this.cellOf[e];
+    if (c < 0) return;
+    this.remove(e);
+    this.goneNets.push(netId);
+    this.goneCells.push(c);
+  }
+
+  clearLog(): void {
+    this.movedEids.length = 0;
+    this.movedFrom.length = 0;
+    this.goneNets.length = 0;
+    this.goneCells.length = 0;
   }
 
   /** Writes into `out` the ids within distance r of (x, y), in cell order; returns how many. */

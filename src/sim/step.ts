@@ -13,6 +13,8 @@ export function beginStep(world: ZoneWorld, inputs: readonly SimInput[]): void {
   world.joined.length = 0;
   world.left.length = 0;
   world.removed.length = 0;
+  world.changed.length = 0;
+  world.grid.clearLog();
   world.handoffs.length = 0;
   world.pendingAttacks.length = 0;
   world.pendingPickups.length = 0;

@@ -68,6 +68,8 @@ export interface ZoneWorld {
   readonly joined: Joined[];
   readonly left: number[];
   readonly removed: number[];
+  /** Entity ids whose replicated state changed this tick (may repeat, may be gone since). */
+  readonly changed: number[];
   readonly handoffs: Handoff[];
   readonly pendingAttacks: PendingAction[];
   readonly pendingPickups: PendingAction[];
@@ -105,6 +107,7 @@ export function createZoneWorld(config: ZoneConfig, seed: number): ZoneWorld {
     joined: [],
     left: [],
     removed: [],
+    changed: [],
     handoffs: [],
     pendingAttacks: [],
     pendingPickups: [],
@@ -148,8 +151,7 @@ function spawnEntity(world: ZoneWorld, kind: EntityKind, x: number, y: number): 
   addComponent(world.ecs, eid, c.Replicated);
   c.Position.x[eid] = x;
   c.Position.y[eid] = y;
-  c.Rotation.angle[eid] = 0;
-  c.Replicated.changedAt[eid] = world.tick;
+  touch(world, eid);
   world.netToEid.set(netId, eid);
   if (world.orderLen === world.orderEids.length) compactOrder(world);
   world.orderEids[world.orderLen] = eid;
@@ -254,7 +256,7 @@ export function despawn(world: ZoneWorld, eid: number): void {
   if (c.Kind.value[eid] === EntityKind.Npc) world.freeSlots.push(c.Patrol.slot[eid]);
   world.netToEid.delete(netId);
   world.removed.push(netId);
-  world.grid.forget(eid);
+  world.grid.forget(eid, netId);
   c.NetId.id[eid] = 0;
   c.Kind.value[eid] = 0;
   world.orderDirty = true;
@@ -263,5 +265,8 @@ export function despawn(world: ZoneWorld, eid: number): void {
 
 /** Marks an entity's replicated state as changed this tick. */
 export function touch(world: ZoneWorld, eid: number): void {
-  world.c.Replicated.changedAt[eid] = world.tick;
+  const changedAt = world.c.Replicated.changedAt;
+  if (changedAt[eid] === world.tick) return;
+  changedAt[eid] = world.tick;
+  world.changed.push(eid);
 }

@@ -39,7 +39,7 @@ function respawn(world: ZoneWorld, e: number): void {
   c.Motion.ty[e] = c.Position.y[e];
   c.Motion.active[e] = 0;
   touch(world, e);
-  emit(world, EventKind.Respawn, c.NetId.id[e], 0, e, EVENT_RADIUS.respawn, 0);
+  emit(world, EventKind.Respawn, 0, c.NetId.id[e], e, EVENT_RADIUS.respawn, 0);
 }
 
 function kill(world: ZoneWorld, killer: number, victim: number): void {
