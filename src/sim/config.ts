@@ -21,6 +21,8 @@ export interface ZoneConfig {
   waypoints: number;
   /** Half-size of the square an NPC route is drawn in. */
   patrolRadius: number;
+  /** Share of NPCs that stand guard at one post instead of patrolling, 0..1. */
+  guardShare: number;
   items: number;
   /** Grid cell size; about the view radius. */
   cellSize: number;
@@ -40,6 +42,7 @@ export const DEFAULT_ZONE: ZoneConfig = {
   npcs: 200,
   waypoints: 4,
   patrolRadius: 40,
+  guardShare: 0.25,
   items: 100,
   cellSize: 50,
   capacity: 16384,
@@ -66,9 +69,12 @@ function checkRect(r: unknown, what: string): Rect {
       throw new ConfigError(`${what}.${k} must be a finite number within ±1e7, got ${JSON.stringify(v)}`);
     }
   }
+  // Positions are stored as float32: bounds are too, so a point accepted as inside stays
+  // inside once stored.
   const rect = o as unknown as Rect;
-  if (!(rect.maxX > rect.minX && rect.maxY > rect.minY)) throw new ConfigError(`${what} is empty: max must exceed min`);
-  return { minX: rect.minX, minY: rect.minY, maxX: rect.maxX, maxY: rect.maxY };
+  const f = { minX: Math.fround(rect.minX), minY: Math.fround(rect.minY), maxX: Math.fround(rect.maxX), maxY: Math.fround(rect.maxY) };
+  if (!(f.maxX > f.minX && f.maxY > f.minY)) throw new ConfigError(`${what} is empty: max must exceed min`);
+  return f;
 }
 
 function checkInt(v: unknown, what: string, min: number, max: number): number {
@@ -120,6 +126,7 @@ export function validateZoneConfig(input: unknown): ZoneConfig {
     npcs,
     waypoints: checkInt(c.waypoints, 'waypoints', 2, MAX_WAYPOINTS),
     patrolRadius: checkNumber(c.patrolRadius, 'patrolRadius', 1, width / 2),
+    guardShare: checkNumber(c.guardShare, 'guardShare', 0, 1),
     items,
     cellSize: checkNumber(c.cellSize, 'cellSize', 4, width),
     capacity,

@@ -24,7 +24,8 @@ export function generateZone(config: ZoneConfig, seed: number): ZoneWorld {
       route[w * 2 + 1] = cy + rng.range(-r, r);
     }
     const level = 1 + rng.int(10);
-    spawnNpc(world, route, level, NPC_BASE_HP + NPC_HP_PER_LEVEL * level);
+    const guard = rng.next() < world.config.guardShare;
+    spawnNpc(world, guard ? route.subarray(0, 2) : route, level, NPC_BASE_HP + NPC_HP_PER_LEVEL * level);
   }
   for (let i = 0; i < world.config.items; i++) spawnRandomItem(world);
   interestSystem(world);

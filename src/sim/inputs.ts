@@ -43,6 +43,11 @@ export type RejectReason =
   | 'chat_empty'
   | 'chat_too_long';
 
+/**
+ * A refused input changes no state, with one exception: an input with a fresh sequence number
+ * from a known session still advances that session's acked sequence (Player.lastSeq), so the
+ * client's ack moves past inputs the server has seen and refused.
+ */
 export interface Rejection {
   session: number;
   seq: number;

@@ -27,7 +27,8 @@ export function heading(y: number, x: number): number {
   const ax = Math.abs(x), ay = Math.abs(y);
   let a = ay <= ax ? atanUnit(ay / ax) : HALF_PI - atanUnit(ax / ay);
   if (x < 0) a = PI - a;
-  return y < 0 ? -a : a;
+  // (-π, π]: a tiny negative y behind the origin can round to exactly π; that heading is +π.
+  return y < 0 && a !== PI ? -a : a;
 }
 
 /** Wraps an angle into (-π, π]. */

@@ -181,6 +181,8 @@ function makeMobile(world: ZoneWorld, eid: number, speed: number, hp: number, ma
 }
 
 export function spawnPlayer(world: ZoneWorld, session: number, name: string, state?: PlayerState): number {
+  // Refuse before drawing a spawn point, so a refused join leaves the PRNG untouched.
+  if (world.netToEid.size >= world.config.capacity) return -1;
   let x: number, y: number;
   if (state && inRect(world.config.bounds, state.x, state.y)) {
     x = state.x;

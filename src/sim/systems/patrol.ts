@@ -21,6 +21,13 @@ export function headForWaypoint(world: ZoneWorld, e: number): void {
   touch(world, e);
 }
 
+function atWaypoint(world: ZoneWorld, e: number): boolean {
+  const { Position, Patrol } = world.c;
+  const w = (Patrol.slot[e] * MAX_WAYPOINTS + Patrol.next[e]) * 2;
+  const dx = world.waypoints[w] - Position.x[e], dy = world.waypoints[w + 1] - Position.y[e];
+  return dx * dx + dy * dy <= WAYPOINT_SQ;
+}
+
 export function patrolSystem(world: ZoneWorld): void {
   const { Position, Motion, Patrol, Dead, Chase } = world.c;
   const px = Position.x, py = Position.y, tx = Motion.tx, ty = Motion.ty, active = Motion.active;
@@ -28,7 +35,10 @@ export function patrolSystem(world: ZoneWorld): void {
   for (let i = 0, n = ents.length; i < n; i++) {
     const e = ents[i];
     if (active[e] === 0) {
-      headForWaypoint(world, e); // after a chase or a respawn
+      // A guard standing at its post stays put; anyone else idle (after a chase or a
+      // respawn) walks back to the route.
+      if (Patrol.count[e] === 1 && atWaypoint(world, e)) continue;
+      headForWaypoint(world, e);
       continue;
     }
     // While patrolling, the motion target is the current waypoint.
