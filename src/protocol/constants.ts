@@ -1,0 +1,99 @@
+// Protocol constants. schemas/PROTOCOL.md is the prose version of this file.
+
+import { ErrorCode } from './generated/server_generated.js';
+
+/** Sent in Hello and Welcome; a mismatch gets Error{ProtocolVersion} and a close. */
+export const PROTOCOL_VERSION = 1;
+
+/** File identifier at bytes 4..7 of every client -> server frame (root ClientMessage). */
+export const CLIENT_FILE_IDENTIFIER = 'MMOC';
+/** File identifier at bytes 4..7 of every server -> client frame (root ServerMessage). */
+export const SERVER_FILE_IDENTIFIER = 'MMOS';
+
+/**
+ * Largest client -> server frame in bytes. The largest honest frame, a Chat of 256
+ * four-byte characters (1024 bytes of UTF-8), encodes to about 1.1 KB; Hello with a
+ * 512-byte token and a 24-character name to about 0.7 KB.
+ */
+export const MAX_CLIENT_FRAME_BYTES = 2048;
+/** Largest server -> client frame in bytes; clients may refuse anything longer. */
+export const MAX_SERVER_FRAME_BYTES = 1 << 20;
+
+/** Hello.name: 1..24 characters (Unicode code points). */
+export const MIN_NAME_CHARS = 1;
+export const MAX_NAME_CHARS = 24;
+/** Chat.text and Event.text: 1..256 characters (Unicode code points). */
+export const MIN_CHAT_CHARS = 1;
+export const MAX_CHAT_CHARS = 256;
+/** Hello.token and ZoneChange.token: at most 512 bytes of printable ASCII. */
+export const MAX_TOKEN_BYTES = 512;
+/** UTF-8 needs at most 4 bytes per character. */
+export const MAX_UTF8_BYTES_PER_CHAR = 4;
+
+/** sizeof(EntityState) on the wire: 40 bytes, 4-byte aligned, no padding. */
+export const ENTITY_STATE_SIZE = 40;
+
+/** A connection that has not sent Hello this long after opening is closed (IdleTimeout). */
+export const HELLO_TIMEOUT_MS = 10_000;
+/** A joined connection that sends no valid frame for this long is closed (IdleTimeout). */
+export const IDLE_TIMEOUT_MS = 300_000;
+/**
+ * Non-fatal errors are forgiven up to this many within SOFT_ERROR_WINDOW_MS; the next
+ * one closes the connection with that error's code.
+ */
+export const SOFT_ERROR_LIMIT = 10;
+export const SOFT_ERROR_WINDOW_MS = 10_000;
+
+/** What the server does after sending an Error frame with a given code. */
+export interface ErrorPolicy {
+  /** true: the server closes the connection right after the Error frame. */
+  readonly fatal: boolean;
+  /**
+   * WebSocket close code used when this error closes the connection (for non-fatal codes:
+   * when the SOFT_ERROR_LIMIT is exceeded, always 1008).
+   */
+  readonly closeCode: number;
+}
+
+/** WebSocket close codes (RFC 6455 section 7.4.1). */
+export const WS_CLOSE = {
+  normal: 1000,
+  goingAway: 1001,
+  protocolError: 1002,
+  policyViolation: 1008,
+  messageTooBig: 1009,
+  internalError: 1011,
+  tryAgainLater: 1013,
+} as const;
+
+const POLICY: Readonly<Record<ErrorCode, ErrorPolicy>> = {
+  [ErrorCode.None]: { fatal: false, closeCode: WS_CLOSE.normal },
+  [ErrorCode.BadFrame]: { fatal: true, closeCode: WS_CLOSE.protocolError },
+  [ErrorCode.TooLarge]: { fatal: true, closeCode: WS_CLOSE.messageTooBig },
+  [ErrorCode.UnknownMessage]: { fatal: false, closeCode: WS_CLOSE.policyViolation },
+  [ErrorCode.BadString]: { fatal: false, closeCode: WS_CLOSE.policyViolation },
+  [ErrorCode.OutOfRange]: { fatal: false, closeCode: WS_CLOSE.policyViolation },
+  [ErrorCode.RateLimited]: { fatal: false, closeCode: WS_CLOSE.policyViolation },
+  [ErrorCode.NotJoined]: { fatal: false, closeCode: WS_CLOSE.policyViolation },
+  [ErrorCode.AlreadyJoined]: { fatal: false, closeCode: WS_CLOSE.policyViolation },
+  [ErrorCode.BadToken]: { fatal: true, closeCode: WS_CLOSE.policyViolation },
+  [ErrorCode.InputRejected]: { fatal: false, closeCode: WS_CLOSE.policyViolation },
+  [ErrorCode.ServerFull]: { fatal: true, closeCode: WS_CLOSE.tryAgainLater },
+  [ErrorCode.IdleTimeout]: { fatal: true, closeCode: WS_CLOSE.normal },
+  [ErrorCode.ShuttingDown]: { fatal: true, closeCode: WS_CLOSE.goingAway },
+  [ErrorCode.ProtocolVersion]: { fatal: true, closeCode: WS_CLOSE.protocolError },
+  [ErrorCode.TooSlow]: { fatal: true, closeCode: WS_CLOSE.policyViolation },
+  [ErrorCode.Internal]: { fatal: true, closeCode: WS_CLOSE.internalError },
+};
+
+const UNKNOWN_POLICY: ErrorPolicy = { fatal: true, closeCode: WS_CLOSE.protocolError };
+
+/** The policy for an error code (unknown codes are treated as fatal protocol errors). */
+export function errorPolicy(code: ErrorCode): ErrorPolicy {
+  return POLICY[code] ?? UNKNOWN_POLICY;
+}
+
+/** The ErrorCode's name ("BadFrame"), or "ErrorCode(n)" for a number the schema lacks. */
+export function errorCodeName(code: number): string {
+  return ErrorCode[code] ?? `ErrorCode(${code})`;
+}

@@ -1,0 +1,369 @@
+// Encoders: plain objects -> one finished FlatBuffer (one WebSocket binary frame).
+//
+// Two forms:
+// - `new Encoder()` reuses one flatbuffers.Builder. Its methods return a VIEW into the
+//   builder's buffer that is valid only until the next call on the same Encoder: send it
+//   (uWS copies on send) or `.slice()` it before encoding again. This is the hot path for
+//   per-client snapshot fan-out: no per-record allocation.
+// - `encodeX(...)` free functions share one module-level Encoder and return a fresh COPY,
+//   safe to keep, queue, or hand to `ws` (which may hold on to the buffer).
+//
+// Encoders do not validate: integers are written modulo their width and floats as float32 or
+// float64, exactly as given. (That lets tests build invalid frames with the real encoders.)
+// Fields equal to their schema default (0, false, '') are omitted from the frame, which the
+// decoders read back as that default.
+
+import * as flatbuffers from 'flatbuffers';
+
+import {
+  Attack,
+  Chat,
+  ClientBody,
+  ClientMessage,
+  Hello,
+  Move,
+  Ping,
+  UseItem,
+} from './generated/client_generated.js';
+import {
+  Error as ErrorTable,
+  Event,
+  Pong,
+  Rect,
+  ServerBody,
+  ServerMessage,
+  Snapshot,
+  Welcome,
+  ZoneChange,
+} from './generated/server_generated.js';
+import { CLIENT_FILE_IDENTIFIER, ENTITY_STATE_SIZE, PROTOCOL_VERSION, SERVER_FILE_IDENTIFIER } from './constants.js';
+import { writeEntityState } from './entity.js';
+import type {
+  AttackInit,
+  ChatInit,
+  ClientMsg,
+  ErrorInit,
+  HelloInit,
+  MoveInit,
+  PingInit,
+  PongInit,
+  ServerMsg,
+  SnapshotInit,
+  UseItemInit,
+  WelcomeInit,
+  ZoneChangeInit,
+} from './types.js';
+
+/**
+ * Reusable encoder. Every method returns a view into this encoder's buffer, valid until the
+ * next call on the same instance. Not reentrant; use one per thread of work.
+ */
+export class Encoder {
+  private readonly b: flatbuffers.Builder;
+  /** Scratch for event table offsets; grows to the largest event count seen. */
+  private readonly eventOffsets: number[] = [];
+  /** Scratch for packing EntityState records; grows to the largest snapshot seen. */
+  private scratch = new Uint8Array(64 * ENTITY_STATE_SIZE);
+  private scratchView = new DataView(this.scratch.buffer);
+
+  constructor(initialBytes = 16 * 1024) {
+    this.b = new flatbuffers.Builder(initialBytes);
+  }
+
+  // ------------------------------------------------------------ server -> client
+
+  welcome(w: WelcomeInit): Uint8Array {
+    const b = this.begin();
+    const sessionId = b.createString(w.sessionId);
+    const zoneName = b.createString(w.zoneName);
+    Welcome.startWelcome(b);
+    // Largest fields first so the table needs no padding.
+    Welcome.addBounds(b, Rect.createRect(b, w.bounds.minX, w.bounds.minY, w.bounds.maxX, w.bounds.maxY));
+    Welcome.addSessionId(b, sessionId);
+    Welcome.addZoneName(b, zoneName);
+    Welcome.addNetId(b, w.netId);
+    Welcome.addTick(b, w.tick);
+    Welcome.addProtocolVersion(b, w.protocolVersion ?? PROTOCOL_VERSION);
+    Welcome.addZoneId(b, w.zoneId);
+    Welcome.addTickRate(b, w.tickRate);
+    return this.server(ServerBody.Welcome, Welcome.endWelcome(b));
+  }
+
+  snapshot(s: SnapshotInit): Uint8Array {
+    const b = this.begin();
+
+    let eventsOff = 0;
+    const events = s.events;
+    const nEvents = events === undefined ? 0 : events.length;
+    if (nEvents > 0) {
+      const offs = this.eventOffsets;
+      for (let i = 0; i < nEvents; i++) {
+        const e = events![i];
+        const text = e.text ? b.createString(e.text) : 0;
+        Event.startEvent(b);
+        Event.addSource(b, e.source);
+        Event.addTarget(b, e.target);
+        Event.addX(b, e.x);
+        Event.addY(b, e.y);
+        Event.addValue(b, e.value);
+        if (text !== 0) Event.addText(b, text);
+        Event.addKind(b, e.kind);
+        offs[i] = Event.endEvent(b);
+      }
+      b.startVector(4, nEvents, 4);
+      for (let i = nEvents - 1; i >= 0; i--) b.addOffset(offs[i]);
+      eventsOff = b.endVector();
+    }
+
+    let removedOff = 0;
+    const removed = s.removed;
+    const nRemoved = removed === undefined ? 0 : removed.length;
+    if (nRemoved > 0) {
+      b.startVector(4, nRemoved, 4);
+      for (let i = nRemoved - 1; i >= 0; i--) b.addInt32(removed![i]);
+      removedOff = b.endVector();
+    }
+
+    let entitiesOff = 0;
+    const entities = s.entities;
+    if (entities instanceof Uint8Array) {
+      if (entities.length % ENTITY_STATE_SIZE !== 0) {
+        throw new RangeError(`packed entities: ${entities.length} bytes is not a multiple of ${ENTITY_STATE_SIZE}`);
+      }
+      if (entities.length > 0) entitiesOff = this.structVector(entities, entities.length / ENTITY_STATE_SIZE);
+    } else if (entities !== undefined && entities.length > 0) {
+      // Pack the records into a reusable scratch block (DataView stores are much cheaper than
+      // the builder's byte-at-a-time writes), then copy the block in like pre-packed bytes.
+      const n = entities.length;
+      const bytes = n * ENTITY_STATE_SIZE;
+      if (this.scratch.length < bytes) {
+        this.scratch = new Uint8Array(Math.max(bytes, this.scratch.length * 2));
+        this.scratchView = new DataView(this.scratch.buffer);
+      }
+      const view = this.scratchView;
+      for (let i = 0; i < n; i++) writeEntityState(view, i * ENTITY_STATE_SIZE, entities[i]);
+      entitiesOff = this.structVector(this.scratch.subarray(0, bytes), n);
+    }
+
+    Snapshot.startSnapshot(b);
+    if (entitiesOff !== 0) Snapshot.addEntities(b, entitiesOff);
+    if (removedOff !== 0) Snapshot.addRemoved(b, removedOff);
+    if (eventsOff !== 0) Snapshot.addEvents(b, eventsOff);
+    Snapshot.addTick(b, s.tick);
+    Snapshot.addAckSeq(b, s.ackSeq);
+    Snapshot.addKeyframe(b, s.keyframe);
+    return this.server(ServerBody.Snapshot, Snapshot.endSnapshot(b));
+  }
+
+  pong(p: PongInit): Uint8Array {
+    const b = this.begin();
+    Pong.startPong(b);
+    Pong.addClientTime(b, p.clientTime);
+    Pong.addServerTick(b, p.serverTick);
+    return this.server(ServerBody.Pong, Pong.endPong(b));
+  }
+
+  error(e: ErrorInit): Uint8Array {
+    const b = this.begin();
+    const text = e.text ? b.createString(e.text) : 0;
+    ErrorTable.startError(b);
+    if (text !== 0) ErrorTable.addText(b, text);
+    ErrorTable.addCode(b, e.code);
+    return this.server(ServerBody.Error, ErrorTable.endError(b));
+  }
+
+  zoneChange(z: ZoneChangeInit): Uint8Array {
+    const b = this.begin();
+    const endpoint = b.createString(z.endpoint);
+    const token = b.createString(z.token);
+    ZoneChange.startZoneChange(b);
+    ZoneChange.addEndpoint(b, endpoint);
+    ZoneChange.addToken(b, token);
+    ZoneChange.addZoneId(b, z.zoneId);
+    return this.server(ServerBody.ZoneChange, ZoneChange.endZoneChange(b));
+  }
+
+  /** Any server message by its `type`. */
+  serverMessage(m: ServerMsg): Uint8Array {
+    switch (m.type) {
+      case 'welcome':
+        return this.welcome(m);
+      case 'snapshot':
+        return this.snapshot(m);
+      case 'pong':
+        return this.pong(m);
+      case 'error':
+        return this.error(m);
+      case 'zoneChange':
+        return this.zoneChange(m);
+    }
+  }
+
+  // ------------------------------------------------------------ client -> server
+
+  hello(h: HelloInit): Uint8Array {
+    const b = this.begin();
+    const token = h.token ? b.createString(h.token) : 0;
+    const name = b.createString(h.name);
+    Hello.startHello(b);
+    if (token !== 0) Hello.addToken(b, token);
+    Hello.addName(b, name);
+    Hello.addProtocolVersion(b, h.protocolVersion ?? PROTOCOL_VERSION);
+    return this.client(ClientBody.Hello, Hello.endHello(b));
+  }
+
+  move(m: MoveInit): Uint8Array {
+    const b = this.begin();
+    Move.startMove(b);
+    Move.addSeq(b, m.seq);
+    Move.addX(b, m.x);
+    Move.addY(b, m.y);
+    return this.client(ClientBody.Move, Move.endMove(b));
+  }
+
+  chat(c: ChatInit): Uint8Array {
+    const b = this.begin();
+    const text = b.createString(c.text);
+    Chat.startChat(b);
+    Chat.addText(b, text);
+    Chat.addSeq(b, c.seq);
+    return this.client(ClientBody.Chat, Chat.endChat(b));
+  }
+
+  attack(a: AttackInit): Uint8Array {
+    const b = this.begin();
+    Attack.startAttack(b);
+    Attack.addSeq(b, a.seq);
+    Attack.addTarget(b, a.target);
+    return this.client(ClientBody.Attack, Attack.endAttack(b));
+  }
+
+  useItem(u: UseItemInit): Uint8Array {
+    const b = this.begin();
+    UseItem.startUseItem(b);
+    UseItem.addSeq(b, u.seq);
+    UseItem.addItem(b, u.item);
+    return this.client(ClientBody.UseItem, UseItem.endUseItem(b));
+  }
+
+  ping(p: PingInit): Uint8Array {
+    const b = this.begin();
+    Ping.startPing(b);
+    Ping.addClientTime(b, p.clientTime);
+    return this.client(ClientBody.Ping, Ping.endPing(b));
+  }
+
+  /** Any client message by its `type`. */
+  clientMessage(m: ClientMsg): Uint8Array {
+    switch (m.type) {
+      case 'hello':
+        return this.hello(m);
+      case 'move':
+        return this.move(m);
+      case 'chat':
+        return this.chat(m);
+      case 'attack':
+        return this.attack(m);
+      case 'useItem':
+        return this.useItem(m);
+      case 'ping':
+        return this.ping(m);
+    }
+  }
+
+  // ------------------------------------------------------------ internals
+
+  /**
+   * Copies `count` packed EntityState records in as a struct vector. A byte vector of
+   * count * 40 bytes has exactly the layout of that struct vector (4-aligned length, then
+   * 4-aligned data) except for the element count, which is patched afterwards.
+   */
+  private structVector(records: Uint8Array, count: number): flatbuffers.Offset {
+    const b = this.b;
+    const off = b.createByteVector(records);
+    const bb = b.dataBuffer();
+    bb.writeInt32(bb.capacity() - off, count);
+    return off;
+  }
+
+  private begin(): flatbuffers.Builder {
+    this.b.clear();
+    return this.b;
+  }
+
+  private server(type: ServerBody, body: flatbuffers.Offset): Uint8Array {
+    const b = this.b;
+    ServerMessage.startServerMessage(b);
+    ServerMessage.addBody(b, body);
+    ServerMessage.addBodyType(b, type);
+    b.finish(ServerMessage.endServerMessage(b), SERVER_FILE_IDENTIFIER);
+    return b.asUint8Array();
+  }
+
+  private client(type: ClientBody, body: flatbuffers.Offset): Uint8Array {
+    const b = this.b;
+    ClientMessage.startClientMessage(b);
+    ClientMessage.addBody(b, body);
+    ClientMessage.addBodyType(b, type);
+    b.finish(ClientMessage.endClientMessage(b), CLIENT_FILE_IDENTIFIER);
+    return b.asUint8Array();
+  }
+}
+
+// ---------------------------------------------------------------- copying free functions
+
+const shared = new Encoder();
+
+/** Server -> client Welcome, as a fresh copy. */
+export function encodeWelcome(w: WelcomeInit): Uint8Array {
+  return shared.welcome(w).slice();
+}
+/** Server -> client Snapshot (with the tick's events), as a fresh copy. */
+export function encodeSnapshot(s: SnapshotInit): Uint8Array {
+  return shared.snapshot(s).slice();
+}
+/** Server -> client Pong, as a fresh copy. */
+export function encodePong(p: PongInit): Uint8Array {
+  return shared.pong(p).slice();
+}
+/** Server -> client Error, as a fresh copy. */
+export function encodeError(e: ErrorInit): Uint8Array {
+  return shared.error(e).slice();
+}
+/** Server -> client ZoneChange, as a fresh copy. */
+export function encodeZoneChange(z: ZoneChangeInit): Uint8Array {
+  return shared.zoneChange(z).slice();
+}
+/** Any server message, as a fresh copy. */
+export function encodeServerMessage(m: ServerMsg): Uint8Array {
+  return shared.serverMessage(m).slice();
+}
+
+/** Client -> server Hello, as a fresh copy. */
+export function encodeHello(h: HelloInit): Uint8Array {
+  return shared.hello(h).slice();
+}
+/** Client -> server Move, as a fresh copy. */
+export function encodeMove(m: MoveInit): Uint8Array {
+  return shared.move(m).slice();
+}
+/** Client -> server Chat, as a fresh copy. */
+export function encodeChat(c: ChatInit): Uint8Array {
+  return shared.chat(c).slice();
+}
+/** Client -> server Attack, as a fresh copy. */
+export function encodeAttack(a: AttackInit): Uint8Array {
+  return shared.attack(a).slice();
+}
+/** Client -> server UseItem, as a fresh copy. */
+export function encodeUseItem(u: UseItemInit): Uint8Array {
+  return shared.useItem(u).slice();
+}
+/** Client -> server Ping, as a fresh copy. */
+export function encodePing(p: PingInit): Uint8Array {
+  return shared.ping(p).slice();
+}
+/** Any client message, as a fresh copy. */
+export function encodeClientMessage(m: ClientMsg): Uint8Array {
+  return shared.clientMessage(m).slice();
+}
