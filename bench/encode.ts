@@ -1,0 +1,44 @@
+// View + encode cost of one tick's snapshots: 5,000 clients in a 100,000-entity zone with
+// about 100 entities in each client's view. Measures Fanout.index() plus one frame per client
+// (the bytes a socket send would take), not the step. Goal (issue 3): ≤ 8 ms per tick.
+// Prints one JSON line.
+
+import { performance } from 'node:perf_hooks';
+import { summarize } from '../src/metrics/index.js';
+import { buildRig, viewStats } from './lib/fanoutRig.ts';
+
+const TICKS = 200;
+const WARMUP = 40;
+// 100 entities in a 250 × 250 view square (5 × 5 cells of 50) → side ≈ 7,900 for 100k.
+const rig = buildRig({ entities: 100_000, players: 10_000, clients: 5_000, side: 7900, guardShare: 0.5, moveChance: 0.05, seed: 7 });
+
+const times: number[] = [];
+let bytes = 0, frames = 0, keyframeBytes = 0;
+for (let t = 0; t < WARMUP + TICKS; t++) {
+  rig.step();
+  const start = performance.now();
+  rig.fan.index();
+  let tickBytes = 0;
+  for (const v of rig.viewers) tickBytes += rig.fan.frame(v, 0).length;
+  const ms = performance.now() - start;
+  if (t === 0) keyframeBytes = tickBytes / rig.viewers.length;
+  if (t >= WARMUP) {
+    times.push(ms);
+    bytes += tickBytes;
+    frames += rig.viewers.length;
+  }
+}
+const view = viewStats(rig);
+process.stdout.write(JSON.stringify({
+  bench: 'encode',
+  entities: 100_000,
+  clients: rig.viewers.length,
+  ticks: TICKS,
+  entitiesInView: Math.round(view.inView),
+  movingShare: Math.round(view.moving * 100) / 100,
+  tickMs: summarize(times),
+  meanFrameBytes: Math.round(bytes / frames),
+  keyframeBytes: Math.round(keyframeBytes),
+  goal: { tickMsP50: 8 },
+  pass: summarize(times).p50 <= 8,
+}) + '\n');
