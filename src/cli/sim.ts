@@ -44,7 +44,7 @@ export function runSim(o: SimOptions, now: () => number = () => performance.now(
   const players = Math.round(o.entities * (o.playerShare ?? 0.1));
   const items = Math.round(o.entities * 0.01);
   const npcs = o.entities - players - items;
-  const zone = zoneForEntities(o.entities, { npcs, items });
+  const zone = zoneForEntities(o.entities, { npcs, items, guardShare: 0 });
   const world = generateZone(zone, o.seed);
   const scenario = new Scenario(world, { seed: o.seed, ...o.scenario, players });
   const recorder = o.record ? new Recorder(o.record, o.seed, world.config, 'mmo sim') : undefined;
