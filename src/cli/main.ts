@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { formatSimReport, runSim } from './sim.js';
 import { runReplayCommand } from './replay.js';
+import { runZoneCommand, type ZoneCommandOptions } from './zone.js';
 
 function intArg(min: number, max: number) {
   return (value: string): number => {
@@ -38,6 +39,20 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .action((file: string, o: { json?: boolean }) => {
       process.exitCode = runReplayCommand(file, o.json === true, print);
     });
+
+  program.command('zone')
+    .description('run a zone server: WebSocket clients at ws://HOST:PORT/, HTTP /health /status /metrics')
+    .option('--config <file>', 'JSON file of server options (flags override it)')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .addOption(new Option('--port <n>', 'port; 0 picks a free one and prints it').argParser(intArg(0, 65535)).default(7777))
+    .addOption(new Option('--seed <n>', 'world seed').argParser(intArg(0, 0xffffffff)))
+    .addOption(new Option('--tick-rate <hz>', 'ticks per second of wall time').argParser(intArg(1, 250)))
+    .addOption(new Option('--npcs <n>', 'patrolling NPCs').argParser(intArg(0, 1_000_000)))
+    .addOption(new Option('--items <n>', 'ground items').argParser(intArg(0, 1_000_000)))
+    .addOption(new Option('--size <units>', 'square zone side').argParser(intArg(100, 1_000_000)))
+    .addOption(new Option('--idle-timeout <s>', 'close clients idle this long').argParser(intArg(1, 86_400)))
+    .option('--record <file>', 'record the session to a replay file')
+    .action((o: ZoneCommandOptions) => runZoneCommand(o, print));
 
   return program;
 }

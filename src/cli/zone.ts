@@ -1,0 +1,68 @@
+// `mmo zone`: a headless zone server on embedded defaults, flags or a JSON config file.
+// SIGTERM/SIGINT stop it gracefully: clients are told, the recording is closed.
+
+import { readFileSync } from 'node:fs';
+import { startZoneServer, type ZoneServerInit } from '../zone/index.js';
+
+export interface ZoneCommandOptions {
+  config?: string;
+  host?: string;
+  port?: number;
+  seed?: number;
+  tickRate?: number;
+  npcs?: number;
+  items?: number;
+  size?: number;
+  idleTimeout?: number;
+  record?: string;
+}
+
+/** Config file first, then flags on top. */
+export function zoneInit(o: ZoneCommandOptions): ZoneServerInit {
+  let init: ZoneServerInit = {};
+  if (o.config) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(o.config, 'utf8'));
+    } catch (e) {
+      throw new Error(`config ${o.config}: ${(e as Error).message}`);
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`config ${o.config}: expected a JSON object`);
+    init = parsed as ZoneServerInit;
+  }
+  const zone = { ...init.zone };
+  if (o.npcs !== undefined) zone.npcs = o.npcs;
+  if (o.items !== undefined) zone.items = o.items;
+  if (o.size !== undefined) {
+    zone.bounds = { minX: 0, minY: 0, maxX: o.size, maxY: o.size };
+    zone.spawn = { x: o.size / 2, y: o.size / 2 };
+  }
+  return {
+    ...init,
+    zone,
+    ...(o.host !== undefined ? { host: o.host } : {}),
+    ...(o.port !== undefined ? { port: o.port } : {}),
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    ...(o.tickRate !== undefined ? { tickRate: o.tickRate } : {}),
+    ...(o.idleTimeout !== undefined ? { idleTimeoutMs: o.idleTimeout * 1000 } : {}),
+    ...(o.record !== undefined ? { record: o.record } : {}),
+  };
+}
+
+export async function runZoneCommand(o: ZoneCommandOptions, print: (line: string) => void): Promise<void> {
+  const server = await startZoneServer(zoneInit(o));
+  const { host } = server.options;
+  const { config } = server.world;
+  print(`zone ${config.id} "${config.name}" listening on ws://${host}:${server.port}/ ` +
+    `(${config.npcs} npcs, ${config.items} items, seed ${server.options.seed}, ${server.options.tickRate} Hz)`);
+  print(`status http://${host}:${server.port}/status  metrics http://${host}:${server.port}/metrics`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      print(`${signal}: stopping`);
+      server.stop().then(resolve, resolve);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  print(`stopped at tick ${server.world.tick}`);
+}

@@ -1,0 +1,71 @@
+// Zone server options: everything has an embedded default so `npm start` runs with none.
+
+import { DEFAULT_ZONE, validateZoneConfig, type ZoneConfig } from '../sim/index.js';
+
+export interface ZoneServerOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  seed: number;
+  zone: ZoneConfig;
+  /** Ticks per second of wall time. The simulation step is always 0.05 s of game time. */
+  tickRate: number;
+  /** A joined client that sends nothing valid this long is closed. */
+  idleTimeoutMs: number;
+  idleCheckMs: number;
+  /** A connection that has not said Hello this long is closed. */
+  helloTimeoutMs: number;
+  maxClients: number;
+  /** Token bucket per connection: sustained frames per second and burst. */
+  inputRate: number;
+  inputBurst: number;
+  /** Unsent bytes above which a client's snapshots are skipped until it drains. */
+  sendBudgetBytes: number;
+  /** A client that stays over budget this long is closed (TooSlow). */
+  laggardMs: number;
+  /** Catch-up steps per wake-up before ticks are counted missed. */
+  maxCatchUp: number;
+  /** Write a replay file of the session. */
+  record?: string;
+}
+
+export const DEFAULT_OPTIONS: ZoneServerOptions = {
+  host: '127.0.0.1',
+  port: 7777,
+  seed: 1,
+  zone: DEFAULT_ZONE,
+  tickRate: 20,
+  idleTimeoutMs: 300_000,
+  idleCheckMs: 60_000,
+  helloTimeoutMs: 10_000,
+  maxClients: 10_000,
+  inputRate: 30,
+  inputBurst: 60,
+  sendBudgetBytes: 256 * 1024,
+  laggardMs: 5_000,
+  maxCatchUp: 3,
+};
+
+/** Options as given: any subset, with a partial zone config. */
+export type ZoneServerInit = Omit<Partial<ZoneServerOptions>, 'zone'> & { zone?: Partial<ZoneConfig> };
+
+export function resolveOptions(o: ZoneServerInit = {}): ZoneServerOptions {
+  const merged = { ...DEFAULT_OPTIONS, ...o, zone: validateZoneConfig({ ...DEFAULT_ZONE, ...o.zone }) };
+  const positive = (k: keyof ZoneServerOptions, max: number) => {
+    const v = merged[k];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > max) throw new RangeError(`${k} must be a number in (0, ${max}], got ${String(v)}`);
+  };
+  if (!Number.isInteger(merged.port) || merged.port < 0 || merged.port > 65535) throw new RangeError(`port must be 0..65535, got ${merged.port}`);
+  if (!Number.isInteger(merged.seed) || merged.seed < 0 || merged.seed > 0xffffffff) throw new RangeError(`seed must be an integer 0..4294967295`);
+  if (!Number.isInteger(merged.tickRate) || merged.tickRate < 1 || merged.tickRate > 250) throw new RangeError('tickRate must be an integer 1..250');
+  positive('idleTimeoutMs', 86_400_000);
+  positive('idleCheckMs', 3_600_000);
+  positive('helloTimeoutMs', 3_600_000);
+  positive('maxClients', 1_000_000);
+  positive('inputRate', 10_000);
+  positive('inputBurst', 10_000);
+  positive('sendBudgetBytes', 1 << 30);
+  positive('laggardMs', 3_600_000);
+  positive('maxCatchUp', 100);
+  return merged;
+}

@@ -1,0 +1,328 @@
+// The zone server: uWS WebSocket endpoint and HTTP endpoints around one zone's tick.
+// Adapters only decode, validate and enqueue; the tick drains the queue, steps the world
+// and sends each client one frame. Nothing here ever waits on a socket.
+
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { SampleWindow, type Percentiles } from '../metrics/index.js';
+import {
+  Encoder, ErrorCode, MAX_CLIENT_FRAME_BYTES, PROTOCOL_VERSION, decodeClientMessage, errorCodeName, errorPolicy,
+} from '../protocol/index.js';
+import { Recorder } from '../replay/index.js';
+import { generateZone, liveCount, stateHash, stepZone, type Rejection, type SimInput, type ZoneWorld } from '../sim/index.js';
+import { TickDriver } from './driver.js';
+import { Fanout, newViewer } from './fanout.js';
+import { createZoneMetrics, type ZoneMetrics } from './metrics.js';
+import { resolveOptions, type ZoneServerInit, type ZoneServerOptions } from './options.js';
+import { Session } from './session.js';
+import { uWS, type HttpResponse, type TemplatedApp, type WebSocket } from './uws.js';
+
+interface Conn {
+  session: Session;
+  ws: WebSocket<SocketData>;
+}
+
+interface SocketData {
+  conn?: Conn;
+}
+
+export interface ZoneStatus {
+  zone: { id: number; name: string };
+  tick: number;
+  tickRate: number;
+  players: number;
+  entities: number;
+  connections: number;
+  tickMs: Percentiles;
+  missedTicks: number;
+  catchUps: number;
+  framesOut: number;
+  bytesOut: number;
+  uptimeS: number;
+}
+
+/** Sim rejection reasons that mean the join failed: the connection cannot go on. */
+const JOIN_FAILURE: Partial<Record<Rejection['reason'], ErrorCode>> = {
+  zone_full: ErrorCode.ServerFull,
+  bad_name: ErrorCode.BadString,
+  duplicate_session: ErrorCode.AlreadyJoined,
+  bad_input: ErrorCode.BadFrame,
+};
+
+export class ZoneServer {
+  readonly options: ZoneServerOptions;
+  readonly world: ZoneWorld;
+  readonly metrics: ZoneMetrics;
+  port = 0;
+  private readonly app: TemplatedApp;
+  private listenSocket: unknown;
+  private readonly conns = new Map<number, Conn>();
+  private nextSession = 1;
+  private inbound: SimInput[] = [];
+  private readonly encoder = new Encoder();
+  private readonly fanout: Fanout;
+  private readonly driver: TickDriver;
+  private readonly recorder: Recorder | undefined;
+  private readonly tickTimes = new SampleWindow(1200);
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private readonly startedAt = performance.now();
+  private framesOut = 0;
+  private bytesOut = 0;
+  private stopped = false;
+
+  constructor(options: ZoneServerInit = {}) {
+    this.options = resolveOptions(options);
+    const o = this.options;
+    this.world = generateZone(o.zone, o.seed);
+    this.metrics = createZoneMetrics(o.zone.name);
+    this.fanout = new Fanout(this.world, this.encoder);
+    this.recorder = o.record ? new Recorder(o.record, o.seed, this.world.config, 'mmo zone') : undefined;
+    this.driver = new TickDriver(1000 / o.tickRate, () => this.tick(), o.maxCatchUp);
+    this.app = this.buildApp();
+  }
+
+  /** Listens, starts the tick, and resolves with the bound port. */
+  start(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.app.listen(this.options.host, this.options.port, (socket) => {
+        if (!socket) {
+          reject(new Error(`cannot listen on ${this.options.host}:${this.options.port}`));
+          return;
+        }
+        this.listenSocket = socket;
+        this.port = uWS.us_socket_local_port(socket);
+        this.driver.start();
+        const sweepMs = Math.min(this.options.idleCheckMs, this.options.helloTimeoutMs);
+        this.sweepTimer = setInterval(() => this.sweep(), sweepMs);
+        resolve(this.port);
+      });
+    });
+  }
+
+  private buildApp(): TemplatedApp {
+    const o = this.options;
+    return uWS.App()
+      .ws<SocketData>('/*', {
+        compression: uWS.DISABLED,
+        maxPayloadLength: MAX_CLIENT_FRAME_BYTES,
+        maxBackpressure: o.sendBudgetBytes * 4,
+        closeOnBackpressureLimit: 0,
+        idleTimeout: 120,
+        open: (ws) => this.onOpen(ws),
+        message: (ws, message, isBinary) => this.onMessage(ws, message, isBinary),
+        close: (ws, code) => this.onClose(ws, code),
+      })
+      .get('/health', (res) => this.json(res, { status: this.stopped ? 'stopping' : 'ok' }))
+      .get('/status', (res) => this.json(res, this.status()))
+      .get('/metrics', (res) => this.metricsText(res))
+      .any('/*', (res) => {
+        res.cork(() => res.writeStatus('404 Not Found').writeHeader('Content-Type', 'application/json').end('{"error":"not found"}'));
+      });
+  }
+
+  private json(res: HttpResponse, body: unknown): void {
+    res.cork(() => res.writeHeader('Content-Type', 'application/json').end(JSON.stringify(body)));
+  }
+
+  private metricsText(res: HttpResponse): void {
+    let aborted = false;
+    res.onAborted(() => { aborted = true; });
+    this.refreshGauges();
+    this.metrics.registry.metrics().then((text) => {
+      if (!aborted) res.cork(() => res.writeHeader('Content-Type', this.metrics.registry.contentType).end(text));
+    }, (e: Error) => {
+      if (!aborted) res.cork(() => res.writeStatus('500 Internal Server Error').end(e.message));
+    });
+  }
+
+  private refreshGauges(): void {
+    this.metrics.players.set(this.world.sessions.size);
+    this.metrics.entities.set(liveCount(this.world));
+    this.metrics.connections.set(this.conns.size);
+    this.metrics.missedTicks.set(this.driver.missedTicks);
+  }
+
+  status(): ZoneStatus {
+    return {
+      zone: { id: this.world.config.id, name: this.world.config.name },
+      tick: this.world.tick,
+      tickRate: this.options.tickRate,
+      players: this.world.sessions.size,
+      entities: liveCount(this.world),
+      connections: this.conns.size,
+      tickMs: this.tickTimes.summary(),
+      missedTicks: this.driver.missedTicks,
+      catchUps: this.driver.catchUps,
+      framesOut: this.framesOut,
+      bytesOut: this.bytesOut,
+      uptimeS: Math.round((performance.now() - this.startedAt) / 100) / 10,
+    };
+  }
+
+  // ------------------------------------------------------------------ connections
+
+  private onOpen(ws: WebSocket<SocketData>): void {
+    const o = this.options;
+    const number = this.nextSession++;
+    const session = new Session(number, randomBytes(8).toString('hex'), performance.now(), o.inputRate, o.inputBurst);
+    const conn: Conn = { session, ws };
+    ws.getUserData().conn = conn;
+    this.conns.set(number, conn);
+  }
+
+  private onClose(ws: WebSocket<SocketData>, code: number): void {
+    const conn = ws.getUserData().conn;
+    if (!conn) return;
+    const s = conn.session;
+    // A join already queued is followed by the leave, so the sim never keeps a ghost.
+    if (s.stage === 'joining' || s.stage === 'joined') this.inbound.push({ type: 'leave', session: s.number });
+    s.stage = 'closed';
+    this.conns.delete(s.number);
+    if (!s.closedByServer) this.metrics.closed.inc({ reason: `peer_${code}` });
+  }
+
+  private send(conn: Conn, bytes: Uint8Array): void {
+    if (conn.session.stage === 'closed') return;
+    conn.ws.send(bytes, true);
+    this.framesOut++;
+    this.bytesOut += bytes.length;
+    this.metrics.framesOut.inc();
+    this.metrics.bytesOut.inc(bytes.length);
+  }
+
+  /** Sends Error and closes the connection if the code is fatal or the error budget is spent. */
+  private refuse(conn: Conn, code: ErrorCode, text: string, now: number, counted = true): void {
+    if (conn.session.stage === 'closed') return;
+    this.metrics.rejected.inc({ reason: errorCodeName(code) });
+    this.send(conn, this.encoder.error({ code, text: text.slice(0, 200) }));
+    const policy = errorPolicy(code);
+    if (policy.fatal) this.close(conn, policy.closeCode, `${errorCodeName(code)}: ${text}`);
+    else if (counted && conn.session.softError(now)) this.close(conn, 1008, 'too many bad frames');
+  }
+
+  private close(conn: Conn, code: number, reason: string): void {
+    if (conn.session.stage === 'closed') return;
+    this.metrics.closed.inc({ reason: reason.split(':')[0] });
+    conn.session.closedByServer = true;
+    conn.ws.end(code, reason.slice(0, 120)); // runs onClose synchronously
+  }
+
+  private onMessage(ws: WebSocket<SocketData>, message: ArrayBuffer, isBinary: boolean): void {
+    const conn = ws.getUserData().conn;
+    if (!conn || conn.session.stage === 'closed') return;
+    const s = conn.session;
+    const now = performance.now();
+    this.metrics.framesIn.inc();
+    if (!isBinary) return this.refuse(conn, ErrorCode.BadFrame, 'text frames are not accepted', now);
+    if (!s.bucket.take(now)) return this.refuse(conn, ErrorCode.RateLimited, 'too many frames; dropped', now);
+    const decoded = decodeClientMessage(new Uint8Array(message));
+    if (!decoded.ok) return this.refuse(conn, decoded.code, decoded.reason, now);
+    s.lastActivity = now;
+    const msg = decoded.msg;
+    switch (msg.type) {
+      case 'ping':
+        return this.send(conn, this.encoder.pong({ clientTime: msg.clientTime, serverTick: this.world.tick }));
+      case 'hello':
+        if (s.stage !== 'connecting') return this.refuse(conn, ErrorCode.AlreadyJoined, 'already joined', now);
+        if (msg.token !== '') return this.refuse(conn, ErrorCode.BadToken, 'this zone accepts guests only (empty token)', now);
+        if (this.world.sessions.size >= this.options.maxClients) return this.refuse(conn, ErrorCode.ServerFull, 'server full', now);
+        s.stage = 'joining';
+        s.name = msg.name;
+        this.inbound.push({ type: 'join', session: s.number, name: msg.name });
+        return;
+      default:
+        if (s.stage !== 'joined') return this.refuse(conn, ErrorCode.NotJoined, 'send Hello first', now);
+        this.inbound.push({ ...msg, session: s.number });
+    }
+  }
+
+  /** Closes connections that never said Hello or went quiet. */
+  private sweep(): void {
+    const now = performance.now();
+    for (const conn of [...this.conns.values()]) {
+      const s = conn.session;
+      if (s.stage === 'connecting' && now - s.openedAt > this.options.helloTimeoutMs) {
+        this.refuse(conn, ErrorCode.IdleTimeout, 'no Hello in time', now);
+      } else if (s.stage === 'joined' && now - s.lastActivity > this.options.idleTimeoutMs) {
+        this.refuse(conn, ErrorCode.IdleTimeout, `idle for ${Math.round((now - s.lastActivity) / 1000)} s`, now);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ the tick
+
+  /** One step: drain the inputs, step the world, record, publish. */
+  tick(): void {
+    const start = performance.now();
+    const inputs = this.inbound;
+    this.inbound = [];
+    stepZone(this.world, inputs);
+    this.recorder?.record(this.world.tick, inputs, stateHash(this.world));
+    this.publish(start);
+    const ms = performance.now() - start;
+    this.tickTimes.add(ms);
+    this.metrics.tickDuration.observe(ms / 1000);
+    this.metrics.ticks.inc();
+  }
+
+  private publish(now: number): void {
+    const { world } = this;
+    for (const j of world.joined) {
+      const conn = this.conns.get(j.session);
+      if (!conn || conn.session.stage !== 'joining') continue; // left before joining: its leave is queued
+      const s = conn.session;
+      s.stage = 'joined';
+      s.netId = j.netId;
+      s.eid = world.netToEid.get(j.netId)!;
+      s.viewer = newViewer(s.eid);
+      const b = world.config.bounds;
+      this.send(conn, this.encoder.welcome({
+        protocolVersion: PROTOCOL_VERSION, sessionId: s.id, netId: j.netId, zoneId: world.config.id,
+        zoneName: world.config.name, bounds: b, tickRate: this.options.tickRate, tick: world.tick,
+      }));
+    }
+    for (const r of world.rejections) {
+      const conn = this.conns.get(r.session);
+      if (!conn) continue;
+      this.metrics.rejected.inc({ reason: `input_${r.reason}` });
+      const joinFailure = r.input === 'join' ? JOIN_FAILURE[r.reason] ?? ErrorCode.BadFrame : undefined;
+      if (joinFailure !== undefined) this.refuse(conn, joinFailure, `join refused: ${r.reason}`, now);
+      else this.send(conn, this.encoder.error({ code: ErrorCode.InputRejected, text: `${r.input} #${r.seq}: ${r.reason}` }));
+    }
+    this.fanout.index();
+    const { sendBudgetBytes, laggardMs } = this.options;
+    for (const conn of this.conns.values()) {
+      const s = conn.session;
+      if (s.stage !== 'joined' || !s.viewer) continue;
+      if (conn.ws.getBufferedAmount() > sendBudgetBytes) {
+        s.behindSince ??= now;
+        s.viewer.keyframe = true; // what it missed is resent whole once it drains
+        this.metrics.skippedFrames.inc();
+        if (now - s.behindSince > laggardMs) this.refuse(conn, ErrorCode.TooSlow, 'not reading fast enough', now);
+        continue;
+      }
+      s.behindSince = undefined;
+      this.send(conn, this.fanout.frame(s.viewer, world.c.Player.lastSeq[s.eid]));
+    }
+  }
+
+  /** Stops ticking, tells every client, closes the recording and the listen socket. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.driver.stop();
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    const now = performance.now();
+    for (const conn of [...this.conns.values()]) this.refuse(conn, ErrorCode.ShuttingDown, 'server shutting down', now);
+    this.recorder?.close();
+    if (this.listenSocket) uWS.us_listen_socket_close(this.listenSocket as never);
+    this.listenSocket = undefined;
+  }
+}
+
+/** Creates a zone server and starts it; resolves once it listens. */
+export async function startZoneServer(options: ZoneServerInit = {}): Promise<ZoneServer> {
+  const server = new ZoneServer(options);
+  await server.start();
+  return server;
+}
