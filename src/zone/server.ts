@@ -39,6 +39,7 @@ export interface ZoneStatus {
   framesOut: number;
   bytesOut: number;
   uptimeS: number;
+  memory: { rssMB: number; heapUsedMB: number };
 }
 
 /** Sim rejection reasons that mean the join failed: the connection cannot go on. */
@@ -48,6 +49,10 @@ const JOIN_FAILURE: Partial<Record<Rejection['reason'], ErrorCode>> = {
   duplicate_session: ErrorCode.AlreadyJoined,
   bad_input: ErrorCode.BadFrame,
 };
+
+function mb(bytes: number): number {
+  return Math.round((bytes / 1048576) * 10) / 10;
+}
 
 export class ZoneServer {
   readonly options: ZoneServerOptions;
@@ -156,6 +161,7 @@ export class ZoneServer {
       framesOut: this.framesOut,
       bytesOut: this.bytesOut,
       uptimeS: Math.round((performance.now() - this.startedAt) / 100) / 10,
+      memory: { rssMB: mb(process.memoryUsage.rss()), heapUsedMB: mb(process.memoryUsage().heapUsed) },
     };
   }
 
