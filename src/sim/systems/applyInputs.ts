@@ -8,8 +8,9 @@ import { inRect } from '../config.js';
 import { CHAT_MAX_CHARS, EVENT_RADIUS, NAME_MAX_CHARS } from '../constants.js';
 import { EventKind } from '../events.js';
 import { checkText, isU32, type PlayerState, type RejectReason, type SimInput } from '../inputs.js';
-import { heading, isFiniteNumber } from '../math.js';
-import { despawn, spawnPlayer, touch, type ZoneWorld } from '../world.js';
+import { isFiniteNumber } from '../math.js';
+import { despawn, spawnPlayer, type ZoneWorld } from '../world.js';
+import { walkTo } from './movement.js';
 
 type Obj = Record<string, unknown>;
 
@@ -46,13 +47,7 @@ function applyMove(world: ZoneWorld, eid: number, input: Obj): void {
   const { x, y } = input;
   if (!isFiniteNumber(x) || !isFiniteNumber(y)) return reject(world, input, 'not_finite');
   if (!inRect(world.worldBounds, x, y)) return reject(world, input, 'out_of_bounds');
-  const { Position, Motion, Rotation } = world.c;
-  Motion.tx[eid] = x;
-  Motion.ty[eid] = y;
-  Motion.active[eid] = 1;
-  const dx = Motion.tx[eid] - Position.x[eid], dy = Motion.ty[eid] - Position.y[eid];
-  if (dx !== 0 || dy !== 0) Rotation.angle[eid] = heading(dy, dx);
-  touch(world, eid);
+  walkTo(world, eid, x, y);
 }
 
 function applyAttack(world: ZoneWorld, eid: number, input: Obj): void {

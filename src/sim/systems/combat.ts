@@ -9,6 +9,7 @@ import {
 import { EventKind } from '../events.js';
 import { heading } from '../math.js';
 import { touch, type ZoneWorld } from '../world.js';
+import { walkTo } from './movement.js';
 import { headForWaypoint } from './patrol.js';
 
 const RANGE_SQ = ATTACK_RANGE * ATTACK_RANGE;
@@ -125,14 +126,7 @@ function fightBack(world: ZoneWorld): void {
       if (world.tick >= c.Attacker.readyAt[e]) strike(world, e, t);
     } else {
       // NPCs stay in their own zone: the chase point is clamped to its bounds.
-      const tx = Math.min(b.maxX, Math.max(b.minX, c.Position.x[t]));
-      const ty = Math.min(b.maxY, Math.max(b.minY, c.Position.y[t]));
-      c.Motion.tx[e] = tx;
-      c.Motion.ty[e] = ty;
-      c.Motion.active[e] = 1;
-      const dx = c.Motion.tx[e] - c.Position.x[e], dy = c.Motion.ty[e] - c.Position.y[e];
-      if (dx !== 0 || dy !== 0) c.Rotation.angle[e] = heading(dy, dx);
-      touch(world, e);
+      walkTo(world, e, Math.min(b.maxX, Math.max(b.minX, c.Position.x[t])), Math.min(b.maxY, Math.max(b.minY, c.Position.y[t])));
     }
   }
 }

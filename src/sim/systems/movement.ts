@@ -3,9 +3,22 @@
 
 import { Not, query } from 'bitecs';
 import { ARRIVE_DISTANCE, DT } from '../constants.js';
+import { heading } from '../math.js';
 import { touch, type ZoneWorld } from '../world.js';
 
 const ARRIVE_SQ = ARRIVE_DISTANCE * ARRIVE_DISTANCE;
+
+/** Sets an entity walking to (x, y), facing the way it goes. */
+export function walkTo(world: ZoneWorld, e: number, x: number, y: number): void {
+  const { Position, Motion, Rotation } = world.c;
+  Motion.tx[e] = x;
+  Motion.ty[e] = y;
+  Motion.active[e] = 1;
+  // Heading from the stored float32 values, the same ones movement will use.
+  const dx = Motion.tx[e] - Position.x[e], dy = Motion.ty[e] - Position.y[e];
+  if (dx !== 0 || dy !== 0) Rotation.angle[e] = heading(dy, dx);
+  touch(world, e);
+}
 
 export function movementSystem(world: ZoneWorld): void {
   const { Position, Motion, Speed, Dead } = world.c;

@@ -3,22 +3,15 @@
 
 import { Not, query } from 'bitecs';
 import { MAX_WAYPOINTS, WAYPOINT_DISTANCE } from '../constants.js';
-import { heading } from '../math.js';
-import { touch, type ZoneWorld } from '../world.js';
+import type { ZoneWorld } from '../world.js';
+import { walkTo } from './movement.js';
 
 const WAYPOINT_SQ = WAYPOINT_DISTANCE * WAYPOINT_DISTANCE;
 
 /** Points the NPC at its current waypoint. */
 export function headForWaypoint(world: ZoneWorld, e: number): void {
-  const { Position, Motion, Patrol, Rotation } = world.c;
-  const w = (Patrol.slot[e] * MAX_WAYPOINTS + Patrol.next[e]) * 2;
-  const wx = world.waypoints[w], wy = world.waypoints[w + 1];
-  Motion.tx[e] = wx;
-  Motion.ty[e] = wy;
-  Motion.active[e] = 1;
-  const dx = Motion.tx[e] - Position.x[e], dy = Motion.ty[e] - Position.y[e];
-  if (dx !== 0 || dy !== 0) Rotation.angle[e] = heading(dy, dx);
-  touch(world, e);
+  const w = (world.c.Patrol.slot[e] * MAX_WAYPOINTS + world.c.Patrol.next[e]) * 2;
+  walkTo(world, e, world.waypoints[w], world.waypoints[w + 1]);
 }
 
 function atWaypoint(world: ZoneWorld, e: number): boolean {
