@@ -4,6 +4,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { formatSimReport, runSim } from './sim.js';
 import { runReplayCommand } from './replay.js';
 import { runZoneCommand, type ZoneCommandOptions } from './zone.js';
+import { runBotsCommand, type BotsCommandOptions } from './bots.js';
+import { BEHAVIORS } from '../bots/index.js';
 
 function intArg(min: number, max: number) {
   return (value: string): number => {
@@ -53,6 +55,18 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .addOption(new Option('--idle-timeout <s>', 'close clients idle this long').argParser(intArg(1, 86_400)))
     .option('--record <file>', 'record the session to a replay file')
     .action((o: ZoneCommandOptions) => runZoneCommand(o, print));
+
+  program.command('bots')
+    .description('drive a swarm of WebSocket bots against a zone server and report what they saw')
+    .requiredOption('--url <url>', 'zone WebSocket URL, e.g. ws://127.0.0.1:7777/')
+    .addOption(new Option('--count <n>', 'bots').argParser(intArg(1, 100_000)).default(100))
+    .addOption(new Option('--duration <s>', 'seconds every bot stays after the ramp').argParser(intArg(1, 86_400)).default(30))
+    .addOption(new Option('--behavior <b>', 'what bots do').choices(BEHAVIORS).default('mixed'))
+    .addOption(new Option('--ramp <n>', 'bots started per second').argParser(intArg(1, 100_000)).default(200))
+    .addOption(new Option('--workers <n>', 'worker threads (default: one per 250 bots, at most the cores)').argParser(intArg(1, 64)))
+    .addOption(new Option('--seed <n>', 'seed of the bots\' choices').argParser(intArg(0, 0xffffffff)).default(1))
+    .option('--json <file>', 'also write the report as JSON')
+    .action((o: BotsCommandOptions) => runBotsCommand(o, print));
 
   return program;
 }

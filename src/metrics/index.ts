@@ -1,1 +1,2 @@
+export { LogHistogram, type LogHistogramData } from './histogram.js';
 export { percentile, SampleWindow, summarize, type Percentiles } from './stats.js';

@@ -1,0 +1,198 @@
+// The swarm: splits the bots over worker threads, ramps them up, aggregates their progress
+// and final figures, and reads the server's own view from its /status.
+
+import { cpus } from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import { startTsWorker } from '../runtime/index.js';
+import type { BehaviorName } from './behavior.js';
+import { BotStats, type BotStatsData } from './stats.js';
+import type { WorkerMessage, WorkerTask } from './worker.js';
+
+export interface SwarmOptions {
+  url: string;
+  count: number;
+  /** Seconds every bot stays after the ramp. */
+  durationS: number;
+  behavior: BehaviorName;
+  /** Bots started per second, all workers together. */
+  ramp: number;
+  workers?: number;
+  seed?: number;
+  thinkMs?: number;
+}
+
+export interface SwarmProgress {
+  elapsedS: number;
+  connected: number;
+  started: number;
+  failed: number;
+  disconnected: number;
+  errors: number;
+  framesPerSec: number;
+  rttMs: number;
+}
+
+interface ServerStatus {
+  tick: number;
+  players: number;
+  tickMs: { p50: number; p99: number; max: number };
+  missedTicks: number;
+  framesOut: number;
+  bytesOut: number;
+}
+
+export interface SwarmReport {
+  url: string;
+  count: number;
+  behavior: BehaviorName;
+  durationS: number;
+  workers: number;
+  connected: number;
+  failed: number;
+  disconnected: number;
+  disconnectReasons: Record<string, number>;
+  failureReasons: Record<string, number>;
+  errors: Record<string, number>;
+  /** Totals received by all bots (every frame type). */
+  framesReceived: number;
+  bytesReceived: number;
+  /** Snapshots that skipped at least one tick after the previous one. */
+  tickGaps: number;
+  framesPerBotPerSec: number;
+  bytesPerBotPerSec: number;
+  snapshotsPerBotPerSec: number;
+  rttMs: { p50: number; p95: number; p99: number; mean: number };
+  snapshotIntervalMs: { p50: number; p99: number; max: number; stddev: number };
+  server: {
+    tickMs?: { p50: number; p99: number; max: number };
+    missedTicks?: number;
+    /** Players the server counted while every bot was connected. */
+    playersAtPeak?: number;
+    /** Frames and bytes the server sent during the run. */
+    framesOut?: number;
+    bytesOut?: number;
+    error?: string;
+  };
+}
+
+/** http://host:port/status for a ws://host:port/ zone URL. */
+export function statusUrl(wsUrl: string): string {
+  const u = new URL(wsUrl);
+  u.protocol = u.protocol === 'wss:' ? 'https:' : 'http:';
+  u.pathname = '/status';
+  u.search = '';
+  return u.toString();
+}
+
+async function readStatus(url: string): Promise<ServerStatus | string> {
+  try {
+    const res = await fetch(statusUrl(url), { signal: AbortSignal.timeout(5000) });
+    if (!res.ok) return `status ${res.status}`;
+    return (await res.json()) as ServerStatus;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+const round = (v: number, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
+const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+
+export async function runSwarm(o: SwarmOptions, onProgress?: (p: SwarmProgress) => void): Promise<SwarmReport> {
+  const workers = Math.max(1, Math.min(o.workers ?? Math.min(cpus().length, Math.ceil(o.count / 250)), o.count));
+  const before = await readStatus(o.url);
+  const rampS = o.count / o.ramp;
+  const latest: (BotStatsData & { live: number })[] = [];
+  const finals: BotStatsData[] = [];
+  const started = performance.now();
+  let lastFrames = 0, lastAt = started;
+
+  const report = (): void => {
+    if (!onProgress) return;
+    const agg = new BotStats();
+    let live = 0;
+    for (const l of latest) if (l) { agg.merge(l); live += l.live; }
+    const now = performance.now();
+    const fps = ((agg.c.frames - lastFrames) / Math.max(1, now - lastAt)) * 1000;
+    lastFrames = agg.c.frames;
+    lastAt = now;
+    onProgress({
+      elapsedS: round((now - started) / 1000, 1), connected: live, started: agg.c.started, failed: agg.c.failed,
+      disconnected: sum(agg.c.disconnected), errors: sum(agg.c.errors), framesPerSec: Math.round(fps), rttMs: round(agg.rtt.mean()),
+    });
+  };
+
+  const runs: Promise<void>[] = [];
+  let first = 0;
+  for (let w = 0; w < workers; w++) {
+    const count = Math.floor(o.count / workers) + (w < o.count % workers ? 1 : 0);
+    const task: WorkerTask = {
+      url: o.url, count, firstIndex: first, behavior: o.behavior, rampPerSec: o.ramp / workers,
+      holdMs: o.durationS * 1000 + (rampS - count / (o.ramp / workers)) * 1000, seed: o.seed ?? 1, thinkMs: o.thinkMs ?? 250,
+    };
+    first += count;
+    const worker: Worker = startTsWorker(new URL('./worker.ts', import.meta.url), task);
+    runs.push(new Promise<void>((resolve, reject) => {
+      worker.on('message', (m: WorkerMessage) => {
+        if (m.type === 'progress') latest[w] = { ...m.stats, live: m.connected };
+        else finals[w] = m.stats;
+      });
+      worker.on('error', reject);
+      worker.on('exit', (code) => (code === 0 || finals[w] ? resolve() : reject(new Error(`bot worker ${w} exited with ${code}`))));
+    }));
+  }
+  const ticker = setInterval(report, 1000);
+  // Read the server while every bot should still be on, just before they leave.
+  const peak = new Promise<ServerStatus | string>((resolve) =>
+    setTimeout(() => resolve(readStatus(o.url)), Math.max(0, (rampS + o.durationS) * 1000 - 700)));
+  try {
+    await Promise.all(runs);
+  } finally {
+    clearInterval(ticker);
+  }
+  report();
+  const atPeak = await peak;
+  const after = await readStatus(o.url);
+
+  const total = new BotStats();
+  for (const f of finals) total.merge(f);
+  const c = total.c;
+  const perBotSec = (v: number) => (c.botSeconds > 0 ? round(v / c.botSeconds) : 0);
+  const server: SwarmReport['server'] = {};
+  if (typeof after === 'string') server.error = after;
+  else {
+    server.tickMs = after.tickMs;
+    server.missedTicks = after.missedTicks;
+    if (typeof before !== 'string') {
+      server.framesOut = after.framesOut - before.framesOut;
+      server.bytesOut = after.bytesOut - before.bytesOut;
+    }
+  }
+  if (typeof atPeak !== 'string') server.playersAtPeak = atPeak.players;
+  return {
+    url: o.url, count: o.count, behavior: o.behavior, durationS: o.durationS, workers,
+    connected: c.connected, failed: c.failed,
+    disconnected: sum(c.disconnected), disconnectReasons: c.disconnected, failureReasons: c.failures, errors: c.errors,
+    framesReceived: c.frames, bytesReceived: c.bytes, tickGaps: c.tickGaps,
+    framesPerBotPerSec: perBotSec(c.frames), bytesPerBotPerSec: perBotSec(c.bytes), snapshotsPerBotPerSec: perBotSec(c.snapshots),
+    rttMs: { p50: round(total.rtt.percentile(50)), p95: round(total.rtt.percentile(95)), p99: round(total.rtt.percentile(99)), mean: round(total.rtt.mean()) },
+    snapshotIntervalMs: {
+      p50: round(total.snapshotInterval.percentile(50)), p99: round(total.snapshotInterval.percentile(99)),
+      max: round(total.snapshotInterval.max), stddev: round(total.snapshotInterval.stddev()),
+    },
+    server,
+  };
+}
+
+export function formatReport(r: SwarmReport): string {
+  const reasons = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${v}× ${k}`).join(', ') || 'none';
+  const s = r.server;
+  return [
+    `bots: ${r.count} (${r.behavior}) over ${r.workers} worker(s), ${r.durationS} s after ramp`,
+    `connected ${r.connected}, failed ${r.failed} (${reasons(r.failureReasons)}), disconnected ${r.disconnected} (${reasons(r.disconnectReasons)})`,
+    `per bot: ${r.framesPerBotPerSec} frames/s, ${r.snapshotsPerBotPerSec} snapshots/s, ${r.bytesPerBotPerSec} B/s; ${r.tickGaps} snapshot tick gaps`,
+    `rtt ms: p50 ${r.rttMs.p50}  p95 ${r.rttMs.p95}  p99 ${r.rttMs.p99};  snapshot interval ms: p50 ${r.snapshotIntervalMs.p50}  p99 ${r.snapshotIntervalMs.p99}  stddev ${r.snapshotIntervalMs.stddev}`,
+    `errors: ${reasons(r.errors)}`,
+    s.error ? `server status unavailable: ${s.error}` :
+      `server: tick ms p50 ${s.tickMs?.p50}  p99 ${s.tickMs?.p99}  max ${s.tickMs?.max}; missed ticks ${s.missedTicks}; players at peak ${s.playersAtPeak ?? '?'}; sent ${s.framesOut} frames`,
+  ].join('\n');
+}

@@ -1,0 +1,110 @@
+// A worker thread running a share of the swarm: starts its bots at its ramp pace, lets them
+// think, ping once a second and count what they receive, reports progress every second and
+// its final figures at the end.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import WebSocket from 'ws';
+import { ZoneClient, type ZoneClientError } from '../client/index.js';
+import { errorCodeName } from '../protocol/index.js';
+import { Rng } from '../sim/index.js';
+import { BotBrain, type BehaviorName } from './behavior.js';
+import { BotStats } from './stats.js';
+
+export interface WorkerTask {
+  url: string;
+  count: number;
+  firstIndex: number;
+  behavior: BehaviorName;
+  /** Bots started per second by this worker. */
+  rampPerSec: number;
+  /** How long every bot stays after the last one started, ms. */
+  holdMs: number;
+  seed: number;
+  thinkMs: number;
+}
+
+export type WorkerMessage =
+  | { type: 'progress'; connected: number; stats: ReturnType<BotStats['toData']> }
+  | { type: 'final'; stats: ReturnType<BotStats['toData']> };
+
+const task = (workerData as { data: WorkerTask }).data;
+const stats = new BotStats();
+const live = new Set<ZoneClient>();
+let running = true;
+
+function reasonOf(e: ZoneClientError): string {
+  return e.kind === 'server' ? errorCodeName(e.code) : e.kind;
+}
+
+async function runBot(index: number): Promise<void> {
+  const client = new ZoneClient({ name: `bot${index}`, WebSocket: WebSocket as never, connectTimeoutMs: 15_000 });
+  stats.c.started++;
+  let joinedAt = 0;
+  let lastSnapshot = NaN, lastTick = -1;
+  client.on('snapshot', (msg) => {
+    const now = performance.now();
+    if (!Number.isNaN(lastSnapshot)) stats.snapshotInterval.add(now - lastSnapshot);
+    if (lastTick >= 0 && msg.tick !== lastTick + 1) stats.c.tickGaps++;
+    lastSnapshot = now;
+    lastTick = msg.tick;
+  });
+  client.on('pong', (p) => stats.rtt.add(p.rttMs));
+  client.on('error', (e) => stats.count('errors', reasonOf(e)));
+  let welcome;
+  try {
+    welcome = await client.connect(task.url);
+  } catch (e) {
+    stats.c.failed++;
+    stats.count('failures', reasonOf(e as ZoneClientError));
+    return;
+  }
+  stats.c.connected++;
+  joinedAt = performance.now();
+  live.add(client);
+  const brain = new BotBrain(client, new Rng(task.seed + index), task.behavior, welcome.bounds);
+  const think = setInterval(() => brain.think(performance.now()), task.thinkMs);
+  const ping = setInterval(() => client.ping(), 1000);
+  await new Promise<void>((resolve) => {
+    client.on('close', (info) => {
+      clearInterval(think);
+      clearInterval(ping);
+      live.delete(client);
+      stats.c.botSeconds += (performance.now() - joinedAt) / 1000;
+      stats.c.frames += client.stats.framesReceived;
+      stats.c.bytes += client.stats.bytesReceived;
+      stats.c.snapshots += client.stats.snapshots;
+      if (running && !info.byClient) stats.count('disconnected', `${info.code} ${info.reason}`.trim());
+      resolve();
+    });
+  });
+}
+
+function liveTotals() {
+  const data = stats.toData();
+  for (const c of live) {
+    data.frames += c.stats.framesReceived;
+    data.bytes += c.stats.bytesReceived;
+    data.snapshots += c.stats.snapshots;
+  }
+  return data;
+}
+
+async function main(): Promise<void> {
+  const bots: Promise<void>[] = [];
+  const progress = setInterval(() => {
+    parentPort!.postMessage({ type: 'progress', connected: live.size, stats: liveTotals() } satisfies WorkerMessage);
+  }, 1000);
+  const gap = 1000 / task.rampPerSec;
+  for (let i = 0; i < task.count; i++) {
+    bots.push(runBot(task.firstIndex + i));
+    if (i + 1 < task.count) await new Promise((r) => setTimeout(r, gap));
+  }
+  await new Promise((r) => setTimeout(r, task.holdMs));
+  running = false;
+  for (const c of [...live]) c.close(1000, 'run over');
+  await Promise.all(bots);
+  clearInterval(progress);
+  parentPort!.postMessage({ type: 'final', stats: stats.toData() } satisfies WorkerMessage);
+}
+
+await main();

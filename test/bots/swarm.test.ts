@@ -1,0 +1,69 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSwarm, type SwarmReport } from '../../src/bots/index.js';
+import { startZoneServer, type ZoneServer } from '../../src/zone/index.js';
+
+let server: ZoneServer;
+let report: SwarmReport;
+
+beforeAll(async () => {
+  server = await startZoneServer({ port: 0, seed: 4 });
+  report = await runSwarm({ url: `ws://127.0.0.1:${server.port}/`, count: 50, durationS: 4, behavior: 'mixed', ramp: 100, workers: 2, seed: 4 });
+}, 60_000);
+
+afterAll(async () => {
+  await server.stop();
+});
+
+describe('bot swarm against a real zone server', () => {
+  it('connects every bot, none fails or is dropped', () => {
+    expect(report.connected).toBe(50);
+    expect(report.failed).toBe(0);
+    expect(report.disconnected).toBe(0);
+    expect(report.workers).toBe(2);
+  });
+
+  it('every bot gets a snapshot every tick', () => {
+    expect(report.tickGaps).toBe(0);
+    expect(report.snapshotsPerBotPerSec).toBeGreaterThan(19);
+    expect(report.snapshotsPerBotPerSec).toBeLessThan(21);
+    expect(report.snapshotIntervalMs.p50).toBeGreaterThan(40);
+    expect(report.snapshotIntervalMs.p50).toBeLessThan(60);
+    expect(report.rttMs.p50).toBeGreaterThan(0);
+  });
+
+  it("matches the server's counts", () => {
+    expect(report.server.playersAtPeak).toBe(50);
+    expect(report.server.missedTicks).toBe(0);
+    // Everything the server sent reached a bot, but for at most the frame in flight when each closed.
+    expect(report.server.framesOut).toBeGreaterThanOrEqual(report.framesReceived);
+    expect(report.server.framesOut! - report.framesReceived).toBeLessThanOrEqual(50);
+    expect(report.server.bytesOut).toBeGreaterThanOrEqual(report.bytesReceived);
+    expect(report.framesPerBotPerSec).toBeGreaterThanOrEqual(report.snapshotsPerBotPerSec);
+  });
+
+  it('leaves the zone empty afterwards', async () => {
+    await new Promise((r) => setTimeout(r, 200));
+    expect(server.status().players).toBe(0);
+  });
+});
+
+describe('mmo bots command', () => {
+  it('runs, prints the report and writes the JSON file with the documented fields', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'mmo-bots-')), 'report.json');
+    // Asynchronously: the server under test lives in this process's event loop.
+    const r = await promisify(execFile)(process.execPath, [join(import.meta.dirname, '../../src/cli/mmo.js'), 'bots',
+      '--url', `ws://127.0.0.1:${server.port}/`, '--count', '10', '--duration', '2', '--ramp', '50', '--json', file],
+    { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stdout).toContain('connected 10, failed 0');
+    const json = JSON.parse(readFileSync(file, 'utf8'));
+    for (const k of ['connected', 'failed', 'disconnected', 'framesPerBotPerSec', 'bytesPerBotPerSec']) expect(typeof json[k]).toBe('number');
+    expect(Object.keys(json.rttMs)).toEqual(expect.arrayContaining(['p50', 'p99']));
+    expect(Object.keys(json.server)).toEqual(expect.arrayContaining(['tickMs', 'missedTicks']));
+    expect(json.connected).toBe(10);
+  }, 60_000);
+});
