@@ -37,7 +37,8 @@ function reasonOf(e: ZoneClientError): string {
 }
 
 async function runBot(index: number): Promise<void> {
-  const client = new ZoneClient({ name: `bot${index}`, WebSocket: WebSocket as never, connectTimeoutMs: 15_000 });
+  // Bots never render: no interpolation samples.
+  const client = new ZoneClient({ name: `bot${index}`, WebSocket: WebSocket as never, connectTimeoutMs: 15_000, world: { interpolate: false } });
   stats.c.started++;
   let joinedAt = 0;
   let lastSnapshot = NaN, lastTick = -1;

@@ -52,6 +52,7 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .addOption(new Option('--npcs <n>', 'patrolling NPCs').argParser(intArg(0, 1_000_000)))
     .addOption(new Option('--items <n>', 'ground items').argParser(intArg(0, 1_000_000)))
     .addOption(new Option('--size <units>', 'square zone side').argParser(intArg(100, 1_000_000)))
+    .addOption(new Option('--spawn-radius <units>', 'new players appear this far around the spawn point').argParser(intArg(0, 1_000_000)))
     .addOption(new Option('--idle-timeout <s>', 'close clients idle this long').argParser(intArg(1, 86_400)))
     .option('--record <file>', 'record the session to a replay file')
     .action((o: ZoneCommandOptions) => runZoneCommand(o, print));

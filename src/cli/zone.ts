@@ -13,6 +13,7 @@ export interface ZoneCommandOptions {
   npcs?: number;
   items?: number;
   size?: number;
+  spawnRadius?: number;
   idleTimeout?: number;
   record?: string;
 }
@@ -33,6 +34,7 @@ export function zoneInit(o: ZoneCommandOptions): ZoneServerInit {
   const zone = { ...init.zone };
   if (o.npcs !== undefined) zone.npcs = o.npcs;
   if (o.items !== undefined) zone.items = o.items;
+  if (o.spawnRadius !== undefined) zone.spawnRadius = o.spawnRadius;
   if (o.size !== undefined) {
     zone.bounds = { minX: 0, minY: 0, maxX: o.size, maxY: o.size };
     zone.spawn = { x: o.size / 2, y: o.size / 2 };

@@ -53,6 +53,8 @@ export interface ClientWorldOptions {
   readonly tickRate?: number;
   /** Options for each entity's InterpolationBuffer (tickMs is derived from the tick rate). */
   readonly interpolation?: Omit<InterpolationOptions, 'tickMs'>;
+  /** Keep interpolation samples (default true); bots that never render turn it off. */
+  readonly interpolate?: boolean;
 }
 
 interface Entry {
@@ -65,6 +67,7 @@ interface Entry {
 export class ClientWorld {
   private readonly known = new Map<number, Entry>();
   private readonly interpolation: Omit<InterpolationOptions, 'tickMs'>;
+  private readonly interpolate: boolean;
   private tickRateValue: number;
   /** NetId of the player's own entity (Welcome.net_id); 0 before Welcome. */
   ownNetId = 0;
@@ -81,6 +84,7 @@ export class ClientWorld {
     this.tickRateValue = options.tickRate ?? DEFAULT_TICK_RATE;
     if (!(this.tickRateValue > 0)) throw new RangeError(`tickRate must be > 0, got ${this.tickRateValue}`);
     this.interpolation = options.interpolation ?? {};
+    this.interpolate = options.interpolate ?? true;
   }
 
   get tickRate(): number {
@@ -164,7 +168,7 @@ export class ClientWorld {
     this.ackSeq = s.ackSeq;
     this.snapshotCount++;
     const p: Point = { x: 0, y: 0 };
-    for (const e of known.values()) {
+    if (this.interpolate) for (const e of known.values()) {
       this.extrapolate(e, s.tick, p);
       e.buffer.push(s.tick, p.x, p.y, e.record.rot);
     }

@@ -16,6 +16,8 @@ export interface ZoneConfig {
   /** Where move targets may lie (the whole world); defaults to bounds. */
   worldBounds?: Rect;
   spawn: { x: number; y: number };
+  /** New players appear within this distance (per axis) of the spawn point. */
+  spawnRadius: number;
   npcs: number;
   /** Waypoints per NPC route, 2..MAX_WAYPOINTS. */
   waypoints: number;
@@ -39,6 +41,7 @@ export const DEFAULT_ZONE: ZoneConfig = {
   name: 'meadow',
   bounds: { minX: 0, minY: 0, maxX: 1000, maxY: 1000 },
   spawn: { x: 500, y: 500 },
+  spawnRadius: 5,
   npcs: 200,
   waypoints: 4,
   patrolRadius: 40,
@@ -123,6 +126,7 @@ export function validateZoneConfig(input: unknown): ZoneConfig {
     bounds,
     ...(worldBounds ? { worldBounds } : {}),
     spawn: { x: sx, y: sy },
+    spawnRadius: checkNumber(c.spawnRadius, 'spawnRadius', 0, width),
     npcs,
     waypoints: checkInt(c.waypoints, 'waypoints', 2, MAX_WAYPOINTS),
     patrolRadius: checkNumber(c.patrolRadius, 'patrolRadius', 1, width / 2),

@@ -189,8 +189,9 @@ export function spawnPlayer(world: ZoneWorld, session: number, name: string, sta
     y = state.y;
   } else {
     // Spread arrivals a little so players do not stack on one point.
-    x = world.config.spawn.x + world.rng.range(-5, 5);
-    y = world.config.spawn.y + world.rng.range(-5, 5);
+    const r = world.config.spawnRadius;
+    x = world.config.spawn.x + world.rng.range(-r, r);
+    y = world.config.spawn.y + world.rng.range(-r, r);
     const b = world.config.bounds;
     x = Math.min(b.maxX, Math.max(b.minX, x));
     y = Math.min(b.maxY, Math.max(b.minY, y));

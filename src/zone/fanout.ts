@@ -74,7 +74,12 @@ export class Fanout {
   private readonly removed: number[] = [];
   private readonly events: SimEvent[] = [];
 
-  constructor(private readonly world: ZoneWorld, private readonly encoder: Encoder, viewRadius = rules.VIEW_RADIUS) {
+  /**
+   * @param speedScale wall-clock speed per game speed: tick rate / 20. Records carry speed in
+   *   units per second at the advertised tick rate, which is what clients extrapolate with.
+   */
+  constructor(private readonly world: ZoneWorld, private readonly encoder: Encoder, viewRadius = rules.VIEW_RADIUS,
+    private readonly speedScale = 1) {
     const grid = world.grid;
     const cells = grid.cellCount;
     this.viewCells = Math.ceil(viewRadius / grid.cellSize);
@@ -128,7 +133,7 @@ export class Fanout {
     v.setFloat32(at + 8, y, true);
     v.setFloat32(at + 12, moving ? c.Motion.tx[e] : x, true);
     v.setFloat32(at + 16, moving ? c.Motion.ty[e] : y, true);
-    v.setFloat32(at + 20, moving ? c.Speed.value[e] : 0, true);
+    v.setFloat32(at + 20, moving ? c.Speed.value[e] * this.speedScale : 0, true);
     v.setFloat32(at + 24, c.Rotation.angle[e], true);
     v.setUint16(at + 28, c.Health.hp[e], true);
     v.setUint16(at + 30, c.Health.max[e], true);

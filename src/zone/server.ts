@@ -9,7 +9,7 @@ import {
   Encoder, ErrorCode, MAX_CLIENT_FRAME_BYTES, PROTOCOL_VERSION, decodeClientMessage, errorCodeName, errorPolicy,
 } from '../protocol/index.js';
 import { Recorder } from '../replay/index.js';
-import { generateZone, liveCount, stateHash, stepZone, type Rejection, type SimInput, type ZoneWorld } from '../sim/index.js';
+import { generateZone, liveCount, rules, stateHash, stepZone, type Rejection, type SimInput, type ZoneWorld } from '../sim/index.js';
 import { TickDriver } from './driver.js';
 import { Fanout, newViewer } from './fanout.js';
 import { createZoneMetrics, type ZoneMetrics } from './metrics.js';
@@ -80,7 +80,7 @@ export class ZoneServer {
     const o = this.options;
     this.world = generateZone(o.zone, o.seed);
     this.metrics = createZoneMetrics(o.zone.name);
-    this.fanout = new Fanout(this.world, this.encoder);
+    this.fanout = new Fanout(this.world, this.encoder, rules.VIEW_RADIUS, o.tickRate / rules.TICK_RATE);
     this.recorder = o.record ? new Recorder(o.record, o.seed, this.world.config, 'mmo zone') : undefined;
     this.driver = new TickDriver(1000 / o.tickRate, () => this.tick(), o.maxCatchUp);
     this.app = this.buildApp();
