@@ -3,7 +3,7 @@
 // and sends each client one frame. Nothing here ever waits on a socket.
 
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { SampleWindow, type Percentiles } from '../metrics/index.js';
 import {
   Encoder, ErrorCode, MAX_CLIENT_FRAME_BYTES, PROTOCOL_VERSION, decodeClientMessage, errorCodeName, errorPolicy,
@@ -40,6 +40,32 @@ export interface ZoneStatus {
   bytesOut: number;
   uptimeS: number;
   memory: { rssMB: number; heapUsedMB: number };
+  /** Where tick time goes: mean ms per tick over the status window, and GC since start. */
+  profile: { stepMs: number; indexMs: number; encodeMs: number; sendMs: number; gcMs: number; gcCount: number };
+}
+
+/** Mean ms per tick of each part of the tick. */
+class TickProfile {
+  readonly step = new SampleWindow(1200);
+  readonly index = new SampleWindow(1200);
+  readonly encode = new SampleWindow(1200);
+  readonly send = new SampleWindow(1200);
+  gcMs = 0;
+  gcCount = 0;
+  private readonly gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      this.gcMs += e.duration;
+      this.gcCount++;
+    }
+  });
+
+  start(): void {
+    this.gc.observe({ entryTypes: ['gc'] });
+  }
+
+  stop(): void {
+    this.gc.disconnect();
+  }
 }
 
 /** Sim rejection reasons that mean the join failed: the connection cannot go on. */
@@ -69,6 +95,7 @@ export class ZoneServer {
   private readonly driver: TickDriver;
   private readonly recorder: Recorder | undefined;
   private readonly tickTimes = new SampleWindow(1200);
+  private readonly profile = new TickProfile();
   private sweepTimer: NodeJS.Timeout | undefined;
   private readonly startedAt = performance.now();
   private framesOut = 0;
@@ -96,6 +123,7 @@ export class ZoneServer {
         }
         this.listenSocket = socket;
         this.port = uWS.us_socket_local_port(socket);
+        this.profile.start();
         this.driver.start();
         const sweepMs = Math.min(this.options.idleCheckMs, this.options.helloTimeoutMs);
         this.sweepTimer = setInterval(() => this.sweep(), sweepMs);
@@ -162,6 +190,11 @@ export class ZoneServer {
       bytesOut: this.bytesOut,
       uptimeS: Math.round((performance.now() - this.startedAt) / 100) / 10,
       memory: { rssMB: mb(process.memoryUsage.rss()), heapUsedMB: mb(process.memoryUsage().heapUsed) },
+      profile: {
+        stepMs: this.profile.step.summary().mean, indexMs: this.profile.index.summary().mean,
+        encodeMs: this.profile.encode.summary().mean, sendMs: this.profile.send.summary().mean,
+        gcMs: Math.round(this.profile.gcMs), gcCount: this.profile.gcCount,
+      },
     };
   }
 
@@ -264,6 +297,7 @@ export class ZoneServer {
     this.inbound = [];
     stepZone(this.world, inputs);
     this.recorder?.record(this.world.tick, inputs, stateHash(this.world));
+    this.profile.step.add(performance.now() - start);
     this.publish(start);
     const ms = performance.now() - start;
     this.tickTimes.add(ms);
@@ -295,7 +329,10 @@ export class ZoneServer {
       if (joinFailure !== undefined) this.refuse(conn, joinFailure, `join refused: ${r.reason}`, now);
       else this.send(conn, this.encoder.error({ code: ErrorCode.InputRejected, text: `${r.input} #${r.seq}: ${r.reason}` }));
     }
+    const t0 = performance.now();
     this.fanout.index();
+    const t1 = performance.now();
+    let encodeMs = 0, sendMs = 0;
     const { sendBudgetBytes, laggardMs } = this.options;
     for (const conn of this.conns.values()) {
       const s = conn.session;
@@ -308,8 +345,16 @@ export class ZoneServer {
         continue;
       }
       s.behindSince = undefined;
-      this.send(conn, this.fanout.frame(s.viewer, world.c.Player.lastSeq[s.eid]));
+      const a = performance.now();
+      const frame = this.fanout.frame(s.viewer, world.c.Player.lastSeq[s.eid]);
+      const b = performance.now();
+      this.send(conn, frame);
+      encodeMs += b - a;
+      sendMs += performance.now() - b;
     }
+    this.profile.index.add(t1 - t0);
+    this.profile.encode.add(encodeMs);
+    this.profile.send.add(sendMs);
   }
 
   /** Stops ticking, tells every client, closes the recording and the listen socket. */
@@ -317,6 +362,7 @@ export class ZoneServer {
     if (this.stopped) return;
     this.stopped = true;
     this.driver.stop();
+    this.profile.stop();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     const now = performance.now();
     for (const conn of [...this.conns.values()]) this.refuse(conn, ErrorCode.ShuttingDown, 'server shutting down', now);
