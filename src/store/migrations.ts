@@ -1,0 +1,163 @@
+// Schema migrations in code: an ordered list of versions, each applied once, in order, inside its
+// own IMMEDIATE transaction, and recorded in schema_migrations (version, name, applied_at).
+// Never edit a shipped migration: add a new version.
+
+import type Database from 'better-sqlite3';
+
+export interface Migration {
+  /** 1, 2, 3, ... with no gaps. */
+  readonly version: number;
+  /** Recorded beside the version; a file whose recorded name differs is refused. */
+  readonly name: string;
+  /** Schema script (DDL only; data goes through prepared statements). */
+  readonly up: string;
+}
+
+/** A file this code cannot safely use: newer than the code, foreign, or with a different history. */
+export class StoreVersionError extends Error {
+  override name = 'StoreVersionError';
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'accounts, players, inventory',
+    up: `
+      CREATE TABLE accounts (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        name          TEXT    NOT NULL UNIQUE,
+        password_hash BLOB    NOT NULL,
+        password_salt BLOB    NOT NULL,
+        created_at    INTEGER NOT NULL
+      );
+      CREATE TABLE players (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        account_id INTEGER REFERENCES accounts(id) ON DELETE SET NULL,
+        name       TEXT    NOT NULL UNIQUE,
+        level      INTEGER NOT NULL,
+        hp         INTEGER NOT NULL,
+        max_hp     INTEGER NOT NULL,
+        mana       INTEGER NOT NULL,
+        max_mana   INTEGER NOT NULL,
+        x          REAL    NOT NULL,
+        y          REAL    NOT NULL
+      );
+      CREATE INDEX players_account_id ON players(account_id);
+      CREATE TABLE inventory (
+        player_id INTEGER NOT NULL REFERENCES players(id) ON DELETE CASCADE,
+        item_type INTEGER NOT NULL,
+        quantity  INTEGER NOT NULL CHECK (quantity >= 0),
+        PRIMARY KEY (player_id, item_type)
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 2,
+    name: 'guilds, game stats, player zone and last seen',
+    up: `
+      ALTER TABLE players ADD COLUMN zone TEXT NOT NULL DEFAULT '';
+      ALTER TABLE players ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE guilds (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        name    TEXT    NOT NULL UNIQUE,
+        created INTEGER NOT NULL
+      );
+      CREATE TABLE guild_members (
+        player_id INTEGER PRIMARY KEY REFERENCES players(id) ON DELETE CASCADE,
+        guild_id  INTEGER NOT NULL REFERENCES guilds(id) ON DELETE CASCADE,
+        role      TEXT    NOT NULL CHECK (role IN ('leader', 'officer', 'member')),
+        joined    INTEGER NOT NULL
+      );
+      CREATE INDEX guild_members_guild_id ON guild_members(guild_id);
+      CREATE TABLE game_stats (
+        name       TEXT    PRIMARY KEY,
+        value      REAL    NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
+];
+
+/** The version the code expects a file to be at after opening. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+interface Recorded {
+  version: number;
+  name: string;
+}
+
+function checkList(migrations: readonly Migration[]): void {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new StoreVersionError(`migration list out of order: entry ${i} has version ${m.version}, expected ${i + 1}`);
+  });
+}
+
+function hasTable(db: Database.Database, name: string): boolean {
+  return db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?").get(name)!.n > 0;
+}
+
+function recorded(db: Database.Database): Recorded[] {
+  if (!hasTable(db, 'schema_migrations')) return [];
+  return db.prepare<[], Recorded>('SELECT version, name FROM schema_migrations ORDER BY version').all();
+}
+
+/** Refuses a history this code does not know; returns the current version (0 for an empty file). */
+function checkHistory(rows: readonly Recorded[], migrations: readonly Migration[]): number {
+  rows.forEach((r, i) => {
+    if (r.version !== i + 1) throw new StoreVersionError(`schema_migrations has a gap: version ${r.version} recorded at position ${i + 1}`);
+  });
+  if (rows.length > migrations.length) {
+    throw new StoreVersionError(
+      `database schema version ${rows.length} is newer than this code knows (${migrations.length}); upgrade the server, do not open this file with it`,
+    );
+  }
+  rows.forEach((r, i) => {
+    const m = migrations[i];
+    if (m.name !== r.name) throw new StoreVersionError(`schema version ${r.version} was recorded as "${r.name}" but this code calls it "${m.name}"`);
+  });
+  return rows.length;
+}
+
+/** The schema version recorded in the file (0 when none). */
+export function schemaVersion(db: Database.Database): number {
+  const rows = recorded(db);
+  return rows.length === 0 ? 0 : rows[rows.length - 1].version;
+}
+
+export interface MigrateResult {
+  from: number;
+  to: number;
+  applied: number[];
+}
+
+/**
+ * Brings the file up to the last version of `migrations`. Safe against another connection
+ * migrating the same file at once: each step re-reads the history under the write lock.
+ */
+export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS, now: () => number = Date.now): MigrateResult {
+  checkList(migrations);
+  const initial = recorded(db);
+  if (initial.length === 0) {
+    const user = db.prepare<[], { n: number }>(
+      "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'",
+    ).get()!.n;
+    if (user > 0) throw new StoreVersionError('the file has tables but no schema_migrations: not a store database');
+  }
+  const from = checkHistory(initial, migrations);
+  const applied: number[] = [];
+  if (from === migrations.length) return { from, to: from, applied };
+
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  const record = db.prepare<[number, string, number]>('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  for (const m of migrations.slice(from)) {
+    db.transaction(() => {
+      // Under the write lock: another connection may have applied it meanwhile.
+      const current = checkHistory(recorded(db), migrations);
+      if (current >= m.version) return;
+      db.exec(m.up);
+      record.run(m.version, m.name, now());
+      applied.push(m.version);
+    }).immediate();
+  }
+  return { from, to: checkHistory(recorded(db), migrations), applied };
+}
