@@ -364,6 +364,14 @@ export class PlayerStore implements SnapshotWriter {
     return this.sAddStat.get(name, delta, this.now())!.value;
   }
 
+  /** Sets some stats and adds to others, in one transaction. */
+  writeStats(set: Record<string, number>, add: Record<string, number>): void {
+    this.db.transaction(() => {
+      for (const [k, v] of Object.entries(set)) this.setStat(k, v);
+      for (const [k, v] of Object.entries(add)) this.addStat(k, v);
+    })();
+  }
+
   getStat(name: string): number | undefined {
     return this.sStat.get(name)?.value;
   }

@@ -13,6 +13,7 @@ export type WriterRequest =
   | { op: 'addItem'; id: number; playerId: number; itemType: number; quantity: number }
   | { op: 'removeItem'; id: number; playerId: number; itemType: number; quantity: number }
   | { op: 'loadOrCreatePlayer'; id: number; name: string; spawn: NewPlayer }
+  | { op: 'stats'; id: number; set: Record<string, number>; add: Record<string, number> }
   | { op: 'close'; id: number };
 
 export interface WireError {

@@ -135,6 +135,11 @@ export class WorkerWriter implements SnapshotWriter {
     return this.request<PlayerRow>({ op: 'loadOrCreatePlayer', id: this.nextId++, name, spawn });
   }
 
+  /** PlayerStore.writeStats on the writer thread. */
+  writeStats(set: Record<string, number>, add: Record<string, number>): Promise<void> {
+    return this.request<void>({ op: 'stats', id: this.nextId++, set, add });
+  }
+
   /** Lets every request posted so far finish, closes the connection and ends the thread. */
   close(): Promise<void> {
     if (this.closing) return this.closing;

@@ -26,6 +26,8 @@ function handle(store: PlayerStore, m: WriterRequest): unknown {
       return store.removeItem(m.playerId, m.itemType, m.quantity);
     case 'loadOrCreatePlayer':
       return store.loadOrCreatePlayer(m.name, m.spawn);
+    case 'stats':
+      return store.writeStats(m.set, m.add);
     case 'close':
       store.close();
       return undefined;
