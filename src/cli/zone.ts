@@ -16,6 +16,9 @@ export interface ZoneCommandOptions {
   spawnRadius?: number;
   idleTimeout?: number;
   record?: string;
+  /** A file path, or false for --no-db. */
+  db?: string | false;
+  flushTicks?: number;
 }
 
 /** Config file first, then flags on top. */
@@ -48,15 +51,20 @@ export function zoneInit(o: ZoneCommandOptions): ZoneServerInit {
     ...(o.tickRate !== undefined ? { tickRate: o.tickRate } : {}),
     ...(o.idleTimeout !== undefined ? { idleTimeoutMs: o.idleTimeout * 1000 } : {}),
     ...(o.record !== undefined ? { record: o.record } : {}),
+    ...(typeof o.db === 'string' ? { db: o.db } : {}),
+    ...(o.db === false ? { db: undefined } : {}),
+    ...(o.flushTicks !== undefined ? { flushTicks: o.flushTicks } : {}),
   };
 }
 
 export async function runZoneCommand(o: ZoneCommandOptions, print: (line: string) => void): Promise<void> {
   const server = await startZoneServer(zoneInit(o));
+  const db = server.options.db;
   const { host } = server.options;
   const { config } = server.world;
   print(`zone ${config.id} "${config.name}" listening on ws://${host}:${server.port}/ ` +
     `(${config.npcs} npcs, ${config.items} items, seed ${server.options.seed}, ${server.options.tickRate} Hz)`);
+  print(db ? `players kept in ${db} (written every ${server.options.flushTicks} ticks)` : 'no database: nothing is kept');
   print(`status http://${host}:${server.port}/status  metrics http://${host}:${server.port}/metrics`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -150,8 +150,8 @@ export class Fanout {
     return at;
   }
 
-  /** Indexes the tick just stepped: change blocks per cell and events per cell. */
-  index(): void {
+  /** Indexes the tick just stepped: change blocks per cell, and the events to tell per cell. */
+  index(events: readonly SimEvent[] = this.world.events): void {
     const { world } = this;
     const grid = world.grid;
     this.tick = world.tick;
@@ -169,7 +169,7 @@ export class Fanout {
       this.recStart[c] = this.packList(this.recEids[c]);
       this.recLen[c] = this.recEids[c].length * ENTITY_STATE_SIZE;
     }
-    for (const ev of world.events) {
+    for (const ev of events) {
       const c = grid.cellAt(ev.x, ev.y);
       if (this.eventTick[c] !== this.tick) {
         this.eventTick[c] = this.tick;

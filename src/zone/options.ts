@@ -27,6 +27,10 @@ export interface ZoneServerOptions {
   maxCatchUp: number;
   /** Write a replay file of the session. */
   record?: string;
+  /** SQLite file for players, inventory and stats; none: nothing is kept. */
+  db?: string;
+  /** Changed players are written behind every this many ticks. */
+  flushTicks: number;
 }
 
 export const DEFAULT_OPTIONS: ZoneServerOptions = {
@@ -44,6 +48,7 @@ export const DEFAULT_OPTIONS: ZoneServerOptions = {
   sendBudgetBytes: 256 * 1024,
   laggardMs: 5_000,
   maxCatchUp: 3,
+  flushTicks: 100,
 };
 
 /** Options as given: any subset, with a partial zone config. */
@@ -67,5 +72,6 @@ export function resolveOptions(o: ZoneServerInit = {}): ZoneServerOptions {
   positive('sendBudgetBytes', 1 << 30);
   positive('laggardMs', 3_600_000);
   positive('maxCatchUp', 100);
+  positive('flushTicks', 1_000_000);
   return merged;
 }

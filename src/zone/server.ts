@@ -14,6 +14,7 @@ import { TickDriver } from './driver.js';
 import { Fanout, newViewer } from './fanout.js';
 import { createZoneMetrics, type ZoneMetrics } from './metrics.js';
 import { resolveOptions, type ZoneServerInit, type ZoneServerOptions } from './options.js';
+import { ZonePersistence } from './persistence.js';
 import { Session } from './session.js';
 import { uWS, type HttpResponse, type TemplatedApp, type WebSocket } from './uws.js';
 
@@ -40,6 +41,7 @@ export interface ZoneStatus {
   bytesOut: number;
   uptimeS: number;
   memory: { rssMB: number; heapUsedMB: number };
+  store?: ZonePersistence['stats'];
   /** Where tick time goes: mean ms per tick over the status window, and GC since start. */
   profile: { stepMs: number; indexMs: number; encodeMs: number; sendMs: number; gcMs: number; gcCount: number };
 }
@@ -101,8 +103,13 @@ export class ZoneServer {
   private framesOut = 0;
   private bytesOut = 0;
   private stopped = false;
+  private store: ZonePersistence | undefined;
+  /** Names of players loading or online, when the store makes a name an identity. */
+  private readonly names = new Map<string, Session>();
+  readonly log: (msg: string) => void;
 
-  constructor(options: ZoneServerInit = {}) {
+  constructor(options: ZoneServerInit = {}, log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`)) {
+    this.log = log;
     this.options = resolveOptions(options);
     const o = this.options;
     this.world = generateZone(o.zone, o.seed);
@@ -113,8 +120,9 @@ export class ZoneServer {
     this.app = this.buildApp();
   }
 
-  /** Listens, starts the tick, and resolves with the bound port. */
-  start(): Promise<number> {
+  /** Opens the store, listens, starts the tick, and resolves with the bound port. */
+  async start(): Promise<number> {
+    if (this.options.db) this.store = await ZonePersistence.open(this.options.db, this.world.config.name, this.log);
     return new Promise((resolve, reject) => {
       this.app.listen(this.options.host, this.options.port, (socket) => {
         if (!socket) {
@@ -190,6 +198,7 @@ export class ZoneServer {
       bytesOut: this.bytesOut,
       uptimeS: Math.round((performance.now() - this.startedAt) / 100) / 10,
       memory: { rssMB: mb(process.memoryUsage.rss()), heapUsedMB: mb(process.memoryUsage().heapUsed) },
+      ...(this.store ? { store: { ...this.store.stats } } : {}),
       profile: {
         stepMs: this.profile.step.summary().mean, indexMs: this.profile.index.summary().mean,
         encodeMs: this.profile.encode.summary().mean, sendMs: this.profile.send.summary().mean,
@@ -215,6 +224,8 @@ export class ZoneServer {
     const s = conn.session;
     // A join already queued is followed by the leave, so the sim never keeps a ghost.
     if (s.stage === 'joining' || s.stage === 'joined') this.inbound.push({ type: 'leave', session: s.number });
+    if (s.stage === 'joined' && this.store && !this.stopped) this.store.leave(this.world, s.eid, s.playerId);
+    if (this.names.get(s.name) === s) this.names.delete(s.name);
     s.stage = 'closed';
     this.conns.delete(s.number);
     if (!s.closedByServer) this.metrics.closed.inc({ reason: `peer_${code}` });
@@ -265,15 +276,54 @@ export class ZoneServer {
         if (s.stage !== 'connecting') return this.refuse(conn, ErrorCode.AlreadyJoined, 'already joined', now);
         if (msg.token !== '') return this.refuse(conn, ErrorCode.BadToken, 'this zone accepts guests only (empty token)', now);
         if (this.world.sessions.size >= this.options.maxClients) return this.refuse(conn, ErrorCode.ServerFull, 'server full', now);
-        s.stage = 'joining';
         s.name = msg.name;
-        this.inbound.push({ type: 'join', session: s.number, name: msg.name });
+        if (!this.store) {
+          s.stage = 'joining';
+          this.inbound.push({ type: 'join', session: s.number, name: msg.name });
+          return;
+        }
+        if (this.names.has(msg.name)) return this.refuse(conn, ErrorCode.AlreadyJoined, 'that name is already playing', now);
+        this.names.set(msg.name, s);
+        s.stage = 'loading';
+        this.store.loadPlayer(msg.name, this.spawnPoint()).then((row) => {
+          if (s.stage !== 'loading') return; // gone while loading
+          s.playerId = row.id;
+          s.stage = 'joining';
+          this.inbound.push({ type: 'join', session: s.number, name: msg.name, state: ZonePersistence.joinState(row) });
+        }, (e: Error) => {
+          this.log(`loading player ${JSON.stringify(msg.name)} failed: ${e.message}`);
+          this.refuse(conn, ErrorCode.Internal, 'could not load the player', performance.now());
+        });
         return;
       default:
         if (s.stage !== 'joined') return this.refuse(conn, ErrorCode.NotJoined, 'send Hello first', now);
         this.inbound.push({ ...msg, session: s.number });
     }
   }
+
+  /**
+   * Where a new saved player starts: around the spawn point. Drawn here, outside the sim, and
+   * passed in the join input, so a recording still replays exactly.
+   */
+  private spawnPoint(): { x: number; y: number } {
+    const { spawn, spawnRadius: r } = this.world.config;
+    return { x: spawn.x + (Math.random() * 2 - 1) * r, y: spawn.y + (Math.random() * 2 - 1) * r };
+  }
+
+  private *onlinePlayers(): Generator<{ eid: number; playerId: number }> {
+    for (const conn of this.conns.values()) {
+      const s = conn.session;
+      if (s.stage === 'joined' && s.playerId > 0) yield { eid: s.eid, playerId: s.playerId };
+    }
+  }
+
+  /** Store id of the player with this NetId, if it is online here. */
+  private playerOf = (netId: number): number | undefined => {
+    const eid = this.world.netToEid.get(netId);
+    if (eid === undefined) return undefined;
+    const id = this.conns.get(this.world.c.Player.session[eid])?.session.playerId;
+    return id ? id : undefined;
+  };
 
   /** Closes connections that never said Hello or went quiet. */
   private sweep(): void {
@@ -299,6 +349,7 @@ export class ZoneServer {
     this.recorder?.record(this.world.tick, inputs, stateHash(this.world));
     this.profile.step.add(performance.now() - start);
     this.publish(start);
+    this.store?.afterTick(this.world, this.onlinePlayers(), this.options.flushTicks);
     const ms = performance.now() - start;
     this.tickTimes.add(ms);
     this.metrics.tickDuration.observe(ms / 1000);
@@ -330,7 +381,9 @@ export class ZoneServer {
       else this.send(conn, this.encoder.error({ code: ErrorCode.InputRejected, text: `${r.input} #${r.seq}: ${r.reason}` }));
     }
     const t0 = performance.now();
-    this.fanout.index();
+    // Pickups are told once durable: held back this tick, told in the snapshot after the commit.
+    const store = this.store;
+    this.fanout.index(store ? [...store.holdPickups(world.events, this.playerOf), ...store.takeConfirmed()] : world.events);
     const t1 = performance.now();
     let encodeMs = 0, sendMs = 0;
     const { sendBudgetBytes, laggardMs } = this.options;
@@ -364,6 +417,14 @@ export class ZoneServer {
     this.driver.stop();
     this.profile.stop();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    // Save everyone before telling them, so nothing acknowledged is lost on the way out.
+    if (this.store) {
+      try {
+        await this.store.close(this.world, this.onlinePlayers());
+      } catch (e) {
+        this.log(`store close failed: ${(e as Error).message}`);
+      }
+    }
     const now = performance.now();
     for (const conn of [...this.conns.values()]) this.refuse(conn, ErrorCode.ShuttingDown, 'server shutting down', now);
     this.recorder?.close();
@@ -373,8 +434,8 @@ export class ZoneServer {
 }
 
 /** Creates a zone server and starts it; resolves once it listens. */
-export async function startZoneServer(options: ZoneServerInit = {}): Promise<ZoneServer> {
-  const server = new ZoneServer(options);
+export async function startZoneServer(options: ZoneServerInit = {}, log?: (msg: string) => void): Promise<ZoneServer> {
+  const server = new ZoneServer(options, log);
   await server.start();
   return server;
 }

@@ -3,7 +3,8 @@
 import { SOFT_ERROR_LIMIT, SOFT_ERROR_WINDOW_MS } from '../protocol/index.js';
 import type { Viewer } from './fanout.js';
 
-export type SessionStage = 'connecting' | 'joining' | 'joined' | 'closed';
+/** connecting → (loading its saved player) → joining (join queued) → joined → closed. */
+export type SessionStage = 'connecting' | 'loading' | 'joining' | 'joined' | 'closed';
 
 /** Token bucket: `rate` frames a second sustained, up to `burst` at once. */
 export class TokenBucket {
@@ -29,6 +30,8 @@ export class Session {
   name = '';
   netId = 0;
   eid = -1;
+  /** Store row id; 0 when the zone keeps nothing. */
+  playerId = 0;
   viewer: Viewer | undefined;
   lastActivity: number;
   /** The server ended the connection (so the close is not counted as the peer's). */

@@ -1,0 +1,161 @@
+// The zone's link to the store: players load on join, changed players are written behind
+// every N ticks on the writer thread, a leaving player is saved at once, and item pickups are
+// committed before anyone is told of them. The tick thread only copies numbers and posts.
+
+import { WorkerWriter, WriteBehind, type PlayerRow, type PlayerSnapshot } from '../store/index.js';
+import { EventKind, type PlayerState, type SimEvent, type ZoneWorld } from '../sim/index.js';
+
+export interface PersistenceStats {
+  flushes: number;
+  rowsWritten: number;
+  lastFlushMs: number;
+  failures: number;
+  pickupsCommitted: number;
+  pickupsPending: number;
+}
+
+interface Pickup {
+  event: SimEvent;
+  playerId: number;
+  attempts: number;
+}
+
+const RETRY_MS = [100, 500, 2000, 5000];
+
+export class ZonePersistence {
+  readonly stats: PersistenceStats = { flushes: 0, rowsWritten: 0, lastFlushMs: 0, failures: 0, pickupsCommitted: 0, pickupsPending: 0 };
+  private lastFlushTick = 0;
+  private readonly scratch: PlayerSnapshot = { id: 0, level: 0, hp: 0, maxHp: 0, mana: 0, maxMana: 0, x: 0, y: 0, zone: '' };
+  /** Pickups committed since the last tick, to be told in the next snapshots. */
+  private confirmed: SimEvent[] = [];
+  private kills = 0;
+  private itemsPicked = 0;
+
+  private constructor(
+    private readonly writer: WorkerWriter,
+    private readonly wb: WriteBehind,
+    private readonly zone: string,
+    private readonly log: (msg: string) => void,
+  ) {}
+
+  static async open(path: string, zone: string, log: (msg: string) => void): Promise<ZonePersistence> {
+    const writer = await WorkerWriter.open(path);
+    return new ZonePersistence(writer, new WriteBehind(writer), zone, log);
+  }
+
+  /** The saved player, or a new one created at `spawn`. */
+  loadPlayer(name: string, spawn: { x: number; y: number }): Promise<PlayerRow> {
+    return this.writer.loadOrCreatePlayer(name, { x: spawn.x, y: spawn.y, zone: this.zone });
+  }
+
+  /** A saved row as the sim's join state; one saved dead comes back respawned. */
+  static joinState(row: PlayerRow): PlayerState {
+    const maxHp = Math.max(1, row.maxHp);
+    return {
+      x: row.x, y: row.y, level: Math.max(1, row.level), maxHp,
+      hp: row.hp >= 1 ? Math.min(row.hp, maxHp) : maxHp,
+      maxMana: Math.max(0, row.maxMana), mana: Math.min(Math.max(0, row.mana), Math.max(0, row.maxMana)),
+    };
+  }
+
+  private mark(world: ZoneWorld, eid: number, playerId: number): void {
+    const { c } = world;
+    const s = this.scratch;
+    s.id = playerId;
+    s.level = c.Level.value[eid];
+    s.hp = c.Health.hp[eid];
+    s.maxHp = c.Health.max[eid];
+    s.mana = c.Mana.mana[eid];
+    s.maxMana = c.Mana.max[eid];
+    s.x = c.Position.x[eid];
+    s.y = c.Position.y[eid];
+    s.zone = this.zone;
+    this.wb.markDirty(s);
+  }
+
+  private flush(): void {
+    const start = performance.now();
+    this.wb.flush().then((rows) => {
+      this.stats.flushes++;
+      this.stats.rowsWritten += rows;
+      this.stats.lastFlushMs = performance.now() - start;
+    }, (e: Error) => {
+      // The batch stays pending and goes out with the next flush.
+      this.stats.failures++;
+      this.log(`store flush failed: ${e.message}`);
+    });
+  }
+
+  /** Every tick: count what the stats need; every `every` ticks write changed players behind. */
+  afterTick(world: ZoneWorld, players: Iterable<{ eid: number; playerId: number }>, every: number): void {
+    for (const ev of world.events) {
+      if (ev.kind === EventKind.Death) this.kills++;
+      else if (ev.kind === EventKind.ItemPickup) this.itemsPicked++;
+    }
+    if (world.tick - this.lastFlushTick < every) return;
+    const since = this.lastFlushTick;
+    this.lastFlushTick = world.tick;
+    const { changedAt } = world.c.Replicated;
+    const { active } = world.c.Motion;
+    for (const p of players) if (changedAt[p.eid] > since || active[p.eid] === 1) this.mark(world, p.eid, p.playerId);
+    this.flush();
+    this.writer.writeStats({ players_online: world.sessions.size }, { kills: this.kills, items_picked_up: this.itemsPicked })
+      .catch((e: Error) => this.log(`store stats failed: ${e.message}`));
+    this.kills = 0;
+    this.itemsPicked = 0;
+  }
+
+  /** A leaving player's last state, saved now. */
+  leave(world: ZoneWorld, eid: number, playerId: number): void {
+    this.mark(world, eid, playerId);
+    this.flush();
+  }
+
+  /**
+   * Takes this tick's pickups by known players out of `events` and commits them; they are
+   * handed back by takeConfirmed() once durable. Returns the events to tell now.
+   */
+  holdPickups(events: readonly SimEvent[], playerOf: (netId: number) => number | undefined): readonly SimEvent[] {
+    let out: SimEvent[] | undefined;
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i];
+      const playerId = ev.kind === EventKind.ItemPickup ? playerOf(ev.source) : undefined;
+      if (playerId === undefined) {
+        out?.push(ev);
+        continue;
+      }
+      out ??= events.slice(0, i);
+      this.commitPickup({ event: ev, playerId, attempts: 0 });
+    }
+    return out ?? events;
+  }
+
+  private commitPickup(p: Pickup): void {
+    this.stats.pickupsPending++;
+    this.wb.addItem(p.playerId, p.event.value, 1).then(() => {
+      this.stats.pickupsPending--;
+      this.stats.pickupsCommitted++;
+      this.confirmed.push(p.event);
+    }, (e: Error) => {
+      // Never lost: retried with backoff; never doubled: a failed transaction wrote nothing.
+      this.stats.pickupsPending--;
+      this.stats.failures++;
+      this.log(`pickup commit failed (attempt ${p.attempts + 1}): ${e.message}`);
+      setTimeout(() => this.commitPickup({ ...p, attempts: p.attempts + 1 }), RETRY_MS[Math.min(p.attempts, RETRY_MS.length - 1)]);
+    });
+  }
+
+  /** Pickups committed since the last call. */
+  takeConfirmed(): SimEvent[] {
+    const c = this.confirmed;
+    this.confirmed = [];
+    return c;
+  }
+
+  /** Saves every player still online, waits for all pending writes and stops the writer. */
+  async close(world: ZoneWorld, players: Iterable<{ eid: number; playerId: number }>): Promise<void> {
+    for (const p of players) this.mark(world, p.eid, p.playerId);
+    await this.wb.close();
+  }
+}
+
