@@ -19,7 +19,9 @@ export type SimInput =
   | { type: 'move'; session: number; seq: number; x: number; y: number }
   | { type: 'attack'; session: number; seq: number; target: number }
   | { type: 'useItem'; session: number; seq: number; item: number }
-  | { type: 'chat'; session: number; seq: number; text: string };
+  | { type: 'chat'; session: number; seq: number; text: string }
+  /** From the server, not a client: a failed handoff puts the player back at (x, y) inside the zone. */
+  | { type: 'recall'; session: number; x: number; y: number };
 
 export type RejectReason =
   | 'bad_input'

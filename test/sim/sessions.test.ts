@@ -146,6 +146,21 @@ describe('zone boundary', () => {
     expect(world.events.map((ev) => ev.kind)).toEqual([EventKind.ZoneExit]);
   });
 
+  it('a recall from the server puts a handoff candidate back inside and clears the mark', () => {
+    const { world, d } = withPlayers([{ x: 99, y: 50 }], overrides);
+    const e = d.eid(1);
+    d.step(d.move(1, 110, 50));
+    d.idle(6); // 100.75: outside, reported
+    expect(hasComponent(world.ecs, e, world.c.HandoffPending)).toBe(true);
+    d.step({ type: 'recall', session: 1, x: 99, y: 50 });
+    expect([d.x(1), d.y(1)]).toEqual([99, 50]);
+    expect(world.c.Motion.active[e]).toBe(0);
+    expect(hasComponent(world.ecs, e, world.c.HandoffPending)).toBe(false);
+    d.step({ type: 'recall', session: 1, x: 120, y: 50 }); // not inside this zone
+    expect(world.rejections.map((r) => r.reason)).toEqual(['out_of_bounds']);
+    expect(d.x(1)).toBe(99);
+  });
+
   it('a player joining with a saved position outside the zone is placed near the spawn point', () => {
     const world = tinyWorld(overrides);
     const d = new Driver(world);
@@ -156,12 +171,8 @@ describe('zone boundary', () => {
     expect(world.handoffs).toEqual([]);
   });
 
-  // BUG (src/sim/systems/applyInputs.ts:48 applyMove and src/sim/world.ts:185 spawnPlayer check
-  // inRect on the double, then store Float32; src/sim/config.ts validateZoneConfig accepts bounds
-  // that Float32 cannot represent): with maxX = 100.3 (Math.fround(100.3) = 100.30000305...), a
-  // move to x = 100.3 is accepted as inside the world, the player stands at 100.30000305 and
-  // boundarySystem reports it as leaving the zone (handoff + ZoneExit) although this zone's
-  // bounds are the whole world. A saved state at x = 100.3 is handed off on the join tick.
+  // Regression: bounds are stored as float32 like positions, so with maxX = 100.3 a move to
+  // x = 100.3 (stored as 100.30000305...) must not count as leaving the zone.
   it('a move accepted as inside the zone does not end outside it through Float32 rounding', () => {
     const edge = { bounds: { minX: 0, minY: 0, maxX: 100.3, maxY: 100 }, spawn: { x: 50, y: 50 } };
     expect(Math.fround(100.3)).toBeGreaterThan(100.3);

@@ -9,7 +9,7 @@ import { CHAT_MAX_CHARS, EVENT_RADIUS, NAME_MAX_CHARS } from '../constants.js';
 import { EventKind } from '../events.js';
 import { checkText, isU32, type PlayerState, type RejectReason, type SimInput } from '../inputs.js';
 import { isFiniteNumber } from '../math.js';
-import { despawn, spawnPlayer, type ZoneWorld } from '../world.js';
+import { despawn, spawnPlayer, touch, type ZoneWorld } from '../world.js';
 import { walkTo } from './movement.js';
 
 type Obj = Record<string, unknown>;
@@ -85,11 +85,23 @@ function applyChat(world: ZoneWorld, eid: number, input: Obj): void {
   });
 }
 
+function applyRecall(world: ZoneWorld, eid: number, input: Obj): void {
+  const { x, y } = input;
+  if (!isFiniteNumber(x) || !isFiniteNumber(y)) return reject(world, input, 'not_finite');
+  if (!inRect(world.config.bounds, x, y)) return reject(world, input, 'out_of_bounds');
+  const { Position, Motion } = world.c;
+  Position.x[eid] = x;
+  Position.y[eid] = y;
+  Motion.active[eid] = 0;
+  touch(world, eid); // the boundary system clears the handoff mark now that it is inside
+}
+
 function applyInput(world: ZoneWorld, input: Obj): void {
   if (!input || typeof input !== 'object' || !isU32(input.session)) return reject(world, input ?? {}, 'bad_input');
   if (input.type === 'join') return applyJoin(world, input);
   const eid = world.sessions.get(input.session);
   if (eid === undefined) return reject(world, input, 'unknown_session');
+  if (input.type === 'recall') return applyRecall(world, eid, input);
   if (input.type === 'leave') {
     world.left.push(world.c.NetId.id[eid]);
     return despawn(world, eid);
