@@ -183,10 +183,17 @@ export interface ZoneClientOptions {
   readonly clock?: Omit<ServerClockOptions, 'tickMs'>;
   /** RTT moving-average gain. Default 0.125. */
   readonly rttAlpha?: number;
+  /**
+   * On ZoneChange, connect to the new zone with its token at once (keeping the counters), so a
+   * handoff between zones needs nothing from the application. Default false.
+   */
+  readonly followZoneChange?: boolean;
 }
 
 /** Overrides for one connect() (e.g. the token of a ZoneChange). */
 export interface ConnectOverrides {
+  /** Keep the traffic counters (a handoff continues the same session). */
+  readonly keepStats?: boolean;
   readonly name?: string;
   readonly token?: string;
 }
@@ -343,7 +350,7 @@ export class ZoneClient {
     this.world.reset();
     this.clock.reset();
     this.rtt.reset();
-    Object.assign(this.stats, ZoneClient.emptyStats());
+    if (!overrides.keepStats) Object.assign(this.stats, ZoneClient.emptyStats());
     this.closingByClient = false;
     this.stateValue = 'connecting';
 
@@ -483,6 +490,9 @@ export class ZoneClient {
       case 'zoneChange':
         this.lastZoneChange = msg;
         this.emit('zoneChange', msg);
+        if (this.options.followZoneChange) {
+          this.connect(msg.endpoint, { token: msg.token, keepStats: true }).catch((e: ZoneClientError) => this.emit('error', e));
+        }
         return;
     }
   }
