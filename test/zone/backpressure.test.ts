@@ -63,9 +63,7 @@ describe('backpressure', () => {
     const honest = await join('honest');
     const slow = await join('slow');
     const stuck = await join('stuck');
-    // The joins' 3000-entity keyframes are decoded on this same event loop; count from here.
     const startTick = server.world.tick;
-    const startMissed = server.status().missedTicks;
 
     // Stop reading on two sockets; the server must notice through its send buffer.
     slow.ws.pause();
@@ -86,10 +84,9 @@ describe('backpressure', () => {
     const gaps = ticks.slice(1).filter((t, i) => t !== ticks[i] + 1);
     expect(ticks.length).toBeGreaterThan(200);
     expect(gaps).toEqual([]);
-    // Tick work stays under the 100 Hz step; the test's own clients share this event loop, so
-    // a few wake-ups may come late, but a tick that waited on a socket would blow this.
-    const status = server.status();
-    expect(status.tickMs.p99).toBeLessThan(10);
-    expect(status.missedTicks - startMissed).toBeLessThanOrEqual(Math.ceil((status.tick - startTick) / 100));
+    // The tick itself (drain, step, encode, send) stays under the 100 Hz step: a tick that
+    // waited on a socket would blow this. (Missed wake-ups are not asserted: they measure how
+    // busy this shared event loop is, with the test's own clients decoding on it.)
+    expect(server.status().tickMs.p99).toBeLessThan(10);
   }, 60_000);
 });
