@@ -145,7 +145,9 @@ export class ZoneServer {
     return uWS.App()
       .ws<SocketData>('/*', {
         compression: uWS.DISABLED,
-        maxPayloadLength: MAX_CLIENT_FRAME_BYTES,
+        // Above the protocol cap, so a frame a little too big still reaches the decoder and gets
+        // Error{TooLarge} + 1009; only grossly oversized ones are cut off by uWS itself.
+        maxPayloadLength: MAX_CLIENT_FRAME_BYTES * 4,
         maxBackpressure: o.sendBudgetBytes * 4,
         closeOnBackpressureLimit: 0,
         idleTimeout: 120,
@@ -275,7 +277,9 @@ export class ZoneServer {
       case 'hello':
         if (s.stage !== 'connecting') return this.refuse(conn, ErrorCode.AlreadyJoined, 'already joined', now);
         if (msg.token !== '') return this.refuse(conn, ErrorCode.BadToken, 'this zone accepts guests only (empty token)', now);
-        if (this.world.sessions.size >= this.options.maxClients) return this.refuse(conn, ErrorCode.ServerFull, 'server full', now);
+        if (this.world.sessions.size + this.joinsInProgress() >= this.options.maxClients) {
+          return this.refuse(conn, ErrorCode.ServerFull, 'server full', now);
+        }
         s.name = msg.name;
         if (!this.store) {
           s.stage = 'joining';
@@ -308,6 +312,13 @@ export class ZoneServer {
   private spawnPoint(): { x: number; y: number } {
     const { spawn, spawnRadius: r } = this.world.config;
     return { x: spawn.x + (Math.random() * 2 - 1) * r, y: spawn.y + (Math.random() * 2 - 1) * r };
+  }
+
+  /** Hellos accepted but not yet in the world (their join is loading or queued). */
+  private joinsInProgress(): number {
+    let n = 0;
+    for (const conn of this.conns.values()) if (conn.session.stage === 'loading' || conn.session.stage === 'joining') n++;
+    return n;
   }
 
   private *onlinePlayers(): Generator<{ eid: number; playerId: number }> {
