@@ -4,7 +4,7 @@
 
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { uWS, type WebSocket } from '../src/zone/uws.js';
+import { uWS, type WebSocket } from '../src/runtime/index.js';
 
 const CLIENTS = [500, 2000];
 const TICKS = 100;

@@ -31,6 +31,12 @@ export interface ZoneServerOptions {
   db?: string;
   /** Changed players are written behind every this many ticks. */
   flushTicks: number;
+  /** Shared secret of the gateway's join tokens; without it the zone takes guests only. */
+  tokenSecret?: string;
+  /** This server's registry id: tokens naming another server are refused. */
+  serverId?: string;
+  /** Guests (Hello with an empty token, identity from its name). Default: only without a secret. */
+  allowGuests?: boolean;
 }
 
 export const DEFAULT_OPTIONS: ZoneServerOptions = {

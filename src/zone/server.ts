@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { SampleWindow, type Percentiles } from '../metrics/index.js';
 import {
-  Encoder, ErrorCode, MAX_CLIENT_FRAME_BYTES, PROTOCOL_VERSION, decodeClientMessage, errorCodeName, errorPolicy,
+  Encoder, ErrorCode, MAX_CLIENT_FRAME_BYTES, type HelloMsg, PROTOCOL_VERSION, decodeClientMessage, errorCodeName, errorPolicy,
 } from '../protocol/index.js';
 import { Recorder } from '../replay/index.js';
 import { generateZone, liveCount, rules, stateHash, stepZone, type Rejection, type SimInput, type ZoneWorld } from '../sim/index.js';
@@ -14,9 +14,10 @@ import { TickDriver } from './driver.js';
 import { Fanout, newViewer } from './fanout.js';
 import { createZoneMetrics, type ZoneMetrics } from './metrics.js';
 import { resolveOptions, type ZoneServerInit, type ZoneServerOptions } from './options.js';
+import { ReplayGuard, verifyJoinToken } from '../cluster/tokens.js';
 import { ZonePersistence } from './persistence.js';
 import { Session } from './session.js';
-import { uWS, type HttpResponse, type TemplatedApp, type WebSocket } from './uws.js';
+import { uWS, type HttpResponse, type TemplatedApp, type WebSocket } from '../runtime/index.js';
 
 interface Conn {
   session: Session;
@@ -106,6 +107,8 @@ export class ZoneServer {
   private store: ZonePersistence | undefined;
   /** Names of players loading or online, when the store makes a name an identity. */
   private readonly names = new Map<string, Session>();
+  /** Join tokens already used here (each works once). */
+  private readonly replay = new ReplayGuard();
   readonly log: (msg: string) => void;
 
   constructor(options: ZoneServerInit = {}, log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`)) {
@@ -275,34 +278,49 @@ export class ZoneServer {
       case 'ping':
         return this.send(conn, this.encoder.pong({ clientTime: msg.clientTime, serverTick: this.world.tick }));
       case 'hello':
-        if (s.stage !== 'connecting') return this.refuse(conn, ErrorCode.AlreadyJoined, 'already joined', now);
-        if (msg.token !== '') return this.refuse(conn, ErrorCode.BadToken, 'this zone accepts guests only (empty token)', now);
-        if (this.world.sessions.size + this.joinsInProgress() >= this.options.maxClients) {
-          return this.refuse(conn, ErrorCode.ServerFull, 'server full', now);
-        }
-        s.name = msg.name;
-        if (!this.store) {
-          s.stage = 'joining';
-          this.inbound.push({ type: 'join', session: s.number, name: msg.name });
-          return;
-        }
-        if (this.names.has(msg.name)) return this.refuse(conn, ErrorCode.AlreadyJoined, 'that name is already playing', now);
-        this.names.set(msg.name, s);
-        s.stage = 'loading';
-        this.store.loadPlayer(msg.name, this.spawnPoint()).then((row) => {
-          if (s.stage !== 'loading') return; // gone while loading
-          s.playerId = row.id;
-          s.stage = 'joining';
-          this.inbound.push({ type: 'join', session: s.number, name: msg.name, state: ZonePersistence.joinState(row) });
-        }, (e: Error) => {
-          this.log(`loading player ${JSON.stringify(msg.name)} failed: ${e.message}`);
-          this.refuse(conn, ErrorCode.Internal, 'could not load the player', performance.now());
-        });
-        return;
+        return this.hello(conn, msg, now);
       default:
         if (s.stage !== 'joined') return this.refuse(conn, ErrorCode.NotJoined, 'send Hello first', now);
         this.inbound.push({ ...msg, session: s.number });
     }
+  }
+
+  /** Handshake: who the player is (token or guest name), then load it (with a store) and queue the join. */
+  private hello(conn: Conn, msg: HelloMsg, now: number): void {
+    const s = conn.session;
+    if (s.stage !== 'connecting') return this.refuse(conn, ErrorCode.AlreadyJoined, 'already joined', now);
+    let name = msg.name, tokenPlayer = 0;
+    if (msg.token !== '' || !this.guestsAllowed()) {
+      const who = this.identify(msg.token);
+      if (typeof who === 'string') return this.refuse(conn, ErrorCode.BadToken, who, now);
+      // The identity is the token's, never the name the client sent.
+      name = who.name;
+      tokenPlayer = who.playerId;
+    }
+    if (this.world.sessions.size + this.joinsInProgress() >= this.options.maxClients) {
+      return this.refuse(conn, ErrorCode.ServerFull, 'server full', now);
+    }
+    s.name = name;
+    if (!this.store) {
+      s.stage = 'joining';
+      this.inbound.push({ type: 'join', session: s.number, name });
+      return;
+    }
+    if (this.names.has(name)) return this.refuse(conn, ErrorCode.AlreadyJoined, 'that name is already playing', now);
+    this.names.set(name, s);
+    s.stage = 'loading';
+    this.store.loadPlayer(name, this.spawnPoint()).then((row) => {
+      if (s.stage !== 'loading') return; // gone while loading
+      if (tokenPlayer !== 0 && row.id !== tokenPlayer) {
+        return this.refuse(conn, ErrorCode.BadToken, 'join token names another player', performance.now());
+      }
+      s.playerId = row.id;
+      s.stage = 'joining';
+      this.inbound.push({ type: 'join', session: s.number, name, state: ZonePersistence.joinState(row) });
+    }, (e: Error) => {
+      this.log(`loading player ${JSON.stringify(name)} failed: ${e.message}`);
+      this.refuse(conn, ErrorCode.Internal, 'could not load the player', performance.now());
+    });
   }
 
   /**
@@ -312,6 +330,19 @@ export class ZoneServer {
   private spawnPoint(): { x: number; y: number } {
     const { spawn, spawnRadius: r } = this.world.config;
     return { x: spawn.x + (Math.random() * 2 - 1) * r, y: spawn.y + (Math.random() * 2 - 1) * r };
+  }
+
+  private guestsAllowed(): boolean {
+    return this.options.allowGuests ?? this.options.tokenSecret === undefined;
+  }
+
+  /** The player a join token names, or why it is refused. */
+  private identify(token: string): { name: string; playerId: number } | string {
+    const secret = this.options.tokenSecret;
+    if (token === '') return 'this zone requires a join token from the gateway';
+    if (secret === undefined) return 'this zone accepts guests only (empty token)';
+    const r = verifyJoinToken(token, secret, Date.now(), { serverId: this.options.serverId, replay: this.replay });
+    return r.ok ? { name: r.payload.name, playerId: r.payload.playerId } : `join token refused: ${r.reason}`;
   }
 
   /** Hellos accepted but not yet in the world (their join is loading or queued). */

@@ -1,0 +1,221 @@
+// JSON-over-HTTP plumbing on uWS shared by the registry and the gateway: bodies read with a
+// size cap, parsed strictly, answered once (never after the client went away), JSON replies.
+
+import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { uWS } from '../runtime/index.js';
+import { FieldError, isRecord } from './fields.js';
+
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
+
+/** A refusal with an HTTP status; `body` fields are added beside `error`. */
+export class HttpError extends Error {
+  override name = 'HttpError';
+  constructor(readonly status: number, message: string, readonly body: Record<string, unknown> = {}, readonly headers: Record<string, string> = {}) {
+    super(message);
+  }
+}
+
+const STATUS: Record<number, string> = {
+  200: '200 OK',
+  400: '400 Bad Request',
+  401: '401 Unauthorized',
+  404: '404 Not Found',
+  405: '405 Method Not Allowed',
+  409: '409 Conflict',
+  413: '413 Payload Too Large',
+  429: '429 Too Many Requests',
+  500: '500 Internal Server Error',
+  503: '503 Service Unavailable',
+};
+
+export const JSON_TYPE = 'application/json; charset=utf-8';
+
+export interface JsonRouteOptions {
+  /** Largest request body accepted; more is 413. Default 16 KiB. */
+  maxBodyBytes?: number;
+  /** Read once per request; handlers get it as `ctx.now`. Default Date.now. */
+  clock?: () => number;
+  /** Unexpected handler failures (they answer 500 without details). */
+  log?: (msg: string) => void;
+}
+
+export interface RequestContext {
+  /** The clock, read once when the request arrived. */
+  now: number;
+  /** The Authorization header ('' when absent). */
+  authorization: string;
+}
+
+/** Maps an error a handler threw to a status and body; return undefined for "not mine". */
+export type ErrorMapper = (e: unknown) => HttpError | undefined;
+
+export type JsonHandler = (body: Record<string, unknown>, ctx: RequestContext) => unknown;
+
+const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Writes one JSON reply, corked; a no-op once answered or aborted. */
+export class Reply {
+  private done = false;
+  constructor(private readonly res: HttpResponse) {
+    res.onAborted(() => { this.done = true; });
+  }
+
+  get finished(): boolean {
+    return this.done;
+  }
+
+  send(status: number, body: unknown, headers: Record<string, string> = {}, closeConnection = false): void {
+    if (this.done) return;
+    this.done = true;
+    const res = this.res;
+    res.cork(() => {
+      res.writeStatus(STATUS[status] ?? `${status} Error`);
+      res.writeHeader('Content-Type', JSON_TYPE);
+      res.writeHeader('Cache-Control', 'no-store');
+      for (const [k, v] of Object.entries(headers)) res.writeHeader(k, v);
+      res.end(JSON.stringify(body), closeConnection);
+    });
+  }
+
+  fail(e: HttpError): void {
+    this.send(e.status, { ...e.body, error: e.message }, e.headers);
+  }
+}
+
+/** Parses a complete body: UTF-8, JSON, an object. */
+export function parseJsonObject(bytes: Uint8Array): Record<string, unknown> {
+  if (bytes.length === 0) throw new HttpError(400, 'empty body: expected a JSON object');
+  let src: string;
+  try {
+    src = fatalUtf8.decode(bytes);
+  } catch {
+    throw new HttpError(400, 'body is not valid UTF-8');
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(src);
+  } catch (e) {
+    throw new HttpError(400, `malformed JSON: ${(e as Error).message.slice(0, 120)}`);
+  }
+  if (!isRecord(v)) throw new HttpError(400, 'body must be a JSON object', { field: 'body' });
+  return v;
+}
+
+function toHttpError(e: unknown, map: ErrorMapper | undefined, log: (msg: string) => void): HttpError {
+  if (e instanceof HttpError) return e;
+  const mapped = map?.(e);
+  if (mapped) return mapped;
+  if (e instanceof FieldError) return new HttpError(400, e.message, { field: e.field });
+  log(`cluster http: unexpected ${(e as Error)?.stack ?? String(e)}`);
+  return new HttpError(500, 'internal error');
+}
+
+function respond(reply: Reply, run: () => unknown, map: ErrorMapper | undefined, log: (msg: string) => void): void {
+  let out: unknown;
+  try {
+    out = run();
+  } catch (e) {
+    reply.fail(toHttpError(e, map, log));
+    return;
+  }
+  if (out instanceof Promise) {
+    out.then((v) => reply.send(200, v), (e: unknown) => reply.fail(toHttpError(e, map, log)));
+  } else {
+    reply.send(200, out);
+  }
+}
+
+function resolved(o: JsonRouteOptions): Required<JsonRouteOptions> {
+  const maxBodyBytes = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) throw new RangeError('maxBodyBytes must be an integer ≥ 1');
+  return { maxBodyBytes, clock: o.clock ?? Date.now, log: o.log ?? ((m) => process.stderr.write(`${m}\n`)) };
+}
+
+/**
+ * POST `path`: a JSON object body of at most maxBodyBytes (413 beyond, read no further; the
+ * connection is closed), handed to `handler`; its return value (or promise) is the 200 body.
+ * FieldError → 400 naming the field, HttpError → its status, `map` for the caller's own errors,
+ * anything else → 500. Other methods on `path` → 405.
+ */
+export function postJson(app: TemplatedApp, path: string, options: JsonRouteOptions, handler: JsonHandler, map?: ErrorMapper): void {
+  const { maxBodyBytes, clock, log } = resolved(options);
+  app.post(path, (res: HttpResponse, req: HttpRequest) => {
+    const ctx: RequestContext = { now: clock(), authorization: req.getHeader('authorization') };
+    const declared = req.getHeader('content-length');
+    const reply = new Reply(res);
+    const tooLarge = () => reply.send(413, { error: `body larger than ${maxBodyBytes} bytes` }, {}, true);
+    if (declared !== '' && !(Number(declared) <= maxBodyBytes)) {
+      tooLarge();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    res.onData((chunk, isLast) => {
+      if (reply.finished) return;
+      size += chunk.byteLength;
+      if (size > maxBodyBytes) {
+        tooLarge();
+        return;
+      }
+      // The chunk's memory is uWS's and is reused after this callback: copy it.
+      chunks.push(Buffer.from(new Uint8Array(chunk)));
+      if (!isLast) return;
+      respond(reply, () => handler(parseJsonObject(Buffer.concat(chunks, size)), ctx), map, log);
+    });
+  });
+  app.any(path, (res) => methodNotAllowed(res, 'POST'));
+}
+
+/** GET `path`: `handler`'s return value is the 200 body. Other methods → 405. */
+export function getJson(app: TemplatedApp, path: string, options: JsonRouteOptions, handler: (ctx: RequestContext) => unknown, map?: ErrorMapper): void {
+  const { clock, log } = resolved(options);
+  app.get(path, (res, req) => {
+    const ctx: RequestContext = { now: clock(), authorization: req.getHeader('authorization') };
+    respond(new Reply(res), () => handler(ctx), map, log);
+  });
+  app.any(path, (res) => methodNotAllowed(res, 'GET'));
+}
+
+function methodNotAllowed(res: HttpResponse, allow: string): void {
+  new Reply(res).send(405, { error: `method not allowed; use ${allow}` }, { Allow: allow });
+}
+
+/** Answers every path not otherwise routed with 404 (mount last). */
+export function notFound(app: TemplatedApp): void {
+  app.any('/*', (res) => new Reply(res).send(404, { error: 'not found' }));
+}
+
+/** Bearer credential from an Authorization header, or '' when there is none. */
+export function bearer(authorization: string): string {
+  const m = /^Bearer[ ]+(\S+)[ ]*$/i.exec(authorization);
+  return m ? m[1] : '';
+}
+
+export interface Listening {
+  port: number;
+  close(): void;
+}
+
+/** Listens on host:port (0 = any free port); resolves with the bound port and a closer. */
+export function listen(app: TemplatedApp, host: string, port: number): Promise<Listening> {
+  return new Promise((resolve, reject) => {
+    app.listen(host, port, (socket) => {
+      if (!socket) {
+        reject(new Error(`cannot listen on ${host}:${port}`));
+        return;
+      }
+      let open = true;
+      resolve({
+        port: uWS.us_socket_local_port(socket),
+        close: () => {
+          if (open) uWS.us_listen_socket_close(socket);
+          open = false;
+        },
+      });
+    });
+  });
+}
+
+export function newApp(): TemplatedApp {
+  return uWS.App();
+}

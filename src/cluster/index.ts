@@ -1,0 +1,35 @@
+// Cluster: registry (master), load balancer, gateway (login + routing), join tokens.
+//
+//   const registry = new Registry();                       // pure; pass `now` (ms) in
+//   const gateway = new Gateway({ store, directory: registry, secret, rng: new Rng(seed) });
+//   const app = newApp();
+//   mountRegistry(app, registry, { secret: clusterSecret }); // /register /heartbeat /query /deregister /servers
+//   mountGateway(app, gateway);                             // /login /route
+//   notFound(app);
+//   const { port, close } = await listen(app, '0.0.0.0', 7000);
+//
+// A zone server checks Hello.token with
+//   verifyJoinToken(token, secret, Date.now(), { serverId: myRegistryId, replay: guard })
+// and registers/heartbeats itself through RegistryClient.
+
+export {
+  NAME_RULE, PASSWORD_RULE, checkName, checkPassword, hashPassword, login, verifyPassword,
+  type AuthStore, type LoginFailure, type LoginResult, type Spawn,
+} from './auth.js';
+export { FieldError } from './fields.js';
+export {
+  Gateway, createGatewayApp, endpointOf, mountGateway,
+  type GatewayHttpOptions, type GatewayLogin, type GatewayLoginFailure, type GatewayOptions, type Identity, type Route, type ServerDirectory,
+} from './gateway.js';
+export { DEFAULT_MAX_BODY_BYTES, HttpError, listen, newApp, notFound, type JsonRouteOptions, type Listening } from './http.js';
+export { LoadBalancer, NoServerError, STRATEGIES, available, canTake, type Candidate, type RandomSource, type Strategy } from './loadBalancer.js';
+export {
+  HEARTBEAT_TIMEOUT_MS, Registry, RegistryError, SERVER_TYPES,
+  type HeartbeatInput, type RegisterInput, type RegistryErrorCode, type RegistryOptions, type ServerInfo, type ServerType,
+} from './registry.js';
+export { RegistryClient, RegistryClientError, type RegistryClientOptions } from './registryClient.js';
+export { createRegistryApp, mountRegistry, type RegistryHttpOptions } from './registryHttp.js';
+export {
+  MAX_TOKEN_BYTES, ReplayGuard, TokenError, newNonce, signJoinToken, signSessionToken, verifyJoinToken, verifySessionToken,
+  type JoinTokenPayload, type Secret, type SessionPayload, type TokenFailure, type TokenResult, type VerifyJoinOptions,
+} from './tokens.js';
