@@ -6,6 +6,7 @@ import { runReplayCommand } from './replay.js';
 import { runZoneCommand, type ZoneCommandOptions } from './zone.js';
 import { runBotsCommand, type BotsCommandOptions } from './bots.js';
 import { BEHAVIORS } from '../bots/index.js';
+import { runWorldCommand, type WorldOptions } from './world.js';
 
 function intArg(min: number, max: number) {
   return (value: string): number => {
@@ -59,6 +60,19 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .option('--no-db', 'keep nothing')
     .addOption(new Option('--flush-ticks <n>', 'write changed players every n ticks').argParser(intArg(1, 1_000_000)))
     .action((o: ZoneCommandOptions) => runZoneCommand(o, print));
+
+  program.command('world')
+    .description('a world of zones in one process: registry + gateway HTTP API on PORT, zones tiling the map, handoff over the bus')
+    .addOption(new Option('--zones <n>', 'zones').argParser(intArg(1, 64)).default(4))
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .addOption(new Option('--port <n>', 'registry + gateway HTTP port; 0 picks a free one').argParser(intArg(0, 65535)).default(7700))
+    .addOption(new Option('--zone-size <units>', 'side of one square zone').argParser(intArg(100, 1_000_000)).default(500))
+    .addOption(new Option('--seed <n>', 'world seed').argParser(intArg(0, 0xffffffff)).default(1))
+    .option('--db <file>', 'SQLite file for players, inventory and stats', './data/world.db')
+    .option('--nats <url>', 'use NATS at this URL as the bus instead of the in-process one')
+    .option('--secret <s>', 'shared secret of tokens and the bus (default: random per run)')
+    .action((o: { zones: number; host: string; port: number; zoneSize: number; seed: number; db: string; nats?: string; secret?: string }) =>
+      runWorldCommand({ zones: o.zones, host: o.host, port: o.port, zoneSize: o.zoneSize, seed: o.seed, db: o.db, nats: o.nats, secret: o.secret } satisfies WorldOptions, print));
 
   program.command('bots')
     .description('drive a swarm of WebSocket bots against a zone server and report what they saw')

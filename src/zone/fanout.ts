@@ -73,6 +73,8 @@ export class Fanout {
   private out = new Uint8Array(16 * 1024);
   private readonly removed: number[] = [];
   private readonly events: SimEvent[] = [];
+  /** Events every viewer gets wherever it is (global chat). */
+  private globalEvents: readonly SimEvent[] = [];
 
   /**
    * @param speedScale wall-clock speed per game speed: tick rate / 20. Records carry speed in
@@ -151,8 +153,9 @@ export class Fanout {
   }
 
   /** Indexes the tick just stepped: change blocks per cell, and the events to tell per cell. */
-  index(events: readonly SimEvent[] = this.world.events): void {
+  index(events: readonly SimEvent[] = this.world.events, globalEvents: readonly SimEvent[] = []): void {
     const { world } = this;
+    this.globalEvents = globalEvents;
     const grid = world.grid;
     this.tick = world.tick;
     this.arena.used = 0;
@@ -269,6 +272,7 @@ export class Fanout {
   private collectEvents(v: Viewer, cx: number, cy: number): void {
     const grid = this.world.grid, r = this.eventCells;
     this.events.length = 0;
+    for (const ev of this.globalEvents) this.events.push(ev);
     for (let y = Math.max(0, cy - r), ye = Math.min(grid.rows - 1, cy + r); y <= ye; y++) {
       for (let x = Math.max(0, cx - r), xe = Math.min(grid.cols - 1, cx + r); x <= xe; x++) {
         const c = y * grid.cols + x;

@@ -1,6 +1,7 @@
 // Zone server options: everything has an embedded default so `npm start` runs with none.
 
 import { DEFAULT_ZONE, validateZoneConfig, type ZoneConfig } from '../sim/index.js';
+import type { ClusterOptions } from './handoff.js';
 
 export interface ZoneServerOptions {
   host: string;
@@ -37,6 +38,8 @@ export interface ZoneServerOptions {
   serverId?: string;
   /** Guests (Hello with an empty token, identity from its name). Default: only without a secret. */
   allowGuests?: boolean;
+  /** Part of a world of zones: the bus, the zone directory, handoff and global chat. */
+  cluster?: ClusterOptions;
 }
 
 export const DEFAULT_OPTIONS: ZoneServerOptions = {

@@ -9,12 +9,16 @@ import {
   Encoder, ErrorCode, MAX_CLIENT_FRAME_BYTES, type HelloMsg, PROTOCOL_VERSION, decodeClientMessage, errorCodeName, errorPolicy,
 } from '../protocol/index.js';
 import { Recorder } from '../replay/index.js';
-import { generateZone, liveCount, rules, stateHash, stepZone, type Rejection, type SimInput, type ZoneWorld } from '../sim/index.js';
+import {
+  EventKind, codePointLength, generateZone, liveCount, rules, stateHash, stepZone,
+  type PlayerState, type Rejection, type SimEvent, type SimInput, type ZoneWorld,
+} from '../sim/index.js';
 import { TickDriver } from './driver.js';
 import { Fanout, newViewer } from './fanout.js';
 import { createZoneMetrics, type ZoneMetrics } from './metrics.js';
 import { resolveOptions, type ZoneServerInit, type ZoneServerOptions } from './options.js';
 import { ReplayGuard, verifyJoinToken } from '../cluster/tokens.js';
+import { Handoffs, type ZoneEntry } from './handoff.js';
 import { ZonePersistence } from './persistence.js';
 import { Session } from './session.js';
 import { uWS, type HttpResponse, type TemplatedApp, type WebSocket } from '../runtime/index.js';
@@ -79,6 +83,9 @@ const JOIN_FAILURE: Partial<Record<Rejection['reason'], ErrorCode>> = {
   bad_input: ErrorCode.BadFrame,
 };
 
+/** Chat starting with this goes to every zone (global channel). */
+const GLOBAL_CHAT = '/g ';
+
 function mb(bytes: number): number {
   return Math.round((bytes / 1048576) * 10) / 10;
 }
@@ -109,6 +116,10 @@ export class ZoneServer {
   private readonly names = new Map<string, Session>();
   /** Join tokens already used here (each works once). */
   private readonly replay = new ReplayGuard();
+  private handoffs: Handoffs | undefined;
+  /** Global chat heard since the last tick, told to every client in the next snapshot. */
+  private globalEvents: SimEvent[] = [];
+  private unsubscribeChat: (() => void) | undefined;
   readonly log: (msg: string) => void;
 
   constructor(options: ZoneServerInit = {}, log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`)) {
@@ -126,6 +137,7 @@ export class ZoneServer {
   /** Opens the store, listens, starts the tick, and resolves with the bound port. */
   async start(): Promise<number> {
     if (this.options.db) this.store = await ZonePersistence.open(this.options.db, this.world.config.name, this.log);
+    if (this.options.cluster) this.joinCluster();
     return new Promise((resolve, reject) => {
       this.app.listen(this.options.host, this.options.port, (socket) => {
         if (!socket) {
@@ -280,7 +292,9 @@ export class ZoneServer {
       case 'hello':
         return this.hello(conn, msg, now);
       default:
+        if (s.stage === 'transferring') return; // on its way to another zone
         if (s.stage !== 'joined') return this.refuse(conn, ErrorCode.NotJoined, 'send Hello first', now);
+        if (msg.type === 'chat' && msg.text.startsWith(GLOBAL_CHAT) && this.handoffs) return this.globalChat(conn, msg.seq, msg.text, now);
         this.inbound.push({ ...msg, session: s.number });
     }
   }
@@ -296,6 +310,16 @@ export class ZoneServer {
       // The identity is the token's, never the name the client sent.
       name = who.name;
       tokenPlayer = who.playerId;
+      // A player handed over by another zone: its state came with the transfer.
+      const reserved = this.handoffs?.claim(who.nonce, Date.now());
+      if (reserved) {
+        s.name = name;
+        s.playerId = this.store ? reserved.playerId : 0;
+        if (this.store) this.names.set(name, s);
+        s.stage = 'joining';
+        this.inbound.push({ type: 'join', session: s.number, name, state: reserved.state });
+        return;
+      }
     }
     if (this.world.sessions.size + this.joinsInProgress() >= this.options.maxClients) {
       return this.refuse(conn, ErrorCode.ServerFull, 'server full', now);
@@ -337,12 +361,88 @@ export class ZoneServer {
   }
 
   /** The player a join token names, or why it is refused. */
-  private identify(token: string): { name: string; playerId: number } | string {
+  private identify(token: string): { name: string; playerId: number; nonce: string } | string {
     const secret = this.options.tokenSecret;
     if (token === '') return 'this zone requires a join token from the gateway';
     if (secret === undefined) return 'this zone accepts guests only (empty token)';
     const r = verifyJoinToken(token, secret, Date.now(), { serverId: this.options.serverId, replay: this.replay });
-    return r.ok ? { name: r.payload.name, playerId: r.payload.playerId } : `join token refused: ${r.reason}`;
+    return r.ok ? { name: r.payload.name, playerId: r.payload.playerId, nonce: r.payload.nonce } : `join token refused: ${r.reason}`;
+  }
+
+  // ------------------------------------------------------------------ the cluster
+
+  private joinCluster(): void {
+    const cluster = this.options.cluster!;
+    this.handoffs = new Handoffs(cluster, {
+      zoneId: this.world.config.id,
+      complete: (session, target, token) => this.handedOver(session, target, token),
+      abort: (session, reason) => this.recall(session, reason),
+      hasRoom: () => this.world.sessions.size + this.joinsInProgress() + this.handoffs!.pendingReservations < this.options.maxClients,
+      log: this.log,
+    });
+    this.unsubscribeChat = cluster.bus.subscribe('chat.global.*', (msg) => {
+      if (msg.type !== 'globalChat') return;
+      this.globalEvents.push({ kind: EventKind.Chat, source: 0, target: 0, x: 0, y: 0, radius: Infinity, value: 1, text: `${msg.sender}: ${msg.text}` });
+    });
+  }
+
+  /** `/g text`: said to every player of every zone, through the bus (not the simulation). */
+  private globalChat(conn: Conn, seq: number, text: string, now: number): void {
+    const said = text.slice(GLOBAL_CHAT.length);
+    if (said.length === 0 || codePointLength(`${conn.session.name}: ${said}`) > rules.CHAT_MAX_CHARS) {
+      return this.refuse(conn, ErrorCode.InputRejected, `chat #${seq}: global chat must fit 256 characters with your name`, now);
+    }
+    this.options.cluster!.bus.publish('chat.global.main', { type: 'globalChat', channel: 'main', sender: conn.session.name, text: said });
+  }
+
+  private playerState(eid: number): PlayerState {
+    const { c } = this.world;
+    return {
+      x: c.Position.x[eid], y: c.Position.y[eid], level: c.Level.value[eid], hp: c.Health.hp[eid], maxHp: c.Health.max[eid],
+      mana: c.Mana.mana[eid], maxMana: c.Mana.max[eid],
+    };
+  }
+
+  /** Players this tick's step reported outside the zone: offered to the zone they are in. */
+  private startHandoffs(): void {
+    for (const h of this.world.handoffs) {
+      const conn = this.conns.get(h.session);
+      if (!conn || conn.session.stage !== 'joined' || !this.handoffs) continue;
+      const s = conn.session;
+      if (this.handoffs.begin(s.number, s.playerId || s.number, s.name, this.playerState(s.eid))) s.stage = 'transferring';
+      else this.recall(s.number, 'no zone there');
+    }
+  }
+
+  /** The target took the player: save it, remove it here, send the client on. */
+  private handedOver(session: number, target: ZoneEntry, token: string): void {
+    const conn = this.conns.get(session);
+    if (!conn || conn.session.stage !== 'transferring') return; // left meanwhile: the reservation expires
+    const s = conn.session;
+    if (this.store && s.playerId > 0) this.store.leave(this.world, s.eid, s.playerId);
+    this.inbound.push({ type: 'leave', session });
+    this.send(conn, this.encoder.zoneChange({ endpoint: target.endpoint, token, zoneId: target.zoneId }));
+    this.close(conn, 1000, 'zone change');
+  }
+
+  /** The handoff failed: the player stays, put back just inside the border. */
+  private recall(session: number, reason: string): void {
+    const conn = this.conns.get(session);
+    if (!conn) return;
+    const s = conn.session;
+    if (s.stage === 'transferring') s.stage = 'joined';
+    if (s.stage !== 'joined') return;
+    const b = this.world.config.bounds, margin = 0.5;
+    const { x, y } = this.playerState(s.eid);
+    this.log(`handoff of ${s.name} aborted: ${reason}`);
+    this.inbound.push({
+      type: 'recall', session,
+      x: Math.min(b.maxX - margin, Math.max(b.minX + margin, x)), y: Math.min(b.maxY - margin, Math.max(b.minY + margin, y)),
+    });
+  }
+
+  get handoffStats() {
+    return this.handoffs?.stats;
   }
 
   /** Hellos accepted but not yet in the world (their join is loading or queued). */
@@ -391,6 +491,7 @@ export class ZoneServer {
     this.recorder?.record(this.world.tick, inputs, stateHash(this.world));
     this.profile.step.add(performance.now() - start);
     this.publish(start);
+    this.startHandoffs();
     this.store?.afterTick(this.world, this.onlinePlayers(), this.options.flushTicks);
     const ms = performance.now() - start;
     this.tickTimes.add(ms);
@@ -425,7 +526,9 @@ export class ZoneServer {
     const t0 = performance.now();
     // Pickups are told once durable: held back this tick, told in the snapshot after the commit.
     const store = this.store;
-    this.fanout.index(store ? [...store.holdPickups(world.events, this.playerOf), ...store.takeConfirmed()] : world.events);
+    const globals = this.globalEvents;
+    this.globalEvents = [];
+    this.fanout.index(store ? [...store.holdPickups(world.events, this.playerOf), ...store.takeConfirmed()] : world.events, globals);
     const t1 = performance.now();
     let encodeMs = 0, sendMs = 0;
     const { sendBudgetBytes, laggardMs } = this.options;
@@ -458,6 +561,8 @@ export class ZoneServer {
     this.stopped = true;
     this.driver.stop();
     this.profile.stop();
+    this.handoffs?.close();
+    this.unsubscribeChat?.();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     // Save everyone before telling them, so nothing acknowledged is lost on the way out.
     if (this.store) {

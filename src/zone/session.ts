@@ -4,7 +4,7 @@ import { SOFT_ERROR_LIMIT, SOFT_ERROR_WINDOW_MS } from '../protocol/index.js';
 import type { Viewer } from './fanout.js';
 
 /** connecting → (loading its saved player) → joining (join queued) → joined → closed. */
-export type SessionStage = 'connecting' | 'loading' | 'joining' | 'joined' | 'closed';
+export type SessionStage = 'connecting' | 'loading' | 'joining' | 'joined' | 'transferring' | 'closed';
 
 /** Token bucket: `rate` frames a second sustained, up to `burst` at once. */
 export class TokenBucket {
