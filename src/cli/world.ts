@@ -24,6 +24,10 @@ export interface WorldOptions {
   npcsPerZone?: number;
   itemsPerZone?: number;
   transferTimeoutMs?: number;
+  /** Wall ticks per second (tests run the game faster). Default 20. */
+  tickRate?: number;
+  /** Fault injection: what each zone actually talks through (e.g. a delaying wrapper). */
+  wrapBus?: (bus: Bus) => Bus;
 }
 
 export interface World {
@@ -66,12 +70,12 @@ export async function startWorld(o: WorldOptions): Promise<World> {
   for (const [i, z] of directory.entries()) {
     const t = z.bounds;
     zones.push(await startZoneServer({
-      host: o.host, port: ports[i], seed: o.seed + i, db: o.db, tokenSecret: secret, serverId: z.serverId, allowGuests: false,
+      host: o.host, port: ports[i], seed: o.seed + i, db: o.db, tickRate: o.tickRate, tokenSecret: secret, serverId: z.serverId, allowGuests: false,
       zone: {
         id: z.zoneId, name: z.serverId, bounds: t, worldBounds: bounds, spawn: { x: (t.minX + t.maxX) / 2, y: (t.minY + t.maxY) / 2 },
         spawnRadius: o.zoneSize / 4, npcs: o.npcsPerZone ?? 100, items: o.itemsPerZone ?? 50,
       },
-      cluster: { bus: buses[i], zones: directory, tokenSecret: secret, transferTimeoutMs: o.transferTimeoutMs },
+      cluster: { bus: o.wrapBus ? o.wrapBus(buses[i]) : buses[i], zones: directory, tokenSecret: secret, transferTimeoutMs: o.transferTimeoutMs },
     }));
   }
 

@@ -441,6 +441,13 @@ export class ZoneServer {
     });
   }
 
+  /** Names of the connections by stage (for operators and tests). */
+  sessionsByStage(): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const { session: s } of this.conns.values()) (out[s.stage] ??= []).push(s.name);
+    return out;
+  }
+
   get handoffStats() {
     return this.handoffs?.stats;
   }
