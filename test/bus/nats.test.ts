@@ -26,9 +26,10 @@ const MISSING =
 
 if (!HAVE_NATS && !IN_CI) console.warn(`test/bus/nats.test.ts: NATS tests skipped: ${MISSING}`);
 
-describe.runIf(!HAVE_NATS && IN_CI)('nats-server availability', () => {
-  it('nats-server is required in CI', () => {
-    throw new Error(MISSING);
+describe('nats-server availability', () => {
+  it('nats-server is present wherever CI runs', () => {
+    if (IN_CI && !HAVE_NATS) throw new Error(MISSING);
+    expect(HAVE_NATS || !IN_CI).toBe(true);
   });
 });
 
