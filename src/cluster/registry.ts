@@ -87,20 +87,7 @@ export class RegistryError extends Error {
   }
 }
 
-interface Entry {
-  id: string;
-  type: ServerType;
-  host: string;
-  port: number;
-  region: string;
-  capacity: number;
-  load: number;
-  players: number;
-  cpu: number | null;
-  memoryMB: number | null;
-  zones: string[];
-  registeredAt: number;
-  lastHeartbeat: number;
+interface Entry extends Omit<ServerInfo, 'active'> {
   /** Set by sweep so it reports each server going inactive once. */
   swept: boolean;
 }

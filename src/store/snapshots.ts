@@ -50,6 +50,19 @@ export function checkSnapshot(row: PlayerSnapshot): void {
   if (typeof row.zone !== 'string') throw new TypeError(`player ${row.id} zone must be a string`);
 }
 
+/** Writes one row's numbers at offset `o` of a packed batch; `zone` is its index in the zone list. */
+export function writeSnapshot(data: Float64Array, o: number, r: PlayerSnapshot, zone: number): void {
+  data[o + F_ID] = r.id;
+  data[o + F_LEVEL] = r.level;
+  data[o + F_HP] = r.hp;
+  data[o + F_MAX_HP] = r.maxHp;
+  data[o + F_MANA] = r.mana;
+  data[o + F_MAX_MANA] = r.maxMana;
+  data[o + F_X] = r.x;
+  data[o + F_Y] = r.y;
+  data[o + F_ZONE] = zone;
+}
+
 /** Packs rows as they are (no coalescing; later rows for the same id win when written in order). */
 export function packSnapshots(rows: readonly PlayerSnapshot[]): PackedSnapshots {
   const data = new Float64Array(rows.length * SNAPSHOT_STRIDE);
@@ -62,16 +75,7 @@ export function packSnapshots(rows: readonly PlayerSnapshot[]): PackedSnapshots 
       z = zones.push(r.zone) - 1;
       zoneIndex.set(r.zone, z);
     }
-    const o = i * SNAPSHOT_STRIDE;
-    data[o + F_ID] = r.id;
-    data[o + F_LEVEL] = r.level;
-    data[o + F_HP] = r.hp;
-    data[o + F_MAX_HP] = r.maxHp;
-    data[o + F_MANA] = r.mana;
-    data[o + F_MAX_MANA] = r.maxMana;
-    data[o + F_X] = r.x;
-    data[o + F_Y] = r.y;
-    data[o + F_ZONE] = z;
+    writeSnapshot(data, i * SNAPSHOT_STRIDE, r, z);
   }
   return { data, count: rows.length, zones };
 }

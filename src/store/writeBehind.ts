@@ -5,7 +5,7 @@
 
 import { PlayerStore, type NewPlayer, type PlayerRow, type StoreOptions } from './playerStore.js';
 import {
-  F_HP, F_ID, F_LEVEL, F_MANA, F_MAX_HP, F_MAX_MANA, F_X, F_Y, F_ZONE, SNAPSHOT_STRIDE, checkSnapshot,
+  SNAPSHOT_STRIDE, checkSnapshot, writeSnapshot,
   type PackedSnapshots, type PlayerSnapshot, type SnapshotWriter,
 } from './snapshots.js';
 import { WorkerWriter, type WorkerWriterOptions } from './workerWriter.js';
@@ -116,17 +116,7 @@ export class WriteBehind {
     }
     this.lastZone = row.zone;
     this.lastZoneIndex = zone;
-    const b = this.buf;
-    const o = slot * SNAPSHOT_STRIDE;
-    b[o + F_ID] = row.id;
-    b[o + F_LEVEL] = row.level;
-    b[o + F_HP] = row.hp;
-    b[o + F_MAX_HP] = row.maxHp;
-    b[o + F_MANA] = row.mana;
-    b[o + F_MAX_MANA] = row.maxMana;
-    b[o + F_X] = row.x;
-    b[o + F_Y] = row.y;
-    b[o + F_ZONE] = zone;
+    writeSnapshot(this.buf, slot * SNAPSHOT_STRIDE, row, zone);
   }
 
   /** Detaches the pending rows as a batch and starts an empty set (same capacity). */
