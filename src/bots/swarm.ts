@@ -9,7 +9,9 @@ import { BotStats, type BotStatsData } from './stats.js';
 import type { WorkerMessage, WorkerTask } from './worker.js';
 
 export interface SwarmOptions {
+  /** Zone URL; with `gateway`, unused for joining (the gateway routes each bot). */
   url: string;
+  gateway?: string;
   count: number;
   /** Seconds every bot stays after the ramp. */
   durationS: number;
@@ -126,7 +128,7 @@ export async function runSwarm(o: SwarmOptions, onProgress?: (p: SwarmProgress) 
   for (let w = 0; w < workers; w++) {
     const count = Math.floor(o.count / workers) + (w < o.count % workers ? 1 : 0);
     const task: WorkerTask = {
-      url: o.url, count, firstIndex: first, behavior: o.behavior, rampPerSec: o.ramp / workers,
+      url: o.url, gateway: o.gateway, count, firstIndex: first, behavior: o.behavior, rampPerSec: o.ramp / workers,
       holdMs: o.durationS * 1000 + (rampS - count / (o.ramp / workers)) * 1000, seed: o.seed ?? 1, thinkMs: o.thinkMs ?? 250,
     };
     first += count;

@@ -4,7 +4,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import WebSocket from 'ws';
-import { ZoneClient, type ZoneClientError } from '../client/index.js';
+import { ZoneClient, ZoneClientError } from '../client/index.js';
 import { errorCodeName } from '../protocol/index.js';
 import { Rng } from '../sim/index.js';
 import { BotBrain, type BehaviorName } from './behavior.js';
@@ -12,6 +12,8 @@ import { BotStats } from './stats.js';
 
 export interface WorkerTask {
   url: string;
+  /** Gateway base URL: bots log in there and join the zone it routes them to, with its token. */
+  gateway?: string;
   count: number;
   firstIndex: number;
   behavior: BehaviorName;
@@ -32,13 +34,30 @@ const stats = new BotStats();
 const live = new Set<ZoneClient>();
 let running = true;
 
-function reasonOf(e: ZoneClientError): string {
+function reasonOf(e: ZoneClientError | Error): string {
+  if (!(e instanceof ZoneClientError)) return e.message.slice(0, 80);
   return e.kind === 'server' ? errorCodeName(e.code) : e.kind;
+}
+
+async function postJson(url: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
+  const res = await fetch(url, { method: 'POST', body: JSON.stringify(body), headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${new URL(url).pathname} ${res.status} ${String(json.error ?? '')}`);
+  return json;
+}
+
+/** Logs in (creating the account the first time) and asks the gateway for a zone. */
+async function viaGateway(base: string, name: string): Promise<{ endpoint: string; token: string }> {
+  const login = await postJson(new URL('/login', base).href, { name, password: `${name}-swarm-password` });
+  const route = await postJson(new URL('/route', base).href, { type: 'zone' }, String(login.token));
+  return { endpoint: String(route.endpoint), token: String(route.token) };
 }
 
 async function runBot(index: number): Promise<void> {
   // Bots never render: no interpolation samples.
-  const client = new ZoneClient({ name: `bot${index}`, WebSocket: WebSocket as never, connectTimeoutMs: 15_000, world: { interpolate: false } });
+  const client = new ZoneClient({
+    name: `bot${index}`, WebSocket: WebSocket as never, connectTimeoutMs: 15_000, world: { interpolate: false }, followZoneChange: true,
+  });
   stats.c.started++;
   let joinedAt = 0;
   let lastSnapshot = NaN, lastTick = -1;
@@ -53,10 +72,15 @@ async function runBot(index: number): Promise<void> {
   client.on('error', (e) => stats.count('errors', reasonOf(e)));
   let welcome;
   try {
-    welcome = await client.connect(task.url);
+    if (task.gateway) {
+      const route = await viaGateway(task.gateway, `bot${index}`);
+      welcome = await client.connect(route.endpoint, { token: route.token });
+    } else {
+      welcome = await client.connect(task.url);
+    }
   } catch (e) {
     stats.c.failed++;
-    stats.count('failures', reasonOf(e as ZoneClientError));
+    stats.count('failures', reasonOf(e as Error));
     return;
   }
   stats.c.connected++;

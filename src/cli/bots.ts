@@ -6,7 +6,8 @@ import { clearLine, cursorTo } from 'node:readline';
 import { formatReport, runSwarm, type BehaviorName, type SwarmProgress } from '../bots/index.js';
 
 export interface BotsCommandOptions {
-  url: string;
+  url?: string;
+  gateway?: string;
   count: number;
   duration: number;
   behavior: BehaviorName;
@@ -22,10 +23,11 @@ function progressLine(p: SwarmProgress): string {
 }
 
 export async function runBotsCommand(o: BotsCommandOptions, print: (line: string) => void): Promise<void> {
+  if (!o.url && !o.gateway) throw new Error('give --url (a zone) or --gateway (log in and be routed)');
   const tty = process.stdout.isTTY === true;
   let lastLog = 0;
   const report = await runSwarm(
-    { url: o.url, count: o.count, durationS: o.duration, behavior: o.behavior, ramp: o.ramp, workers: o.workers, seed: o.seed },
+    { url: o.url ?? '', gateway: o.gateway, count: o.count, durationS: o.duration, behavior: o.behavior, ramp: o.ramp, workers: o.workers, seed: o.seed },
     (p) => {
       if (tty) {
         clearLine(process.stdout, 0);

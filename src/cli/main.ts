@@ -3,10 +3,10 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { formatSimReport, runSim } from './sim.js';
 import { runReplayCommand } from './replay.js';
-import { runZoneCommand, type ZoneCommandOptions } from './zone.js';
+import { readLayout, runZoneCommand, type ZoneCommandOptions } from './zone.js';
 import { runBotsCommand, type BotsCommandOptions } from './bots.js';
 import { BEHAVIORS } from '../bots/index.js';
-import { runWorldCommand, type WorldOptions } from './world.js';
+import { runWorldCommand, startMaster, type WorldOptions } from './world.js';
 
 function intArg(min: number, max: number) {
   return (value: string): number => {
@@ -59,10 +59,34 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .option('--db <file>', 'SQLite file for players, inventory and stats', './data/world.db')
     .option('--no-db', 'keep nothing')
     .addOption(new Option('--flush-ticks <n>', 'write changed players every n ticks').argParser(intArg(1, 1_000_000)))
+    .option('--world <file>', 'run one zone of a world laid out in this file (with --zone-id, --nats, --secret)')
+    .addOption(new Option('--zone-id <n>', 'which zone of --world').argParser(intArg(1, 65535)))
+    .option('--nats <url>', 'NATS server of the world bus')
+    .option('--secret <s>', 'shared secret of tokens, bus and registry')
+    .option('--registry <url>', 'registry HTTP URL to register with')
     .action((o: ZoneCommandOptions) => runZoneCommand(o, print));
 
+  program.command('master')
+    .description('the registry and the gateway of a multi-process world, on one HTTP port')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .addOption(new Option('--port <n>', 'HTTP port').argParser(intArg(0, 65535)).default(7700))
+    .requiredOption('--secret <s>', 'shared secret of tokens and the registry')
+    .requiredOption('--world <file>', 'world layout (for the spawn of new players)')
+    .option('--db <file>', 'SQLite file of accounts and players', './data/world.db')
+    .action(async (o: { host: string; port: number; secret: string; world: string; db: string }) => {
+      const layout = readLayout(o.world);
+      const b = layout.zones[0].bounds;
+      const master = await startMaster({ host: o.host, port: o.port, secret: o.secret, db: o.db, spawn: { x: (b.minX + b.maxX) / 2, y: (b.minY + b.maxY) / 2, zone: layout.zones[0].serverId } });
+      print(`master: registry + gateway listening on http://${o.host}:${master.port}/`);
+      await new Promise<void>((resolve) => {
+        const stop = () => master.stop().then(resolve, resolve);
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      });
+    });
+
   program.command('world')
-    .description('a world of zones in one process: registry + gateway HTTP API on PORT, zones tiling the map, handoff over the bus')
+    .description('a world of zones: registry + gateway HTTP API on PORT and zones tiling the map, in one process; with --nats URL, as separate processes (master + one per zone) over that nats-server')
     .addOption(new Option('--zones <n>', 'zones').argParser(intArg(1, 64)).default(4))
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .addOption(new Option('--port <n>', 'registry + gateway HTTP port; 0 picks a free one').argParser(intArg(0, 65535)).default(7700))
@@ -76,7 +100,8 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
 
   program.command('bots')
     .description('drive a swarm of WebSocket bots against a zone server and report what they saw')
-    .requiredOption('--url <url>', 'zone WebSocket URL, e.g. ws://127.0.0.1:7777/')
+    .option('--url <url>', 'zone WebSocket URL, e.g. ws://127.0.0.1:7777/ (guests)')
+    .option('--gateway <url>', 'gateway of a world, e.g. http://127.0.0.1:7700/: each bot logs in and is routed')
     .addOption(new Option('--count <n>', 'bots').argParser(intArg(1, 100_000)).default(100))
     .addOption(new Option('--duration <s>', 'seconds every bot stays after the ramp').argParser(intArg(1, 86_400)).default(30))
     .addOption(new Option('--behavior <b>', 'what bots do').choices(BEHAVIORS).default('mixed'))

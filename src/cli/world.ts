@@ -1,31 +1,132 @@
-// `mmo world`: a whole world in one process — registry and gateway on one HTTP port, and
-// N zone servers tiling the map, talking over the bus (in-process by default, NATS with
-// --nats), sharing one SQLite file. Players cross zone borders by handoff.
+// Worlds of zones. One layout (the map tiled into zones, each with its server id and
+// endpoint) drives both ways of running it:
+//   startWorld(): registry + gateway and every zone in this process, over the in-process bus
+//                 (or NATS with `nats`);
+//   `mmo world --nats URL`: the same roles as separate processes (`mmo master`, one
+//                 `mmo zone --world FILE --zone-id N` per zone) over NATS, supervised here.
 
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { Gateway, Registry, listen, mountGateway, mountRegistry, newApp, notFound } from '../cluster/index.js';
+import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Gateway, Registry, RegistryClient, listen, mountGateway, mountRegistry, newApp, notFound, type Listening } from '../cluster/index.js';
 import { InProcessBus, InProcessHub, NatsBus, ServerType, freePort, type Bus } from '../bus/index.js';
 import { PlayerStore } from '../store/index.js';
-import { startZoneServer, type ZoneServer } from '../zone/index.js';
+import { startZoneServer, type ZoneServer, type ZoneServerInit } from '../zone/index.js';
 import type { ZoneEntry } from '../zone/handoff.js';
 import type { Rect } from '../sim/index.js';
 
-export interface WorldOptions {
-  zones: number;
+export interface WorldLayout {
+  bounds: Rect;
+  zones: ZoneEntry[];
+}
+
+/** The map as a cols × rows grid of square zones, row by row, on the given ports. */
+export function worldLayout(count: number, size: number, host: string, ports: readonly number[]): WorldLayout {
+  const cols = Math.ceil(Math.sqrt(count)), rows = Math.ceil(count / cols);
+  const zones: ZoneEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    const cx = i % cols, cy = Math.floor(i / cols);
+    zones.push({
+      zoneId: i + 1, serverId: `zone-${i + 1}`, endpoint: `ws://${host}:${ports[i]}/`,
+      bounds: { minX: cx * size, minY: cy * size, maxX: (cx + 1) * size, maxY: (cy + 1) * size },
+    });
+  }
+  return { bounds: { minX: 0, minY: 0, maxX: cols * size, maxY: rows * size }, zones };
+}
+
+export interface ZoneRole {
   host: string;
+  seed: number;
+  secret: string;
+  db?: string;
+  npcs?: number;
+  items?: number;
+  tickRate?: number;
+  transferTimeoutMs?: number;
+}
+
+/** Server options of one zone of a world. */
+export function zoneInitFor(layout: WorldLayout, entry: ZoneEntry, bus: Bus, r: ZoneRole): ZoneServerInit {
+  const t = entry.bounds, size = t.maxX - t.minX;
+  return {
+    host: r.host, port: Number(new URL(entry.endpoint).port), seed: r.seed + entry.zoneId, db: r.db, tickRate: r.tickRate,
+    tokenSecret: r.secret, serverId: entry.serverId, allowGuests: false,
+    zone: {
+      id: entry.zoneId, name: entry.serverId, bounds: t, worldBounds: layout.bounds,
+      spawn: { x: (t.minX + t.maxX) / 2, y: (t.minY + t.maxY) / 2 }, spawnRadius: size / 4,
+      npcs: r.npcs ?? 100, items: r.items ?? 50,
+    },
+    cluster: { bus, zones: layout.zones, tokenSecret: r.secret, transferTimeoutMs: r.transferTimeoutMs },
+  };
+}
+
+/** Something servers register with: the Registry itself, or its HTTP API from another process. */
+type Directory = Registry | RegistryClient;
+
+/** Registers a zone and keeps heartbeating its load; returns the stop function. */
+export function keepRegistered(dir: Directory, server: ZoneServer, id: string, log: (m: string) => void): () => void {
+  let registered = false;
+  const beat = async () => {
+    try {
+      const now = Date.now();
+      if (!registered) {
+        await dir.register({ id, type: 'zone', host: server.options.host, port: server.port, region: 'local', capacity: server.options.maxClients }, now);
+        registered = true;
+      }
+      const players = server.status().players;
+      await dir.heartbeat(id, { load: players, players }, now);
+    } catch (e) {
+      registered = false; // e.g. the registry restarted: register again
+      log(`registry: ${(e as Error).message}`);
+    }
+  };
+  void beat();
+  const timer = setInterval(() => void beat(), 5000);
+  return () => clearInterval(timer);
+}
+
+export interface Master {
+  readonly port: number;
+  readonly registry: Registry;
+  stop(): Promise<void>;
+}
+
+/** The registry and the gateway on one HTTP port. */
+export async function startMaster(o: { host: string; port: number; secret: string; db?: string; spawn: { x: number; y: number; zone: string } }): Promise<Master> {
+  const registry = new Registry();
+  const store = PlayerStore.open(o.db ?? ':memory:');
+  const gateway = new Gateway({ store, directory: registry, secret: o.secret, strategy: 'least_connections', spawn: o.spawn });
+  const app = newApp();
+  mountRegistry(app, registry, { secret: o.secret });
+  mountGateway(app, gateway);
+  notFound(app);
+  const http: Listening = await listen(app, o.host, o.port);
+  return {
+    port: http.port, registry,
+    async stop() {
+      http.close();
+      store.close();
+    },
+  };
+}
+
+function spawnOf(layout: WorldLayout): { x: number; y: number; zone: string } {
+  const b = layout.zones[0].bounds;
+  return { x: (b.minX + b.maxX) / 2, y: (b.minY + b.maxY) / 2, zone: layout.zones[0].serverId };
+}
+
+export interface WorldOptions extends Omit<ZoneRole, 'secret'> {
+  zones: number;
   /** Registry + gateway HTTP port (0: a free one). */
   port: number;
-  /** Side of one square zone tile, world units. */
+  /** Side of one square zone, world units. */
   zoneSize: number;
-  seed: number;
-  db?: string;
   nats?: string;
   secret?: string;
-  npcsPerZone?: number;
-  itemsPerZone?: number;
-  transferTimeoutMs?: number;
-  /** Wall ticks per second (tests run the game faster). Default 20. */
-  tickRate?: number;
   /** Fault injection: what each zone actually talks through (e.g. a delaying wrapper). */
   wrapBus?: (bus: Bus) => Bus;
 }
@@ -40,91 +141,114 @@ export interface World {
   stop(): Promise<void>;
 }
 
-/** Tiles of a cols × rows grid, row by row. */
-export function tileWorld(count: number, size: number): { bounds: Rect; tiles: Rect[] } {
-  const cols = Math.ceil(Math.sqrt(count)), rows = Math.ceil(count / cols);
-  const tiles: Rect[] = [];
-  for (let i = 0; i < count; i++) {
-    const cx = i % cols, cy = Math.floor(i / cols);
-    tiles.push({ minX: cx * size, minY: cy * size, maxX: (cx + 1) * size, maxY: (cy + 1) * size });
-  }
-  return { bounds: { minX: 0, minY: 0, maxX: cols * size, maxY: rows * size }, tiles };
-}
-
+/** Every role in this process. */
 export async function startWorld(o: WorldOptions): Promise<World> {
   const secret = o.secret ?? randomBytes(24).toString('base64url');
-  const { bounds, tiles } = tileWorld(o.zones, o.zoneSize);
-  const ports = await Promise.all(tiles.map(() => freePort()));
-  const directory: ZoneEntry[] = tiles.map((t, i) => ({
-    zoneId: i + 1, serverId: `zone-${i + 1}`, endpoint: `ws://${o.host}:${ports[i]}/`, bounds: t,
-  }));
+  const ports = await Promise.all(Array.from({ length: o.zones }, () => freePort()));
+  const layout = worldLayout(o.zones, o.zoneSize, o.host, ports);
   const hub = new InProcessHub();
   const buses: Bus[] = [];
-  for (const z of directory) {
+  for (const z of layout.zones) {
     const opts = { serverId: z.serverId, serverType: ServerType.Zone, secret };
     buses.push(o.nats ? await NatsBus.connect({ ...opts, servers: o.nats }) : new InProcessBus({ ...opts, hub }));
   }
-  await Promise.all(buses.map((b) => b.waitForPeers(directory.filter((z) => z.serverId !== b.serverId).map((z) => z.serverId), 10_000)));
-
+  await Promise.all(buses.map((b) => b.waitForPeers(layout.zones.filter((z) => z.serverId !== b.serverId).map((z) => z.serverId), 10_000)));
   const zones: ZoneServer[] = [];
-  for (const [i, z] of directory.entries()) {
-    const t = z.bounds;
-    zones.push(await startZoneServer({
-      host: o.host, port: ports[i], seed: o.seed + i, db: o.db, tickRate: o.tickRate, tokenSecret: secret, serverId: z.serverId, allowGuests: false,
-      zone: {
-        id: z.zoneId, name: z.serverId, bounds: t, worldBounds: bounds, spawn: { x: (t.minX + t.maxX) / 2, y: (t.minY + t.maxY) / 2 },
-        spawnRadius: o.zoneSize / 4, npcs: o.npcsPerZone ?? 100, items: o.itemsPerZone ?? 50,
-      },
-      cluster: { bus: o.wrapBus ? o.wrapBus(buses[i]) : buses[i], zones: directory, tokenSecret: secret, transferTimeoutMs: o.transferTimeoutMs },
-    }));
+  for (const [i, z] of layout.zones.entries()) {
+    zones.push(await startZoneServer(zoneInitFor(layout, z, o.wrapBus ? o.wrapBus(buses[i]) : buses[i], { ...o, secret })));
   }
-
-  const registry = new Registry();
-  const heartbeat = () => {
-    const now = Date.now();
-    const known = new Set(registry.servers(now).map((s) => s.id));
-    for (const [i, z] of zones.entries()) {
-      const id = directory[i].serverId;
-      if (!known.has(id)) registry.register({ id, type: 'zone', host: o.host, port: z.port, region: 'local', capacity: z.options.maxClients }, now);
-      registry.heartbeat(id, { load: z.status().players, players: z.status().players }, now);
-    }
-  };
-  heartbeat();
-  const beat = setInterval(heartbeat, 5000);
-  const store = PlayerStore.open(o.db ?? ':memory:');
-  const first = directory[0].bounds;
-  const gateway = new Gateway({
-    store, directory: registry, secret, strategy: 'least_connections',
-    spawn: { x: (first.minX + first.maxX) / 2, y: (first.minY + first.maxY) / 2, zone: directory[0].serverId },
-  });
-  const app = newApp();
-  mountRegistry(app, registry);
-  mountGateway(app, gateway);
-  notFound(app);
-  const http = await listen(app, o.host, o.port);
-
+  const master = await startMaster({ host: o.host, port: o.port, secret, db: o.db, spawn: spawnOf(layout) });
+  const log = (m: string) => process.stderr.write(`${m}\n`);
+  const stops = zones.map((z, i) => keepRegistered(master.registry, z, layout.zones[i].serverId, log));
   return {
-    port: http.port, secret, registry, zones, directory, bounds,
+    port: master.port, secret, registry: master.registry, zones, directory: layout.zones, bounds: layout.bounds,
     async stop() {
-      clearInterval(beat);
-      http.close();
+      for (const s of stops) s();
+      await master.stop();
       await Promise.all(zones.map((z) => z.stop()));
       await Promise.all(buses.map((b) => b.close()));
-      store.close();
     },
   };
 }
 
-export async function runWorldCommand(o: WorldOptions, print: (line: string) => void): Promise<void> {
-  const world = await startWorld(o);
-  print(`world: ${o.zones} zones over ${o.nats ? `NATS ${o.nats}` : 'the in-process bus'}; registry + gateway on http://${o.host}:${world.port}/ (POST /login, /route; GET /servers)`);
-  for (const [i, z] of world.zones.entries()) print(`  zone ${world.directory[i].zoneId} ${world.directory[i].endpoint} bounds ${JSON.stringify(world.directory[i].bounds)}`);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      print(`${signal}: stopping`);
-      world.stop().then(resolve, resolve);
+const MMO = fileURLToPath(new URL('./mmo.js', import.meta.url));
+
+export interface ProcessWorld {
+  readonly port: number;
+  readonly secret: string;
+  readonly layout: WorldLayout;
+  readonly children: ChildProcess[];
+  stop(): Promise<void>;
+}
+
+/** Starts a child `mmo` and resolves once it printed a line matching `ready`. */
+async function child(args: string[], ready: RegExp, echo?: (line: string) => void): Promise<ChildProcess> {
+  const p = spawn(process.execPath, [MMO, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  p.stderr!.setEncoding('utf8').on('data', (d: string) => echo?.(d.trimEnd()));
+  p.stdout!.setEncoding('utf8');
+  await new Promise<void>((resolve, reject) => {
+    const onData = (d: string) => {
+      out += d;
+      echo?.(d.trimEnd());
+      if (ready.test(out)) resolve();
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    p.stdout!.on('data', onData);
+    p.once('exit', (code) => reject(new Error(`mmo ${args[0]} exited (${code}) before it was ready: ${out.slice(-500)}`)));
+  });
+  return p;
+}
+
+/** Every role in its own process, over NATS: a master and one process per zone. */
+export async function startProcessWorld(o: WorldOptions & { nats: string }, echo?: (line: string) => void): Promise<ProcessWorld> {
+  const secret = o.secret ?? randomBytes(24).toString('base64url');
+  const ports = await Promise.all(Array.from({ length: o.zones }, () => freePort()));
+  const layout = worldLayout(o.zones, o.zoneSize, o.host, ports);
+  const file = join(mkdtempSync(join(tmpdir(), 'mmo-world-')), 'world.json');
+  writeFileSync(file, JSON.stringify(layout));
+  const masterPort = o.port || await freePort();
+  const children: ChildProcess[] = [];
+  const stop = async () => {
+    await Promise.all(children.map(async (c) => {
+      if (c.exitCode !== null || c.signalCode !== null) return;
+      c.kill('SIGTERM'); // by its own pid
+      await once(c, 'exit');
+    }));
+  };
+  try {
+    const common = ['--secret', secret, ...(o.db ? ['--db', o.db] : [])];
+    children.push(await child(['master', '--host', o.host, '--port', String(masterPort), '--world', file, ...common], /listening/, echo));
+    for (const z of layout.zones) {
+      children.push(await child(['zone', '--world', file, '--zone-id', String(z.zoneId), '--nats', o.nats, '--seed', String(o.seed),
+        '--registry', `http://${o.host}:${masterPort}`, '--host', o.host, ...(o.tickRate ? ['--tick-rate', String(o.tickRate)] : []),
+        ...(o.npcs !== undefined ? ['--npcs', String(o.npcs)] : []), ...(o.items !== undefined ? ['--items', String(o.items)] : []),
+        ...(o.db ? [] : ['--no-db']), ...common], /listening on/, echo));
+    }
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { port: masterPort, secret, layout, children, stop };
+}
+
+export async function runWorldCommand(o: WorldOptions, print: (line: string) => void): Promise<void> {
+  let stop: () => Promise<void>;
+  if (o.nats) {
+    const w = await startProcessWorld({ ...o, nats: o.nats }, print);
+    print(`world: ${o.zones} zone processes + master over NATS ${o.nats}; registry + gateway on http://${o.host}:${w.port}/`);
+    stop = w.stop;
+  } else {
+    const w = await startWorld(o);
+    print(`world: ${o.zones} zones in one process; registry + gateway on http://${o.host}:${w.port}/ (POST /login, /route; GET /servers)`);
+    for (const z of w.directory) print(`  zone ${z.zoneId} ${z.endpoint} bounds ${JSON.stringify(z.bounds)}`);
+    stop = w.stop;
+  }
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => {
+      print(`${signal}: stopping`);
+      stop().then(resolve, resolve);
+    };
+    process.once('SIGTERM', () => onSignal('SIGTERM'));
+    process.once('SIGINT', () => onSignal('SIGINT'));
   });
 }

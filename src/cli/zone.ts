@@ -2,7 +2,10 @@
 // SIGTERM/SIGINT stop it gracefully: clients are told, the recording is closed.
 
 import { readFileSync } from 'node:fs';
+import { NatsBus, ServerType } from '../bus/index.js';
+import { RegistryClient } from '../cluster/index.js';
 import { startZoneServer, type ZoneServerInit } from '../zone/index.js';
+import { keepRegistered, zoneInitFor, type WorldLayout } from './world.js';
 
 export interface ZoneCommandOptions {
   config?: string;
@@ -19,6 +22,36 @@ export interface ZoneCommandOptions {
   /** A file path, or false for --no-db. */
   db?: string | false;
   flushTicks?: number;
+  /** One zone of a world: the layout file written by `mmo world`, and which zone this is. */
+  world?: string;
+  zoneId?: number;
+  nats?: string;
+  secret?: string;
+  /** Registry HTTP base URL to register and heartbeat with. */
+  registry?: string;
+}
+
+/** Reads a world layout file (as `mmo world` writes it). */
+export function readLayout(file: string): WorldLayout {
+  const layout = JSON.parse(readFileSync(file, 'utf8')) as WorldLayout;
+  if (!layout || !Array.isArray(layout.zones) || !layout.bounds) throw new Error(`${file}: not a world layout`);
+  return layout;
+}
+
+/** A zone process of a multi-process world: its slice of the layout, NATS, the registry. */
+async function startWorldZone(o: ZoneCommandOptions, print: (line: string) => void) {
+  if (!o.nats || !o.secret || o.zoneId === undefined) throw new Error('--world needs --zone-id, --nats and --secret');
+  const layout = readLayout(o.world!);
+  const entry = layout.zones.find((z) => z.zoneId === o.zoneId);
+  if (!entry) throw new Error(`zone ${o.zoneId} is not in ${o.world}`);
+  const bus = await NatsBus.connect({ servers: o.nats, serverId: entry.serverId, serverType: ServerType.Zone, secret: o.secret });
+  const init = zoneInitFor(layout, entry, bus, {
+    host: o.host ?? '127.0.0.1', seed: o.seed ?? 1, secret: o.secret, db: typeof o.db === 'string' ? o.db : undefined,
+    npcs: o.npcs, items: o.items, tickRate: o.tickRate,
+  });
+  const server = await startZoneServer(init);
+  const unregister = o.registry ? keepRegistered(new RegistryClient(o.registry, { secret: o.secret }), server, entry.serverId, print) : () => {};
+  return { server, close: async () => { unregister(); await bus.close(); } };
 }
 
 /** Config file first, then flags on top. */
@@ -58,7 +91,8 @@ export function zoneInit(o: ZoneCommandOptions): ZoneServerInit {
 }
 
 export async function runZoneCommand(o: ZoneCommandOptions, print: (line: string) => void): Promise<void> {
-  const server = await startZoneServer(zoneInit(o));
+  const inWorld = o.world ? await startWorldZone(o, print) : undefined;
+  const server = inWorld?.server ?? await startZoneServer(zoneInit(o));
   const db = server.options.db;
   const { host } = server.options;
   const { config } = server.world;
@@ -69,7 +103,7 @@ export async function runZoneCommand(o: ZoneCommandOptions, print: (line: string
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       print(`${signal}: stopping`);
-      server.stop().then(resolve, resolve);
+      server.stop().then(() => inWorld?.close()).then(resolve, resolve);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

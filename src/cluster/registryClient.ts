@@ -71,6 +71,6 @@ export class RegistryClient implements ServerDirectory {
   }
 
   async servers(): Promise<ServerInfo[]> {
-    return (await this.call<{ servers: ServerInfo[] }>('GET', '/servers')).servers;
+    return this.call<ServerInfo[]>('GET', '/servers');
   }
 }

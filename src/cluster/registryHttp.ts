@@ -5,7 +5,7 @@
 //   POST /heartbeat   {id, load, players?, cpu?, memoryMB?, zones?} → {server}
 //   POST /query       {type}                                        → {servers}  (active, least loaded first)
 //   POST /deregister  {id}                                          → {ok: true}
-//   GET  /servers                                                   → {servers}  (all, with `active`)
+//   GET  /servers                                                   → [server]   (all, with `active`; no secret needed)
 //
 // 400 {error, field} for malformed JSON or bad fields, 404 unknown id, 409 endpoint taken,
 // 413 body over the cap, 503 registry full, 401 when a secret is set and not presented as
@@ -79,10 +79,8 @@ export function mountRegistry(app: TemplatedApp, registry: Registry, options: Re
     return { ok: true };
   }, map);
 
-  getJson(app, `${prefix}/servers`, options, (ctx) => {
-    authorize(ctx);
-    return { servers: registry.servers(ctx.now) };
-  }, map);
+  // Reading the list is open (operators, dashboards); every write needs the secret.
+  getJson(app, `${prefix}/servers`, options, (ctx) => registry.servers(ctx.now), map);
 
   return app;
 }

@@ -64,7 +64,9 @@ export const DEFAULT_OPTIONS: ZoneServerOptions = {
 export type ZoneServerInit = Omit<Partial<ZoneServerOptions>, 'zone'> & { zone?: Partial<ZoneConfig> };
 
 export function resolveOptions(o: ZoneServerInit = {}): ZoneServerOptions {
-  const merged = { ...DEFAULT_OPTIONS, ...o, zone: validateZoneConfig({ ...DEFAULT_ZONE, ...o.zone }) };
+  // An option given as undefined means "the default".
+  const given = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  const merged = { ...DEFAULT_OPTIONS, ...given, zone: validateZoneConfig({ ...DEFAULT_ZONE, ...o.zone }) };
   const positive = (k: keyof ZoneServerOptions, max: number) => {
     const v = merged[k];
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > max) throw new RangeError(`${k} must be a number in (0, ${max}], got ${String(v)}`);

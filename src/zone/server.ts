@@ -173,6 +173,7 @@ export class ZoneServer {
       .get('/health', (res) => this.json(res, { status: this.stopped ? 'stopping' : 'ok' }))
       .get('/status', (res) => this.json(res, this.status()))
       .get('/metrics', (res) => this.metricsText(res))
+      .get('/players', (res) => this.json(res, this.sessionsByStage()))
       .any('/*', (res) => {
         res.cork(() => res.writeStatus('404 Not Found').writeHeader('Content-Type', 'application/json').end('{"error":"not found"}'));
       });

@@ -46,7 +46,7 @@ function zoneOf(c: ZoneClient): number {
 
 describe('a world of four zones in one process', () => {
   it('hands players across borders with no loss and no duplicate, and carries global chat to every zone once', async () => {
-    world = await startWorld({ zones: 4, host: '127.0.0.1', port: 0, zoneSize: 100, seed: 3, db: tempDb('world'), npcsPerZone: 0, itemsPerZone: 0, tickRate: 100 });
+    world = await startWorld({ zones: 4, host: '127.0.0.1', port: 0, zoneSize: 100, seed: 3, db: tempDb('world'), npcs: 0, items: 0, tickRate: 100 });
     const names = ['ann', 'ben', 'cat', 'dan', 'eve', 'fay'];
     const bots = await Promise.all(names.map(enter));
     let worst = 0;
@@ -83,7 +83,7 @@ describe('a world of four zones in one process', () => {
   }, 60_000);
 
   it('keeps the player when the target zone dies mid-transfer', async () => {
-    world = await startWorld({ zones: 2, host: '127.0.0.1', port: 0, zoneSize: 100, seed: 5, db: tempDb('dead'), npcsPerZone: 0, itemsPerZone: 0, transferTimeoutMs: 500, tickRate: 100 });
+    world = await startWorld({ zones: 2, host: '127.0.0.1', port: 0, zoneSize: 100, seed: 5, db: tempDb('dead'), npcs: 0, items: 0, transferTimeoutMs: 500, tickRate: 100 });
     const c = await enter('gus');
     const home = zoneOf(c);
     const target = world.zones.find((z) => z.world.config.id !== home)!;
@@ -103,7 +103,7 @@ describe('a world of four zones in one process', () => {
       publish: (subject: string, msg: Parameters<Bus['publish']>[1]) => { setTimeout(() => bus.publish(subject, msg), 600); },
     });
     world = await startWorld({
-      zones: 2, host: '127.0.0.1', port: 0, zoneSize: 100, seed: 6, db: tempDb('slow'), npcsPerZone: 0, itemsPerZone: 0,
+      zones: 2, host: '127.0.0.1', port: 0, zoneSize: 100, seed: 6, db: tempDb('slow'), npcs: 0, items: 0,
       transferTimeoutMs: 200, tickRate: 100, wrapBus: delayed,
     });
     const c = await enter('hal');

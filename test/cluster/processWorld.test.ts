@@ -1,0 +1,101 @@
+// The issue's end-to-end run: nats-server, a master (registry + gateway) and four zone
+// processes; players log in through the gateway, walk across zone borders and chat globally.
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ZoneClient } from '../../src/client/index.js';
+import { EventKind } from '../../src/protocol/index.js';
+import { startNatsServer, type NatsServer } from '../../src/bus/index.js';
+import { startProcessWorld, type ProcessWorld } from '../../src/cli/world.js';
+import { tempDb, waitFor } from '../persistence/helpers.js';
+
+let nats: NatsServer;
+let world: ProcessWorld;
+const clients: ZoneClient[] = [];
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  world = await startProcessWorld({ zones: 4, host: '127.0.0.1', port: 0, zoneSize: 100, seed: 9, nats: nats.url, db: tempDb('procworld'), npcs: 0, items: 0, tickRate: 100 });
+}, 60_000);
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await world?.stop();
+  await nats?.stop();
+});
+
+async function post(path: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
+  const res = await fetch(`http://127.0.0.1:${world.port}${path}`, { method: 'POST', body: JSON.stringify(body), headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${path} ${res.status}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function enter(name: string): Promise<ZoneClient> {
+  const login = await post('/login', { name, password: 'correct horse battery' });
+  const route = await post('/route', { type: 'zone' }, login.token as string);
+  const c = new ZoneClient({ name: 'ignored', token: route.token as string, WebSocket: WebSocket as never, followZoneChange: true });
+  clients.push(c);
+  await c.connect(route.endpoint as string);
+  await waitFor('own record', () => c.world.get(c.netId));
+  return c;
+}
+
+/** Joined sessions by name across every zone process, read over HTTP. */
+async function playing(): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  await Promise.all(world.layout.zones.map(async (z) => {
+    const url = z.endpoint.replace('ws://', 'http://') + 'players';
+    const stages = (await (await fetch(url)).json()) as Record<string, string[]>;
+    for (const n of stages.joined ?? []) counts.set(n, (counts.get(n) ?? 0) + 1);
+  }));
+  return counts;
+}
+
+describe('four zone processes, a master and nats-server', () => {
+  it('registers every zone with the registry', async () => {
+    const servers = (await (await fetch(`http://127.0.0.1:${world.port}/servers`)).json()) as { id: string; type: string; active: boolean; port: number }[];
+    expect(servers.map((s) => s.id).sort()).toEqual(['zone-1', 'zone-2', 'zone-3', 'zone-4']);
+    for (const s of servers) expect(s).toMatchObject({ type: 'zone', active: true });
+  });
+
+  it('moves players across borders with none lost or duplicated, and every global chat line arrives once', async () => {
+    const names = ['ivy', 'jon', 'kim', 'lou', 'max', 'ned'];
+    const bots = await Promise.all(names.map(enter));
+    const zonesSeen = bots.map((c) => new Set([c.welcomeMsg!.zoneId]));
+    bots.forEach((c, i) => c.on('welcome', (w) => zonesSeen[i].add(w.zoneId)));
+    const corner = (zone: number) => (zone === 1 ? [180, 180] : zone === 4 ? [20, 20] : zone === 2 ? [20, 180] : [180, 20]);
+    const goals = bots.map((c) => corner(c.welcomeMsg!.zoneId));
+    let worst = 0, samples = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        for (const v of (await playing()).values()) worst = Math.max(worst, v);
+        samples++;
+      }
+    })();
+    const walk = setInterval(() => bots.forEach((c, i) => { if (c.joined) c.move(goals[i][0], goals[i][1]); }), 200);
+    try {
+      await waitFor('everyone at the far corner', () => bots.every((c, i) => {
+        const me = c.world.get(c.netId)?.record;
+        return c.joined && me && Math.hypot(me.x - goals[i][0], me.y - goals[i][1]) < 0.5;
+      }), 45_000);
+    } finally {
+      clearInterval(walk);
+      sampling = false;
+      await sampler;
+    }
+    expect(samples).toBeGreaterThan(20);
+    expect(worst).toBe(1); // never in two zones
+    const end = await playing();
+    for (const n of names) expect(end.get(n)).toBe(1); // and in exactly one at the end
+    expect(zonesSeen.every((s) => s.size >= 2)).toBe(true);
+
+    const heard = bots.map(() => [] as string[]);
+    bots.forEach((c, i) => c.on('event', (ev) => { if (ev.kind === EventKind.Chat && ev.value === 1) heard[i].push(ev.text ?? ''); }));
+    bots[1].chat('/g across processes');
+    bots[4].chat('/g and back');
+    await waitFor('global chat in every process', () => heard.every((h) => h.length >= 2), 5000);
+    await new Promise((r) => setTimeout(r, 300));
+    for (const h of heard) expect(h.sort()).toEqual(['jon: across processes', 'max: and back']);
+  }, 90_000);
+});
