@@ -73,10 +73,11 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .requiredOption('--secret <s>', 'shared secret of tokens and the registry')
     .requiredOption('--world <file>', 'world layout (for the spawn of new players)')
     .option('--db <file>', 'SQLite file of accounts and players', './data/world.db')
-    .action(async (o: { host: string; port: number; secret: string; world: string; db: string }) => {
+    .option('--nats <url>', 'also take registry heartbeats (load reports) over this NATS bus')
+    .action(async (o: { host: string; port: number; secret: string; world: string; db: string; nats?: string }) => {
       const layout = readLayout(o.world);
       const b = layout.zones[0].bounds;
-      const master = await startMaster({ host: o.host, port: o.port, secret: o.secret, db: o.db, spawn: { x: (b.minX + b.maxX) / 2, y: (b.minY + b.maxY) / 2, zone: layout.zones[0].serverId } });
+      const master = await startMaster({ host: o.host, port: o.port, secret: o.secret, db: o.db, nats: o.nats, spawn: { x: (b.minX + b.maxX) / 2, y: (b.minY + b.maxY) / 2, zone: layout.zones[0].serverId } });
       print(`master: registry + gateway listening on http://${o.host}:${master.port}/`);
       await new Promise<void>((resolve) => {
         const stop = () => master.stop().then(resolve, resolve);

@@ -12,7 +12,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Gateway, Registry, RegistryClient, listen, mountGateway, mountRegistry, newApp, notFound, type Listening } from '../cluster/index.js';
+import { Gateway, Registry, RegistryClient, bridgeLoadReports, listen, mountGateway, mountRegistry, newApp, notFound, type Listening } from '../cluster/index.js';
 import { InProcessBus, InProcessHub, NatsBus, ServerType, freePort, type Bus } from '../bus/index.js';
 import { PlayerStore } from '../store/index.js';
 import { startZoneServer, type ZoneServer, type ZoneServerInit } from '../zone/index.js';
@@ -96,8 +96,10 @@ export interface Master {
 }
 
 /** The registry and the gateway on one HTTP port. */
-export async function startMaster(o: { host: string; port: number; secret: string; db?: string; spawn: { x: number; y: number; zone: string } }): Promise<Master> {
+export async function startMaster(o: { host: string; port: number; secret: string; db?: string; nats?: string; spawn: { x: number; y: number; zone: string } }): Promise<Master> {
   const registry = new Registry();
+  const bus = o.nats ? await NatsBus.connect({ servers: o.nats, serverId: 'master', serverType: ServerType.Master, secret: o.secret }) : undefined;
+  const bridge = bus ? bridgeLoadReports(bus, registry) : undefined;
   const store = PlayerStore.open(o.db ?? ':memory:');
   const gateway = new Gateway({ store, directory: registry, secret: o.secret, strategy: 'least_connections', spawn: o.spawn });
   const app = newApp();
@@ -108,6 +110,8 @@ export async function startMaster(o: { host: string; port: number; secret: strin
   return {
     port: http.port, registry,
     async stop() {
+      bridge?.stop();
+      await bus?.close();
       http.close();
       store.close();
     },
@@ -217,7 +221,7 @@ export async function startProcessWorld(o: WorldOptions & { nats: string }, echo
   };
   try {
     const common = ['--secret', secret, ...(o.db ? ['--db', o.db] : [])];
-    children.push(await child(['master', '--host', o.host, '--port', String(masterPort), '--world', file, ...common], /listening/, echo));
+    children.push(await child(['master', '--host', o.host, '--port', String(masterPort), '--world', file, '--nats', o.nats, ...common], /listening/, echo));
     for (const z of layout.zones) {
       children.push(await child(['zone', '--world', file, '--zone-id', String(z.zoneId), '--nats', o.nats, '--seed', String(o.seed),
         '--registry', `http://${o.host}:${masterPort}`, '--host', o.host, ...(o.tickRate ? ['--tick-rate', String(o.tickRate)] : []),

@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { NatsBus, ServerType } from '../bus/index.js';
-import { RegistryClient } from '../cluster/index.js';
+import { RegistryClient, publishLoad } from '../cluster/index.js';
 import { startZoneServer, type ZoneServerInit } from '../zone/index.js';
 import { keepRegistered, zoneInitFor, type WorldLayout } from './world.js';
 
@@ -51,7 +51,9 @@ async function startWorldZone(o: ZoneCommandOptions, print: (line: string) => vo
   });
   const server = await startZoneServer(init);
   const unregister = o.registry ? keepRegistered(new RegistryClient(o.registry, { secret: o.secret }), server, entry.serverId, print) : () => {};
-  return { server, close: async () => { unregister(); await bus.close(); } };
+  // The same heartbeat over the bus, for a master listening there.
+  const report = setInterval(() => publishLoad(bus, server.status().players, server.options.maxClients), 5000);
+  return { server, close: async () => { clearInterval(report); unregister(); await bus.close(); } };
 }
 
 /** Config file first, then flags on top. */

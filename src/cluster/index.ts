@@ -33,3 +33,4 @@ export {
   MAX_TOKEN_BYTES, ReplayGuard, TokenError, newNonce, signJoinToken, signSessionToken, verifyJoinToken, verifySessionToken,
   type JoinTokenPayload, type Secret, type SessionPayload, type TokenFailure, type TokenResult, type VerifyJoinOptions,
 } from './tokens.js';
+export { LOAD_SUBJECT, bridgeLoadReports, publishLoad } from './busRegistry.js';

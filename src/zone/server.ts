@@ -83,8 +83,8 @@ const JOIN_FAILURE: Partial<Record<Rejection['reason'], ErrorCode>> = {
   bad_input: ErrorCode.BadFrame,
 };
 
-/** Chat starting with this goes to every zone (global channel). */
-const GLOBAL_CHAT = '/g ';
+/** `/g text` is said on the main global channel, `/c NAME text` on channel NAME, in every zone. */
+const GLOBAL_CHAT = /^\/(?:g|c ([A-Za-z0-9_-]{1,32})) (.+)$/su;
 
 function mb(bytes: number): number {
   return Math.round((bytes / 1048576) * 10) / 10;
@@ -295,7 +295,10 @@ export class ZoneServer {
       default:
         if (s.stage === 'transferring') return; // on its way to another zone
         if (s.stage !== 'joined') return this.refuse(conn, ErrorCode.NotJoined, 'send Hello first', now);
-        if (msg.type === 'chat' && msg.text.startsWith(GLOBAL_CHAT) && this.handoffs) return this.globalChat(conn, msg.seq, msg.text, now);
+        if (msg.type === 'chat' && this.handoffs) {
+          const global = GLOBAL_CHAT.exec(msg.text);
+          if (global) return this.globalChat(conn, msg.seq, global[1] ?? 'main', global[2], now);
+        }
         this.inbound.push({ ...msg, session: s.number });
     }
   }
@@ -383,17 +386,18 @@ export class ZoneServer {
     });
     this.unsubscribeChat = cluster.bus.subscribe('chat.global.*', (msg) => {
       if (msg.type !== 'globalChat') return;
-      this.globalEvents.push({ kind: EventKind.Chat, source: 0, target: 0, x: 0, y: 0, radius: Infinity, value: 1, text: `${msg.sender}: ${msg.text}` });
+      const channel = msg.channel === 'main' ? '' : `[${msg.channel}] `;
+      this.globalEvents.push({ kind: EventKind.Chat, source: 0, target: 0, x: 0, y: 0, radius: Infinity, value: 1, text: `${channel}${msg.sender}: ${msg.text}` });
     });
   }
 
-  /** `/g text`: said to every player of every zone, through the bus (not the simulation). */
-  private globalChat(conn: Conn, seq: number, text: string, now: number): void {
-    const said = text.slice(GLOBAL_CHAT.length);
-    if (said.length === 0 || codePointLength(`${conn.session.name}: ${said}`) > rules.CHAT_MAX_CHARS) {
-      return this.refuse(conn, ErrorCode.InputRejected, `chat #${seq}: global chat must fit 256 characters with your name`, now);
+  /** Said to every player of every zone on a named channel, through the bus (not the simulation). */
+  private globalChat(conn: Conn, seq: number, channel: string, said: string, now: number): void {
+    const shown = `${channel === 'main' ? '' : `[${channel}] `}${conn.session.name}: ${said}`;
+    if (codePointLength(shown) > rules.CHAT_MAX_CHARS) {
+      return this.refuse(conn, ErrorCode.InputRejected, `chat #${seq}: global chat must fit 256 characters with channel and name`, now);
     }
-    this.options.cluster!.bus.publish('chat.global.main', { type: 'globalChat', channel: 'main', sender: conn.session.name, text: said });
+    this.options.cluster!.bus.publish(`chat.global.${channel}`, { type: 'globalChat', channel, sender: conn.session.name, text: said });
   }
 
   private playerState(eid: number): PlayerState {

@@ -77,9 +77,10 @@ describe('a world of four zones in one process', () => {
     bots.forEach((c, i) => c.on('event', (ev) => { if (ev.kind === EventKind.Chat && ev.value === 1) heard[i].push(ev.text ?? ''); }));
     bots[0].chat('/g hello world');
     bots[3].chat('/g second line');
-    await waitFor('global chat everywhere', () => heard.every((h) => h.length >= 2), 5000);
+    bots[2].chat('/c traders wts sword');
+    await waitFor('global chat everywhere', () => heard.every((h) => h.length >= 3), 5000);
     await new Promise((r) => setTimeout(r, 300));
-    for (const h of heard) expect(h.sort()).toEqual(['ann: hello world', 'dan: second line']);
+    for (const h of heard) expect(h.sort()).toEqual(['[traders] cat: wts sword', 'ann: hello world', 'dan: second line']);
   }, 60_000);
 
   it('keeps the player when the target zone dies mid-transfer', async () => {
