@@ -27,19 +27,37 @@ import {
   ItemStack,
   LoadReport,
   PlayerTransfer,
+  RegistryDeregister,
+  RegistryHeartbeat,
+  RegistryQuery,
+  RegistryRegister,
+  RegistryReply,
+  ServerRecord,
   ServerStatus,
   TransferAck,
   ZoneChange,
 } from '../protocol/generated/cluster_generated.js';
 import { Verifier } from '../protocol/verify.js';
-import { ServerType, type BusBody as BusBodyObj, type BusEnvelope, type ItemStackObj } from './messages.js';
+import {
+  RegistryErrorCode,
+  ServerType,
+  type BusBody as BusBodyObj,
+  type BusEnvelope,
+  type ItemStackObj,
+  type ServerRecordObj,
+} from './messages.js';
 import {
   BUS_MESSAGE_SPEC,
   CHANNEL_MAX_CHARS,
   ENDPOINT_MAX_BYTES,
   HMAC_BYTES,
+  HOST_MAX_BYTES,
   INVENTORY_MAX_STACKS,
   NAME_MAX_CHARS,
+  REGION_MAX_CHARS,
+  REGISTRY_ERROR_MAX_CHARS,
+  REGISTRY_FIELD_MAX_CHARS,
+  REPLY_MAX_SERVERS,
   SERVER_ID_MAX_CHARS,
   TEXT_MAX_CHARS,
   TOKEN_MAX_BYTES,
@@ -123,22 +141,42 @@ function isBytes(v: unknown, n: number): v is Uint8Array {
   return v instanceof Uint8Array && v.length === n;
 }
 
+const str = (what: string, v: unknown, min: number, max: number): string | null => {
+  if (typeof v !== 'string') return `${what} is not a string`;
+  const p = textProblem(v, min, max);
+  return p === null ? null : `${what}: ${p}`;
+};
+const int = (what: string, v: unknown, min: number, max: number): string | null =>
+  isInt(v, min, max) ? null : `${what} must be an integer in ${min}..${max}, got ${String(v)}`;
+const first = (...problems: (string | null)[]): string | null => problems.find((p) => p !== null) ?? null;
+const serverType = (v: unknown): string | null =>
+  isInt(v, ServerType.Login, ServerType.Gateway) ? null : `server type ${String(v)} is not a ServerType`;
+const host = (v: unknown): string | null =>
+  typeof v === 'string' && isPrintableAscii(v, 1, HOST_MAX_BYTES)
+    ? null
+    : `host must be 1..${HOST_MAX_BYTES} printable ASCII characters`;
+
+function checkRecord(r: ServerRecordObj): string | null {
+  return first(
+    isServerId(r.id) ? null : 'id is not a server id',
+    serverType(r.serverType),
+    host(r.host),
+    int('port', r.port, 1, 0xffff),
+    str('region', r.region, 0, REGION_MAX_CHARS),
+    typeof r.load === 'number' && Number.isFinite(r.load) && r.load >= 0 ? null : 'load must be finite and >= 0',
+    int('capacity', r.capacity, 1, 0xffffffff),
+    typeof r.active === 'boolean' ? null : 'active must be a boolean',
+    int('players', r.players, 0, 0xffffffff),
+  );
+}
+
 /**
  * Checks a body against the ranges documented in cluster.fbs. Returns null when valid, else
  * what is wrong. Used before encoding and after decoding.
  */
 export function checkBody(b: BusBodyObj): string | null {
   if (b === null || typeof b !== 'object') return 'body is not an object';
-  const str = (what: string, v: unknown, min: number, max: number): string | null => {
-    if (typeof v !== 'string') return `${what} is not a string`;
-    const p = textProblem(v, min, max);
-    return p === null ? null : `${what}: ${p}`;
-  };
-  const int = (what: string, v: unknown, min: number, max: number): string | null =>
-    isInt(v, min, max) ? null : `${what} must be an integer in ${min}..${max}, got ${String(v)}`;
-  const first = (...problems: (string | null)[]): string | null => problems.find((p) => p !== null) ?? null;
-  const serverType = (v: unknown): string | null =>
-    isInt(v, ServerType.Login, ServerType.Gateway) ? null : `server type ${String(v)} is not a ServerType`;
+
 
   switch (b.type) {
     case 'hello':
@@ -246,6 +284,52 @@ export function checkBody(b: BusBodyObj): string | null {
           : `load must be finite in 0..${MAX_LOAD}`,
         int('capacity', b.capacity, 0, 0xffffffff),
       );
+    case 'registryRegister':
+      return first(
+        int('requestId', b.requestId, 1, MAX_SAFE_ID),
+        serverType(b.serverType),
+        host(b.host),
+        int('port', b.port, 1, 0xffff),
+        str('region', b.region, 0, REGION_MAX_CHARS),
+        int('capacity', b.capacity, 1, 0xffffffff),
+      );
+    case 'registryHeartbeat':
+      return first(
+        int('requestId', b.requestId, 1, MAX_SAFE_ID),
+        typeof b.load === 'number' && Number.isFinite(b.load) && b.load >= 0 ? null : 'load must be finite and >= 0',
+        int('players', b.players, 0, 0xffffffff),
+      );
+    case 'registryQuery':
+      return first(int('requestId', b.requestId, 1, MAX_SAFE_ID), serverType(b.serverType));
+    case 'registryDeregister':
+      return int('requestId', b.requestId, 1, MAX_SAFE_ID);
+    case 'registryReply': {
+      const p = first(
+        int('requestId', b.requestId, 1, MAX_SAFE_ID),
+        typeof b.ok === 'boolean' ? null : 'ok must be a boolean',
+        b.ok === true
+          ? b.code === RegistryErrorCode.None
+            ? null
+            : 'code must be None when ok'
+          : isInt(b.code, RegistryErrorCode.Invalid, RegistryErrorCode.Internal)
+            ? null
+            : `code ${String(b.code)} is not a RegistryErrorCode other than None`,
+        str('error', b.error, 0, REGISTRY_ERROR_MAX_CHARS),
+        str('field', b.field, 0, REGISTRY_FIELD_MAX_CHARS),
+        Array.isArray(b.servers) && b.servers.length <= REPLY_MAX_SERVERS
+          ? null
+          : `servers must be an array of at most ${REPLY_MAX_SERVERS} records`,
+      );
+      if (p !== null) return p;
+      const t = int('total', b.total, b.servers.length, 0xffffffff);
+      if (t !== null) return t;
+      for (let i = 0; i < b.servers.length; i++) {
+        const r = b.servers[i];
+        const q = r === null || typeof r !== 'object' ? 'is not an object' : checkRecord(r);
+        if (q !== null) return `servers[${i}]: ${q}`;
+      }
+      return null;
+    }
     default:
       return `unknown body type ${String((b as { type?: unknown }).type)}`;
   }
@@ -370,6 +454,41 @@ function encodeBody(b: flatbuffers.Builder, body: BusBodyObj): [BusBody, flatbuf
     case 'loadReport': {
       const id = b.createString(body.serverId);
       return [BusBody.LoadReport, LoadReport.createLoadReport(b, id, body.load, body.capacity)];
+    }
+    case 'registryRegister': {
+      const host = b.createString(body.host);
+      const region = body.region === '' ? 0 : b.createString(body.region);
+      return [
+        BusBody.RegistryRegister,
+        RegistryRegister.createRegistryRegister(b, BigInt(body.requestId), body.serverType, host, body.port, region, body.capacity),
+      ];
+    }
+    case 'registryHeartbeat':
+      return [
+        BusBody.RegistryHeartbeat,
+        RegistryHeartbeat.createRegistryHeartbeat(b, BigInt(body.requestId), body.load, body.players),
+      ];
+    case 'registryQuery':
+      return [BusBody.RegistryQuery, RegistryQuery.createRegistryQuery(b, BigInt(body.requestId), body.serverType)];
+    case 'registryDeregister':
+      return [BusBody.RegistryDeregister, RegistryDeregister.createRegistryDeregister(b, BigInt(body.requestId))];
+    case 'registryReply': {
+      const error = body.error === '' ? 0 : b.createString(body.error);
+      const field = body.field === '' ? 0 : b.createString(body.field);
+      let servers = 0;
+      if (body.servers.length > 0) {
+        const offs = body.servers.map((r) => {
+          const id = b.createString(r.id);
+          const host = b.createString(r.host);
+          const region = r.region === '' ? 0 : b.createString(r.region);
+          return ServerRecord.createServerRecord(b, id, r.serverType, host, r.port, region, r.load, r.capacity, r.active, r.players);
+        });
+        servers = RegistryReply.createServersVector(b, offs);
+      }
+      return [
+        BusBody.RegistryReply,
+        RegistryReply.createRegistryReply(b, BigInt(body.requestId), body.ok, body.code, error, field, servers, body.total),
+      ];
     }
   }
 }
@@ -548,6 +667,66 @@ function readBody(root: BusMessageTable): BusBodyObj {
         serverId: text(l.serverId(UTF8), 'LoadReport.server_id'),
         load: l.load(),
         capacity: l.capacity(),
+      };
+    }
+    case BusBody.RegistryRegister: {
+      const r = root.body(new RegistryRegister()) as RegistryRegister;
+      return {
+        type: 'registryRegister',
+        requestId: u64(r.requestId(), 'RegistryRegister.request_id'),
+        serverType: r.type(),
+        host: text(r.host(UTF8), 'RegistryRegister.host'),
+        port: r.port(),
+        region: text(r.region(UTF8), 'RegistryRegister.region'),
+        capacity: r.capacity(),
+      };
+    }
+    case BusBody.RegistryHeartbeat: {
+      const h = root.body(new RegistryHeartbeat()) as RegistryHeartbeat;
+      return {
+        type: 'registryHeartbeat',
+        requestId: u64(h.requestId(), 'RegistryHeartbeat.request_id'),
+        load: h.load(),
+        players: h.players(),
+      };
+    }
+    case BusBody.RegistryQuery: {
+      const q = root.body(new RegistryQuery()) as RegistryQuery;
+      return { type: 'registryQuery', requestId: u64(q.requestId(), 'RegistryQuery.request_id'), serverType: q.type() };
+    }
+    case BusBody.RegistryDeregister: {
+      const d = root.body(new RegistryDeregister()) as RegistryDeregister;
+      return { type: 'registryDeregister', requestId: u64(d.requestId(), 'RegistryDeregister.request_id') };
+    }
+    case BusBody.RegistryReply: {
+      const r = root.body(new RegistryReply()) as RegistryReply;
+      const n = r.serversLength();
+      if (n > REPLY_MAX_SERVERS) throw new Invalid(`servers has ${n} records, at most ${REPLY_MAX_SERVERS}`);
+      const servers: ServerRecordObj[] = [];
+      const rec = new ServerRecord();
+      for (let i = 0; i < n; i++) {
+        r.servers(i, rec);
+        servers.push({
+          id: text(rec.id(UTF8), 'ServerRecord.id'),
+          serverType: rec.type(),
+          host: text(rec.host(UTF8), 'ServerRecord.host'),
+          port: rec.port(),
+          region: text(rec.region(UTF8), 'ServerRecord.region'),
+          load: rec.load(),
+          capacity: rec.capacity(),
+          active: rec.active(),
+          players: rec.players(),
+        });
+      }
+      return {
+        type: 'registryReply',
+        requestId: u64(r.requestId(), 'RegistryReply.request_id'),
+        ok: r.ok(),
+        code: r.code(),
+        error: text(r.error(UTF8), 'RegistryReply.error'),
+        field: text(r.field(UTF8), 'RegistryReply.field'),
+        servers,
+        total: r.total(),
       };
     }
     default:

@@ -1,9 +1,9 @@
 // Plain-object forms of the bus messages in schemas/cluster.fbs. Field meanings, units and
 // ranges are documented there; `checkBody` in codec.ts enforces them on both sides.
 
-import { ServerType } from '../protocol/generated/cluster_generated.js';
+import { RegistryErrorCode, ServerType } from '../protocol/generated/cluster_generated.js';
 
-export { ServerType };
+export { RegistryErrorCode, ServerType };
 
 /** Handshake step 1 (see cluster.fbs). Built and checked by the bus itself. */
 export interface HelloBody {
@@ -133,6 +133,89 @@ export interface LoadReportBody {
   capacity: number;
 }
 
+// Registry over the bus (see cluster.fbs and src/cluster/busRegistry.ts). No request names a
+// server id: the server a request is about is always its authenticated sender.
+
+/** Register the sender. Published on `registry.request`. */
+export interface RegistryRegisterBody {
+  type: 'registryRegister';
+  /** 1..2^53-1; echoed in the reply. */
+  requestId: number;
+  /** Not None. */
+  serverType: ServerType;
+  /** 1..253 bytes of printable ASCII. */
+  host: string;
+  /** 1..65535. */
+  port: number;
+  /** 0..64 characters; '' for none. */
+  region: string;
+  /** >= 1 (uint32). */
+  capacity: number;
+}
+
+/** The sender is alive; its load is current. */
+export interface RegistryHeartbeatBody {
+  type: 'registryHeartbeat';
+  requestId: number;
+  /** Current players or connections: finite, >= 0 (float64). */
+  load: number;
+  /** uint32. */
+  players: number;
+}
+
+/** Active servers of a type, least loaded first. */
+export interface RegistryQueryBody {
+  type: 'registryQuery';
+  requestId: number;
+  /** Not None. */
+  serverType: ServerType;
+}
+
+/** Remove the sender. */
+export interface RegistryDeregisterBody {
+  type: 'registryDeregister';
+  requestId: number;
+}
+
+/** One registered server (inside RegistryReply). */
+export interface ServerRecordObj {
+  /** A server id. */
+  id: string;
+  /** Not None. */
+  serverType: ServerType;
+  /** 1..253 bytes of printable ASCII. */
+  host: string;
+  /** 1..65535. */
+  port: number;
+  /** 0..64 characters. */
+  region: string;
+  /** Finite, >= 0 (float64). */
+  load: number;
+  /** >= 1 (uint32). */
+  capacity: number;
+  active: boolean;
+  /** uint32. */
+  players: number;
+}
+
+/** The registry's answer; published on `registry.reply.<requester>`. */
+export interface RegistryReplyBody {
+  type: 'registryReply';
+  /** The request's requestId. */
+  requestId: number;
+  ok: boolean;
+  /** None exactly when ok. */
+  code: RegistryErrorCode;
+  /** 0..256 characters; '' when ok. */
+  error: string;
+  /** 0..64 characters; the offending field, or ''. */
+  field: string;
+  /** At most 64 (REPLY_MAX_SERVERS). */
+  servers: ServerRecordObj[];
+  /** >= servers.length (uint32). */
+  total: number;
+}
+
 export type HandshakeBody = HelloBody | HelloAckBody;
 
 /** What applications publish and receive. */
@@ -144,7 +227,12 @@ export type BusPayload =
   | GuildMessageBody
   | GlobalEventBody
   | ServerStatusBody
-  | LoadReportBody;
+  | LoadReportBody
+  | RegistryRegisterBody
+  | RegistryHeartbeatBody
+  | RegistryQueryBody
+  | RegistryDeregisterBody
+  | RegistryReplyBody;
 
 export type BusBody = HandshakeBody | BusPayload;
 export type BusBodyType = BusBody['type'];

@@ -19,6 +19,13 @@ export const ENDPOINT_MAX_BYTES = 256;
 export const TOKEN_MAX_BYTES = 512;
 export const INVENTORY_MAX_STACKS = 1024;
 export const ITEM_STACK_SIZE = 8;
+/** Registry over the bus (RegistryRegister .. RegistryReply). */
+export const HOST_MAX_BYTES = 253;
+export const REGION_MAX_CHARS = 64;
+export const REGISTRY_ERROR_MAX_CHARS = 256;
+export const REGISTRY_FIELD_MAX_CHARS = 64;
+/** Most ServerRecords in one RegistryReply (a maximal reply stays well under 64 KiB). */
+export const REPLY_MAX_SERVERS = 64;
 const UTF8_MAX = 4;
 
 const u8 = (name: string) => ({ name, kind: 'scalar', size: 1 }) as const;
@@ -112,7 +119,57 @@ export const LOAD_REPORT_SPEC: TableSpec = {
   fields: [str('server_id', SERVER_ID_MAX_CHARS, true), f32('load'), u32('capacity')],
 };
 
-/** Indexed by BusBody type number; only these ten bodies are accepted. */
+export const REGISTRY_REGISTER_SPEC: TableSpec = {
+  name: 'RegistryRegister',
+  fields: [
+    u64('request_id'),
+    u8('type'),
+    str('host', HOST_MAX_BYTES, true),
+    u16('port'),
+    str('region', REGION_MAX_CHARS * UTF8_MAX),
+    u32('capacity'),
+  ],
+};
+export const REGISTRY_HEARTBEAT_SPEC: TableSpec = {
+  name: 'RegistryHeartbeat',
+  fields: [u64('request_id'), f64('load'), u32('players')],
+};
+export const REGISTRY_QUERY_SPEC: TableSpec = {
+  name: 'RegistryQuery',
+  fields: [u64('request_id'), u8('type')],
+};
+export const REGISTRY_DEREGISTER_SPEC: TableSpec = {
+  name: 'RegistryDeregister',
+  fields: [u64('request_id')],
+};
+export const SERVER_RECORD_SPEC: TableSpec = {
+  name: 'ServerRecord',
+  fields: [
+    str('id', SERVER_ID_MAX_CHARS, true),
+    u8('type'),
+    str('host', HOST_MAX_BYTES, true),
+    u16('port'),
+    str('region', REGION_MAX_CHARS * UTF8_MAX),
+    f64('load'),
+    u32('capacity'),
+    u8('active'),
+    u32('players'),
+  ],
+};
+export const REGISTRY_REPLY_SPEC: TableSpec = {
+  name: 'RegistryReply',
+  fields: [
+    u64('request_id'),
+    u8('ok'),
+    u8('code'),
+    str('error', REGISTRY_ERROR_MAX_CHARS * UTF8_MAX),
+    str('field', REGISTRY_FIELD_MAX_CHARS * UTF8_MAX),
+    { name: 'servers', kind: 'tableVector', table: SERVER_RECORD_SPEC },
+    u32('total'),
+  ],
+};
+
+/** Indexed by BusBody type number; only these fifteen bodies are accepted. */
 export const BUS_MESSAGE_SPEC: TableSpec = {
   name: 'BusMessage',
   fields: [
@@ -136,6 +193,11 @@ export const BUS_MESSAGE_SPEC: TableSpec = {
         GLOBAL_EVENT_SPEC,
         SERVER_STATUS_SPEC,
         LOAD_REPORT_SPEC,
+        REGISTRY_REGISTER_SPEC,
+        REGISTRY_HEARTBEAT_SPEC,
+        REGISTRY_QUERY_SPEC,
+        REGISTRY_DEREGISTER_SPEC,
+        REGISTRY_REPLY_SPEC,
       ],
     },
   ],
@@ -153,4 +215,10 @@ export const CLUSTER_TABLE_SPECS: readonly TableSpec[] = [
   GLOBAL_EVENT_SPEC,
   SERVER_STATUS_SPEC,
   LOAD_REPORT_SPEC,
+  REGISTRY_REGISTER_SPEC,
+  REGISTRY_HEARTBEAT_SPEC,
+  REGISTRY_QUERY_SPEC,
+  REGISTRY_DEREGISTER_SPEC,
+  SERVER_RECORD_SPEC,
+  REGISTRY_REPLY_SPEC,
 ];

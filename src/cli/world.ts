@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Gateway, Registry, RegistryClient, bridgeLoadReports, listen, mountGateway, mountRegistry, newApp, notFound, type Listening } from '../cluster/index.js';
 import { InProcessBus, InProcessHub, NatsBus, ServerType, freePort, type Bus } from '../bus/index.js';
 import { PlayerStore } from '../store/index.js';
-import { startZoneServer, type ZoneServer, type ZoneServerInit } from '../zone/index.js';
+import { SharedFront, startZoneServer, type ZoneServer, type ZoneServerInit } from '../zone/index.js';
 import type { ZoneEntry } from '../zone/handoff.js';
 import type { Rect } from '../sim/index.js';
 
@@ -145,11 +145,15 @@ export interface World {
   stop(): Promise<void>;
 }
 
-/** Every role in this process. */
+/**
+ * Every role in this process. The zones share one port (a SharedFront routes each new
+ * connection by its join token), so a handoff moves the live socket: no reconnect.
+ */
 export async function startWorld(o: WorldOptions): Promise<World> {
   const secret = o.secret ?? randomBytes(24).toString('base64url');
-  const ports = await Promise.all(Array.from({ length: o.zones }, () => freePort()));
-  const layout = worldLayout(o.zones, o.zoneSize, o.host, ports);
+  const front = new SharedFront();
+  const port = await front.listen(o.host, 0);
+  const layout = worldLayout(o.zones, o.zoneSize, o.host, Array(o.zones).fill(port));
   const hub = new InProcessHub();
   const buses: Bus[] = [];
   for (const z of layout.zones) {
@@ -159,7 +163,13 @@ export async function startWorld(o: WorldOptions): Promise<World> {
   await Promise.all(buses.map((b) => b.waitForPeers(layout.zones.filter((z) => z.serverId !== b.serverId).map((z) => z.serverId), 10_000)));
   const zones: ZoneServer[] = [];
   for (const [i, z] of layout.zones.entries()) {
-    zones.push(await startZoneServer(zoneInitFor(layout, z, o.wrapBus ? o.wrapBus(buses[i]) : buses[i], { ...o, secret })));
+    const zone = await startZoneServer({
+      ...zoneInitFor(layout, z, o.wrapBus ? o.wrapBus(buses[i]) : buses[i], { ...o, secret }),
+      front: { app: front.app, port, prefix: `/${z.serverId}` },
+      localZone: (id) => front.zone(id),
+    });
+    front.add(z.serverId, zone);
+    zones.push(zone);
   }
   const master = await startMaster({ host: o.host, port: o.port, secret, db: o.db, spawn: spawnOf(layout) });
   const log = (m: string) => process.stderr.write(`${m}\n`);
@@ -170,6 +180,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
       for (const s of stops) s();
       await master.stop();
       await Promise.all(zones.map((z) => z.stop()));
+      front.close();
       await Promise.all(buses.map((b) => b.close()));
     },
   };

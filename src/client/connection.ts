@@ -498,8 +498,20 @@ export class ZoneClient {
   }
 
   private onWelcome(w: WelcomeMsg, arrival: number): void {
+    if (this.stateValue === 'joined' && this.welcomeMsg !== null) {
+      // Moved to another zone on the same connection (a handoff inside one server process):
+      // a new zone, a new NetId, the world starts over from the keyframe that follows.
+      this.welcomeMsg = w;
+      this.world.reset();
+      this.world.welcome(w);
+      this.clock.reset();
+      if (w.tickRate > 0) this.clock.setTickRate(w.tickRate);
+      this.clock.observeTick(w.tick, arrival);
+      this.emit('welcome', w);
+      return;
+    }
     if (this.stateValue !== 'connecting' || this.welcomeMsg !== null) {
-      this.emit('error', new ZoneClientError('protocol', 'unexpected second Welcome (ignored)'));
+      this.emit('error', new ZoneClientError('protocol', 'unexpected Welcome (ignored)'));
       return;
     }
     this.welcomeMsg = w;

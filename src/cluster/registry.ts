@@ -172,7 +172,8 @@ export class Registry {
   readonly maxServers: number;
   private readonly entries = new Map<string, Entry>();
   /** `type host:port` → id, so one endpoint is registered once per type. */
-  private readonly endpoints = new Map<string, string>();
+  /** type + host:port → ids registered there (several zones of one process may share a port). */
+  private readonly endpoints = new Map<string, Set<string>>();
   private nextId = 1;
 
   constructor(options: RegistryOptions = {}) {
@@ -190,29 +191,32 @@ export class Registry {
 
   /**
    * Registers a server (registration counts as its first heartbeat, load 0) and returns its id.
-   * The same id registering again replaces its record (a restart, maybe on a new port). Another
-   * server already holding this type + host:port is a conflict.
+   * The same id registering again replaces its record (a restart, maybe on a new port). An
+   * anonymous registration (no id) of a type + host:port someone holds is a conflict (likely a
+   * restarted server that lost its id); servers with their own ids may share an endpoint (a
+   * process serving several zones on one port routes connections by join token).
    */
   register(input: RegisterInput, now: number): string {
     checkNow(now);
     const r = validated(() => parseRegister(input));
     const key = `${r.type} ${r.host}:${r.port}`;
-    const holder = this.endpoints.get(key);
-    if (holder !== undefined && holder !== r.id) {
-      throw new RegistryError('conflict', `${r.type} server ${r.host}:${r.port} is already registered as ${holder}`, 'port');
+    const holders = this.endpoints.get(key);
+    if (r.id === undefined && holders !== undefined && holders.size > 0) {
+      throw new RegistryError('conflict', `${r.type} server ${r.host}:${r.port} is already registered as ${[...holders].join(', ')}`, 'port');
     }
     const previous = r.id === undefined ? undefined : this.entries.get(r.id);
     if (!previous && this.entries.size >= this.maxServers) {
       throw new RegistryError('full', `registry holds ${this.maxServers} servers, the most it takes`);
     }
     const id = r.id ?? this.newId(r.type);
-    if (previous) this.endpoints.delete(`${previous.type} ${previous.host}:${previous.port}`);
+    if (previous) this.endpoints.get(`${previous.type} ${previous.host}:${previous.port}`)?.delete(id);
     this.entries.set(id, {
       id, type: r.type, host: r.host, port: r.port, region: r.region, capacity: r.capacity,
       load: 0, players: 0, cpu: null, memoryMB: null, zones: [],
       registeredAt: now, lastHeartbeat: now, swept: false,
     });
-    this.endpoints.set(key, id);
+    if (!this.endpoints.has(key)) this.endpoints.set(key, new Set());
+    this.endpoints.get(key)!.add(id);
     return id;
   }
 
@@ -242,7 +246,7 @@ export class Registry {
   deregister(id: string): void {
     const e = this.entry(id);
     this.entries.delete(e.id);
-    this.endpoints.delete(`${e.type} ${e.host}:${e.port}`);
+    this.endpoints.get(`${e.type} ${e.host}:${e.port}`)?.delete(e.id);
   }
 
   /** One server (active or not); unknown ids throw. */

@@ -156,6 +156,19 @@ function open(purpose: Purpose, token: unknown, secret: Secret): TokenResult<Joi
   return { ok: true, payload };
 }
 
+/**
+ * The server a join token names, read WITHOUT checking the signature: for routing a new
+ * connection to the zone that will verify the token, never for deciding who someone is.
+ */
+export function tokenServerId(token: string): string | undefined {
+  try {
+    const w = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { s?: unknown };
+    return typeof w.s === 'string' ? w.s : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function signJoinToken(payload: JoinTokenPayload, secret: Secret): string {
   return sign('mmo.join.v1', payload, secret);
 }

@@ -40,6 +40,13 @@ export interface ZoneServerOptions {
   allowGuests?: boolean;
   /** Part of a world of zones: the bus, the zone directory, handoff and global chat. */
   cluster?: ClusterOptions;
+  /**
+   * Served by a shared front (several zones of one process on one port) instead of an own
+   * listening socket: its app, its port, and the path prefix of this zone's HTTP endpoints.
+   */
+  front?: { app: import('../runtime/index.js').TemplatedApp; port: number; prefix: string };
+  /** Zones in this process by server id: a handoff to one of them moves the live socket. */
+  localZone?: (serverId: string) => { adopt(ws: unknown, token: string): void } | undefined;
 }
 
 export const DEFAULT_OPTIONS: ZoneServerOptions = {

@@ -28,8 +28,30 @@ interface Conn {
   ws: WebSocket<SocketData>;
 }
 
-interface SocketData {
+export interface SocketData {
   conn?: Conn;
+  /** The zone whose session this socket is: it changes when a local handoff moves it. */
+  owner?: ZoneServer;
+}
+
+/** WebSocket settings of a zone endpoint; handlers go through the socket's owner. */
+export function zoneSocketBehavior(sendBudgetBytes: number, open: (ws: WebSocket<SocketData>) => void, unowned?: (ws: WebSocket<SocketData>, message: ArrayBuffer, isBinary: boolean) => void) {
+  return {
+    compression: uWS.DISABLED,
+    // Above the protocol cap, so a frame a little too big still reaches the decoder and gets
+    // Error{TooLarge} + 1009; only grossly oversized ones are cut off by uWS itself.
+    maxPayloadLength: MAX_CLIENT_FRAME_BYTES * 4,
+    maxBackpressure: sendBudgetBytes * 4,
+    closeOnBackpressureLimit: 0,
+    idleTimeout: 120,
+    open,
+    message: (ws: WebSocket<SocketData>, message: ArrayBuffer, isBinary: boolean) => {
+      const owner = ws.getUserData().owner;
+      if (owner) owner.onMessage(ws, message, isBinary);
+      else unowned?.(ws, message, isBinary);
+    },
+    close: (ws: WebSocket<SocketData>, code: number) => ws.getUserData().owner?.onClose(ws, code),
+  };
 }
 
 export interface ZoneStatus {
@@ -131,13 +153,18 @@ export class ZoneServer {
     this.fanout = new Fanout(this.world, this.encoder, rules.VIEW_RADIUS, o.tickRate / rules.TICK_RATE);
     this.recorder = o.record ? new Recorder(o.record, o.seed, this.world.config, 'mmo zone') : undefined;
     this.driver = new TickDriver(1000 / o.tickRate, () => this.tick(), o.maxCatchUp);
-    this.app = this.buildApp();
+    this.app = o.front ? this.mountHttp(o.front.app, o.front.prefix) : this.buildApp();
   }
 
   /** Opens the store, listens, starts the tick, and resolves with the bound port. */
   async start(): Promise<number> {
     if (this.options.db) this.store = await ZonePersistence.open(this.options.db, this.world.config.name, this.log);
     if (this.options.cluster) this.joinCluster();
+    if (this.options.front) {
+      this.port = this.options.front.port;
+      this.begin();
+      return this.port;
+    }
     return new Promise((resolve, reject) => {
       this.app.listen(this.options.host, this.options.port, (socket) => {
         if (!socket) {
@@ -146,37 +173,43 @@ export class ZoneServer {
         }
         this.listenSocket = socket;
         this.port = uWS.us_socket_local_port(socket);
-        this.profile.start();
-        this.driver.start();
-        const sweepMs = Math.min(this.options.idleCheckMs, this.options.helloTimeoutMs);
-        this.sweepTimer = setInterval(() => this.sweep(), sweepMs);
+        this.begin();
         resolve(this.port);
       });
     });
   }
 
+  private begin(): void {
+    this.profile.start();
+    this.driver.start();
+    this.sweepTimer = setInterval(() => this.sweep(), Math.min(this.options.idleCheckMs, this.options.helloTimeoutMs));
+  }
+
+  /**
+   * Takes over a live socket handed over by a zone of this process: a new session here, joined
+   * with the handoff token as if the client had sent Hello. The client sees a new Welcome and
+   * a keyframe on the same connection.
+   */
+  adopt(ws: unknown, token: string): void {
+    const socket = ws as WebSocket<SocketData>;
+    this.onOpen(socket);
+    this.hello(socket.getUserData().conn!, { type: 'hello', protocolVersion: PROTOCOL_VERSION, token, name: 'handoff' }, performance.now());
+  }
+
   private buildApp(): TemplatedApp {
-    const o = this.options;
-    return uWS.App()
-      .ws<SocketData>('/*', {
-        compression: uWS.DISABLED,
-        // Above the protocol cap, so a frame a little too big still reaches the decoder and gets
-        // Error{TooLarge} + 1009; only grossly oversized ones are cut off by uWS itself.
-        maxPayloadLength: MAX_CLIENT_FRAME_BYTES * 4,
-        maxBackpressure: o.sendBudgetBytes * 4,
-        closeOnBackpressureLimit: 0,
-        idleTimeout: 120,
-        open: (ws) => this.onOpen(ws),
-        message: (ws, message, isBinary) => this.onMessage(ws, message, isBinary),
-        close: (ws, code) => this.onClose(ws, code),
-      })
-      .get('/health', (res) => this.json(res, { status: this.stopped ? 'stopping' : 'ok' }))
-      .get('/status', (res) => this.json(res, this.status()))
-      .get('/metrics', (res) => this.metricsText(res))
-      .get('/players', (res) => this.json(res, this.sessionsByStage()))
+    return this.mountHttp(uWS.App().ws<SocketData>('/*', zoneSocketBehavior(this.options.sendBudgetBytes, (ws) => this.onOpen(ws))), '')
       .any('/*', (res) => {
         res.cork(() => res.writeStatus('404 Not Found').writeHeader('Content-Type', 'application/json').end('{"error":"not found"}'));
       });
+  }
+
+  /** The HTTP endpoints, under `prefix` (a shared front mounts each zone under /zone-N). */
+  mountHttp(app: TemplatedApp, prefix: string): TemplatedApp {
+    return app
+      .get(`${prefix}/health`, (res) => this.json(res, { status: this.stopped ? 'stopping' : 'ok' }))
+      .get(`${prefix}/status`, (res) => this.json(res, this.status()))
+      .get(`${prefix}/metrics`, (res) => this.metricsText(res))
+      .get(`${prefix}/players`, (res) => this.json(res, this.sessionsByStage()));
   }
 
   private json(res: HttpResponse, body: unknown): void {
@@ -227,16 +260,18 @@ export class ZoneServer {
 
   // ------------------------------------------------------------------ connections
 
-  private onOpen(ws: WebSocket<SocketData>): void {
+  /** A new connection of this zone (from its own endpoint, a shared front, or a local handoff). */
+  onOpen(ws: WebSocket<SocketData>): void {
     const o = this.options;
     const number = this.nextSession++;
     const session = new Session(number, randomBytes(8).toString('hex'), performance.now(), o.inputRate, o.inputBurst);
     const conn: Conn = { session, ws };
     ws.getUserData().conn = conn;
+    ws.getUserData().owner = this;
     this.conns.set(number, conn);
   }
 
-  private onClose(ws: WebSocket<SocketData>, code: number): void {
+  onClose(ws: WebSocket<SocketData>, code: number): void {
     const conn = ws.getUserData().conn;
     if (!conn) return;
     const s = conn.session;
@@ -275,7 +310,7 @@ export class ZoneServer {
     conn.ws.end(code, reason.slice(0, 120)); // runs onClose synchronously
   }
 
-  private onMessage(ws: WebSocket<SocketData>, message: ArrayBuffer, isBinary: boolean): void {
+  onMessage(ws: WebSocket<SocketData>, message: ArrayBuffer, isBinary: boolean): void {
     const conn = ws.getUserData().conn;
     if (!conn || conn.session.stage === 'closed') return;
     const s = conn.session;
@@ -426,6 +461,15 @@ export class ZoneServer {
     const s = conn.session;
     if (this.store && s.playerId > 0) this.store.leave(this.world, s.eid, s.playerId);
     this.inbound.push({ type: 'leave', session });
+    const local = this.options.localZone?.(target.serverId);
+    if (local) {
+      // Same process: the socket itself moves; the client never reconnects.
+      s.stage = 'closed';
+      this.conns.delete(session);
+      if (this.names.get(s.name) === s) this.names.delete(s.name);
+      local.adopt(conn.ws, token);
+      return;
+    }
     this.send(conn, this.encoder.zoneChange({ endpoint: target.endpoint, token, zoneId: target.zoneId }));
     this.close(conn, 1000, 'zone change');
   }
@@ -587,7 +631,7 @@ export class ZoneServer {
     const now = performance.now();
     for (const conn of [...this.conns.values()]) this.refuse(conn, ErrorCode.ShuttingDown, 'server shutting down', now);
     this.recorder?.close();
-    if (this.listenSocket) uWS.us_listen_socket_close(this.listenSocket as never);
+    if (this.listenSocket) uWS.us_listen_socket_close(this.listenSocket as never); // a shared front closes its own
     this.listenSocket = undefined;
   }
 }

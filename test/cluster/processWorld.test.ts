@@ -89,6 +89,8 @@ describe('four zone processes, a master and nats-server', () => {
     const end = await playing();
     for (const n of names) expect(end.get(n)).toBe(1); // and in exactly one at the end
     expect(zonesSeen.every((s) => s.size >= 2)).toBe(true);
+    // Across processes the client is sent a ZoneChange and reconnects with its token.
+    expect(bots.every((c) => c.lastZoneChange !== null)).toBe(true);
 
     const heard = bots.map(() => [] as string[]);
     bots.forEach((c, i) => c.on('event', (ev) => { if (ev.kind === EventKind.Chat && ev.value === 1) heard[i].push(ev.text ?? ''); }));

@@ -40,7 +40,17 @@ describe('register', () => {
     for (const type of SERVER_TYPES) expect(r.query(type, T0)).toHaveLength(1);
   });
 
-  it('refuses a second registration of one type + host:port, unless it is the same id', () => {
+  it('lets servers with their own ids share an endpoint (one process, several zones)', () => {
+    const r = new Registry();
+    const a = r.register(zone(7002, { id: 'zone-a' }), T0);
+    const b = r.register(zone(7002, { id: 'zone-b' }), T0);
+    expect([a, b]).toEqual(['zone-a', 'zone-b']);
+    expect(r.query('zone', T0).map((s) => s.id)).toEqual(['zone-a', 'zone-b']);
+    r.deregister('zone-a');
+    expect(refused(() => r.register(zone(7002), T0)).code).toBe('conflict'); // zone-b still holds it
+  });
+
+  it('refuses an anonymous second registration of one type + host:port, and takes the same id again', () => {
     const r = new Registry();
     const id = r.register(zone(7001), T0);
     const e = refused(() => r.register(zone(7001), T0));
@@ -61,7 +71,7 @@ describe('register', () => {
     r.register(zone(7009, { id }), T0);
     expect(r.server(id, T0).port).toBe(7009);
     expect(r.register(zone(7001), T0)).not.toBe(id); // old endpoint free again
-    expect(() => r.register(zone(7009, { id: 'other' }), T0)).toThrow(/already registered as zone-eu-a/);
+    expect(() => r.register(zone(7009), T0)).toThrow(/already registered as zone-eu-a/); // anonymous: conflict
   });
 
   it('never hands out an id someone chose', () => {

@@ -69,6 +69,8 @@ describe('a world of four zones in one process', () => {
     expect(worst).toBe(1);
     for (const n of names) expect(playing(n)).toBe(1);
     expect(zonesSeen.every((s) => s.size >= 2)).toBe(true);
+    // In one process the socket itself moved: nobody was sent away to reconnect.
+    expect(bots.every((c) => c.lastZoneChange === null)).toBe(true);
     const handoffs = world.zones.reduce((n, z) => n + (z.handoffStats?.completed ?? 0), 0);
     expect(handoffs).toBeGreaterThanOrEqual(names.length);
 

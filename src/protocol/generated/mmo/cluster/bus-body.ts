@@ -8,6 +8,11 @@ import { Hello } from '../../mmo/cluster/hello.js';
 import { HelloAck } from '../../mmo/cluster/hello-ack.js';
 import { LoadReport } from '../../mmo/cluster/load-report.js';
 import { PlayerTransfer } from '../../mmo/cluster/player-transfer.js';
+import { RegistryDeregister } from '../../mmo/cluster/registry-deregister.js';
+import { RegistryHeartbeat } from '../../mmo/cluster/registry-heartbeat.js';
+import { RegistryQuery } from '../../mmo/cluster/registry-query.js';
+import { RegistryRegister } from '../../mmo/cluster/registry-register.js';
+import { RegistryReply } from '../../mmo/cluster/registry-reply.js';
 import { ServerStatus } from '../../mmo/cluster/server-status.js';
 import { TransferAck } from '../../mmo/cluster/transfer-ack.js';
 import { ZoneChange } from '../../mmo/cluster/zone-change.js';
@@ -28,13 +33,18 @@ export enum BusBody {
   GuildMessage = 7,
   GlobalEvent = 8,
   ServerStatus = 9,
-  LoadReport = 10
+  LoadReport = 10,
+  RegistryRegister = 11,
+  RegistryHeartbeat = 12,
+  RegistryQuery = 13,
+  RegistryDeregister = 14,
+  RegistryReply = 15
 }
 
 export function unionToBusBody(
   type: BusBody,
-  accessor: (obj:GlobalChat|GlobalEvent|GuildMessage|Hello|HelloAck|LoadReport|PlayerTransfer|ServerStatus|TransferAck|ZoneChange) => GlobalChat|GlobalEvent|GuildMessage|Hello|HelloAck|LoadReport|PlayerTransfer|ServerStatus|TransferAck|ZoneChange|null
-): GlobalChat|GlobalEvent|GuildMessage|Hello|HelloAck|LoadReport|PlayerTransfer|ServerStatus|TransferAck|ZoneChange|null {
+  accessor: (obj:GlobalChat|GlobalEvent|GuildMessage|Hello|HelloAck|LoadReport|PlayerTransfer|RegistryDeregister|RegistryHeartbeat|RegistryQuery|RegistryRegister|RegistryReply|ServerStatus|TransferAck|ZoneChange) => GlobalChat|GlobalEvent|GuildMessage|Hello|HelloAck|LoadReport|PlayerTransfer|RegistryDeregister|RegistryHeartbeat|RegistryQuery|RegistryRegister|RegistryReply|ServerStatus|TransferAck|ZoneChange|null
+): GlobalChat|GlobalEvent|GuildMessage|Hello|HelloAck|LoadReport|PlayerTransfer|RegistryDeregister|RegistryHeartbeat|RegistryQuery|RegistryRegister|RegistryReply|ServerStatus|TransferAck|ZoneChange|null {
   switch(BusBody[type]) {
     case 'NONE': return null; 
     case 'Hello': return accessor(new Hello())! as Hello;
@@ -47,15 +57,20 @@ export function unionToBusBody(
     case 'GlobalEvent': return accessor(new GlobalEvent())! as GlobalEvent;
     case 'ServerStatus': return accessor(new ServerStatus())! as ServerStatus;
     case 'LoadReport': return accessor(new LoadReport())! as LoadReport;
+    case 'RegistryRegister': return accessor(new RegistryRegister())! as RegistryRegister;
+    case 'RegistryHeartbeat': return accessor(new RegistryHeartbeat())! as RegistryHeartbeat;
+    case 'RegistryQuery': return accessor(new RegistryQuery())! as RegistryQuery;
+    case 'RegistryDeregister': return accessor(new RegistryDeregister())! as RegistryDeregister;
+    case 'RegistryReply': return accessor(new RegistryReply())! as RegistryReply;
     default: return null;
   }
 }
 
 export function unionListToBusBody(
   type: BusBody, 
-  accessor: (index: number, obj:GlobalChat|GlobalEvent|GuildMessage|Hello|HelloAck|LoadReport|PlayerTransfer|ServerStatus|TransferAck|ZoneChange) => GlobalChat|GlobalEvent|GuildMessage|Hello|HelloAck|LoadReport|PlayerTransfer|ServerStatus|TransferAck|ZoneChange|null, 
+  accessor: (index: number, obj:GlobalChat|GlobalEvent|GuildMessage|Hello|HelloAck|LoadReport|PlayerTransfer|RegistryDeregister|RegistryHeartbeat|RegistryQuery|RegistryRegister|RegistryReply|ServerStatus|TransferAck|ZoneChange) => GlobalChat|GlobalEvent|GuildMessage|Hello|HelloAck|LoadReport|PlayerTransfer|RegistryDeregister|RegistryHeartbeat|RegistryQuery|RegistryRegister|RegistryReply|ServerStatus|TransferAck|ZoneChange|null, 
   index: number
-): GlobalChat|GlobalEvent|GuildMessage|Hello|HelloAck|LoadReport|PlayerTransfer|ServerStatus|TransferAck|ZoneChange|null {
+): GlobalChat|GlobalEvent|GuildMessage|Hello|HelloAck|LoadReport|PlayerTransfer|RegistryDeregister|RegistryHeartbeat|RegistryQuery|RegistryRegister|RegistryReply|ServerStatus|TransferAck|ZoneChange|null {
   switch(BusBody[type]) {
     case 'NONE': return null; 
     case 'Hello': return accessor(index, new Hello())! as Hello;
@@ -68,6 +83,11 @@ export function unionListToBusBody(
     case 'GlobalEvent': return accessor(index, new GlobalEvent())! as GlobalEvent;
     case 'ServerStatus': return accessor(index, new ServerStatus())! as ServerStatus;
     case 'LoadReport': return accessor(index, new LoadReport())! as LoadReport;
+    case 'RegistryRegister': return accessor(index, new RegistryRegister())! as RegistryRegister;
+    case 'RegistryHeartbeat': return accessor(index, new RegistryHeartbeat())! as RegistryHeartbeat;
+    case 'RegistryQuery': return accessor(index, new RegistryQuery())! as RegistryQuery;
+    case 'RegistryDeregister': return accessor(index, new RegistryDeregister())! as RegistryDeregister;
+    case 'RegistryReply': return accessor(index, new RegistryReply())! as RegistryReply;
     default: return null;
   }
 }

@@ -4,7 +4,7 @@
 import * as flatbuffers from 'flatbuffers';
 
 /**
- * Load figure for the load balancer; published on `server.load`.
+ * Load figure for the registry and load balancer; published on `registry.load`.
  */
 export class LoadReport {
   bb: flatbuffers.ByteBuffer|null = null;

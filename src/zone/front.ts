@@ -1,0 +1,54 @@
+// Several zones of one process on one port. A new connection's first frame must be Hello; its
+// join token names the zone server it is for (read here only to route it; that zone verifies
+// the token), and from then on the socket belongs to that zone until a handoff moves it.
+
+import { decodeClientMessage } from '../protocol/index.js';
+import { tokenServerId } from '../cluster/tokens.js';
+import { uWS, type TemplatedApp, type WebSocket } from '../runtime/index.js';
+import { zoneSocketBehavior, type SocketData, type ZoneServer } from './server.js';
+
+export class SharedFront {
+  readonly app: TemplatedApp = uWS.App();
+  port = 0;
+  private listenSocket: unknown;
+  private readonly zones = new Map<string, ZoneServer>();
+
+  constructor(sendBudgetBytes = 256 * 1024) {
+    this.app.ws<SocketData>('/*', zoneSocketBehavior(sendBudgetBytes, () => {}, (ws, message, isBinary) => this.route(ws, message, isBinary)));
+  }
+
+  add(serverId: string, zone: ZoneServer): void {
+    this.zones.set(serverId, zone);
+  }
+
+  zone(serverId: string): ZoneServer | undefined {
+    return this.zones.get(serverId);
+  }
+
+  private route(ws: WebSocket<SocketData>, message: ArrayBuffer, isBinary: boolean): void {
+    const decoded = isBinary ? decodeClientMessage(new Uint8Array(message)) : undefined;
+    const hello = decoded?.ok && decoded.msg.type === 'hello' ? decoded.msg : undefined;
+    const zone = hello ? this.zones.get(tokenServerId(hello.token) ?? '') : undefined;
+    // Anything else goes to a zone anyway, which answers it with the proper Error and close.
+    const target = zone ?? this.zones.values().next().value;
+    if (!target) return void ws.end(1013, 'no zone here');
+    target.onOpen(ws);
+    target.onMessage(ws, message, isBinary);
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.app.listen(host, port, (socket) => {
+        if (!socket) return reject(new Error(`cannot listen on ${host}:${port}`));
+        this.listenSocket = socket;
+        this.port = uWS.us_socket_local_port(socket);
+        resolve(this.port);
+      });
+    });
+  }
+
+  close(): void {
+    if (this.listenSocket) uWS.us_listen_socket_close(this.listenSocket as never);
+    this.listenSocket = undefined;
+  }
+}
