@@ -94,7 +94,7 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .addOption(new Option('--zone-size <units>', 'side of one square zone').argParser(intArg(100, 1_000_000)).default(500))
     .addOption(new Option('--seed <n>', 'world seed').argParser(intArg(0, 0xffffffff)).default(1))
     .option('--db <file>', 'SQLite file for players, inventory and stats', './data/world.db')
-    .option('--nats <url>', 'use NATS at this URL as the bus instead of the in-process one')
+    .option('--nats <url>', 'NATS URL of the bus (roles then run as separate processes); "auto" starts a nats-server on 127.0.0.1')
     .option('--secret <s>', 'shared secret of tokens and the bus (default: random per run)')
     .action((o: { zones: number; host: string; port: number; zoneSize: number; seed: number; db: string; nats?: string; secret?: string }) =>
       runWorldCommand({ zones: o.zones, host: o.host, port: o.port, zoneSize: o.zoneSize, seed: o.seed, db: o.db, nats: o.nats, secret: o.secret } satisfies WorldOptions, print));

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Gateway, Registry, RegistryClient, bridgeLoadReports, listen, mountGateway, mountRegistry, newApp, notFound, type Listening } from '../cluster/index.js';
-import { InProcessBus, InProcessHub, NatsBus, ServerType, freePort, type Bus } from '../bus/index.js';
+import { InProcessBus, InProcessHub, NatsBus, ServerType, freePort, startNatsServer, type Bus } from '../bus/index.js';
 import { PlayerStore } from '../store/index.js';
 import { SharedFront, startZoneServer, type ZoneServer, type ZoneServerInit } from '../zone/index.js';
 import type { ZoneEntry } from '../zone/handoff.js';
@@ -248,6 +248,12 @@ export async function startProcessWorld(o: WorldOptions & { nats: string }, echo
 
 export async function runWorldCommand(o: WorldOptions, print: (line: string) => void): Promise<void> {
   let stop: () => Promise<void>;
+  // `--nats auto`: our own nats-server on 127.0.0.1, stopped by its pid when the world stops.
+  const nats = o.nats === 'auto' ? await startNatsServer() : undefined;
+  if (nats) {
+    print(`nats-server ${nats.url} (pid ${nats.pid})`);
+    o = { ...o, nats: nats.url };
+  }
   if (o.nats) {
     const w = await startProcessWorld({ ...o, nats: o.nats }, print);
     print(`world: ${o.zones} zone processes + master over NATS ${o.nats}; registry + gateway on http://${o.host}:${w.port}/`);
@@ -266,4 +272,5 @@ export async function runWorldCommand(o: WorldOptions, print: (line: string) => 
     process.once('SIGTERM', () => onSignal('SIGTERM'));
     process.once('SIGINT', () => onSignal('SIGINT'));
   });
+  await nats?.stop();
 }
