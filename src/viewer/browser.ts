@@ -170,6 +170,7 @@ client.on('welcome', (w: WelcomeMsg) => {
   setText('conn-name', `${name} · NetId ${w.netId}`);
   setText('conn-session', w.sessionId);
   if (!view.userMoved) fit();
+  client.ping();
 });
 
 client.on('error', (e: ZoneClientError) => {

@@ -25,13 +25,14 @@ export function viewerHtml(options: ViewerHtmlOptions = {}): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Zone viewer</title>
+<link rel="icon" href="data:,">
 <style>
   * { box-sizing: border-box; }
   html, body { margin: 0; height: 100%; background: ${C.background}; color: #c9d1d9;
     font: 13px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; }
   body { display: flex; overflow: hidden; }
   #map { flex: 1 1 auto; min-width: 0; height: 100%; display: block; cursor: crosshair; }
-  #panel { flex: 0 0 280px; height: 100%; overflow-y: auto; padding: 10px 12px;
+  #panel { flex: 0 0 300px; height: 100%; overflow-y: auto; padding: 10px 12px;
     border-left: 1px solid #30363d; background: #11161d; }
   h1 { font-size: 15px; margin: 0 0 8px; }
   h2 { font-size: 11px; text-transform: uppercase; letter-spacing: .06em; color: #8b949e;
@@ -41,6 +42,7 @@ export function viewerHtml(options: ViewerHtmlOptions = {}): string {
     vertical-align: top; }
   td { text-align: right; font-variant-numeric: tabular-nums; padding: 1px 0; word-break: break-all; }
   #details { min-height: 3em; }
+  #srv-tickms { white-space: nowrap; }
   .err { color: #f85149; font-size: 12px; word-break: break-word; }
   .legend span { display: inline-block; margin-right: 10px; }
   .sw { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: -1px; }

@@ -19,6 +19,7 @@ import { createZoneMetrics, type ZoneMetrics } from './metrics.js';
 import { resolveOptions, type ZoneServerInit, type ZoneServerOptions } from './options.js';
 import { ReplayGuard, verifyJoinToken } from '../cluster/tokens.js';
 import { Handoffs, type ZoneEntry } from './handoff.js';
+import { VIEWER_BUNDLE_PATH, viewerBundle, viewerHtml } from '../viewer/index.js';
 import { ZonePersistence } from './persistence.js';
 import { Session } from './session.js';
 import { uWS, type HttpResponse, type TemplatedApp, type WebSocket } from '../runtime/index.js';
@@ -209,7 +210,19 @@ export class ZoneServer {
       .get(`${prefix}/health`, (res) => this.json(res, { status: this.stopped ? 'stopping' : 'ok' }))
       .get(`${prefix}/status`, (res) => this.json(res, this.status()))
       .get(`${prefix}/metrics`, (res) => this.metricsText(res))
-      .get(`${prefix}/players`, (res) => this.json(res, this.sessionsByStage()));
+      .get(`${prefix}/players`, (res) => this.json(res, this.sessionsByStage()))
+      .get(`${prefix}/viewer`, (res) => {
+        res.cork(() => res.writeHeader('Content-Type', 'text/html; charset=utf-8').end(viewerHtml({ scriptSrc: `${prefix}${VIEWER_BUNDLE_PATH}` })));
+      })
+      .get(`${prefix}${VIEWER_BUNDLE_PATH}`, (res) => {
+        let aborted = false;
+        res.onAborted(() => { aborted = true; });
+        viewerBundle().then((js) => {
+          if (!aborted) res.cork(() => res.writeHeader('Content-Type', 'application/javascript').end(js));
+        }, (e: Error) => {
+          if (!aborted) res.cork(() => res.writeStatus('500 Internal Server Error').end(e.message));
+        });
+      });
   }
 
   private json(res: HttpResponse, body: unknown): void {
