@@ -67,8 +67,8 @@ export function zoneInitFor(layout: WorldLayout, entry: ZoneEntry, bus: Bus, r: 
 /** Something servers register with: the Registry itself, or its HTTP API from another process. */
 type Directory = Registry | RegistryClient;
 
-/** Registers a zone and keeps heartbeating its load; returns the stop function. */
-export function keepRegistered(dir: Directory, server: ZoneServer, id: string, log: (m: string) => void): () => void {
+/** Registers a zone and keeps heartbeating its load; the returned function stops and deregisters. */
+export function keepRegistered(dir: Directory, server: ZoneServer, id: string, log: (m: string) => void): () => Promise<void> {
   let registered = false;
   const beat = async () => {
     try {
@@ -86,7 +86,10 @@ export function keepRegistered(dir: Directory, server: ZoneServer, id: string, l
   };
   void beat();
   const timer = setInterval(() => void beat(), 5000);
-  return () => clearInterval(timer);
+  return async () => {
+    clearInterval(timer);
+    if (registered) await dir.deregister(id);
+  };
 }
 
 export interface Master {
@@ -177,7 +180,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
   return {
     port: master.port, secret, registry: master.registry, zones, directory: layout.zones, bounds: layout.bounds,
     async stop() {
-      for (const s of stops) s();
+      await Promise.all(stops.map((s) => s()));
       await master.stop();
       await Promise.all(zones.map((z) => z.stop()));
       front.close();

@@ -50,11 +50,15 @@ async function startWorldZone(o: ZoneCommandOptions, print: (line: string) => vo
     npcs: o.npcs, items: o.items, tickRate: o.tickRate,
   });
   const server = await startZoneServer(init);
-  const unregister = o.registry ? keepRegistered(new RegistryClient(o.registry, { secret: o.secret }), server, entry.serverId, print) : () => {};
+  const unregister = o.registry ? keepRegistered(new RegistryClient(o.registry, { secret: o.secret }), server, entry.serverId, print) : async () => {};
   // The same heartbeat over the bus, for a master listening there.
   const report = setInterval(() => publishLoad(bus, server.status().players, server.options.maxClients), 5000);
-  return { server, close: async () => { clearInterval(report); unregister(); await bus.close(); } };
+  // Deregistered while the server drains, before its socket closes; the bus goes last.
+  return { server, deregister: async () => { clearInterval(report); await unregister(); }, close: () => bus.close() };
 }
+
+/** The most a graceful stop may take before the process exits anyway. */
+const STOP_LIMIT_MS = 15_000;
 
 /** Config file first, then flags on top. */
 export function zoneInit(o: ZoneCommandOptions): ZoneServerInit {
@@ -103,12 +107,24 @@ export async function runZoneCommand(o: ZoneCommandOptions, print: (line: string
   print(db ? `players kept in ${db} (written every ${server.options.flushTicks} ticks)` : 'no database: nothing is kept');
   print(`status http://${host}:${server.port}/status  metrics http://${host}:${server.port}/metrics`);
   await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      print(`${signal}: stopping`);
-      server.stop().then(() => inWorld?.close()).then(resolve, resolve);
+    let stopping = false;
+    const onSignal = (signal: string) => {
+      if (stopping) {
+        print(`${signal} again: forcing exit`);
+        process.exit(1);
+      }
+      stopping = true;
+      print(`${signal}: draining (health says so), saving players, telling clients`);
+      // Bounded: a stop that hangs (a stuck disk, say) still ends the process.
+      const limit = setTimeout(() => {
+        print(`stop took over ${STOP_LIMIT_MS} ms: exiting anyway`);
+        process.exit(1);
+      }, STOP_LIMIT_MS);
+      limit.unref();
+      server.stop(inWorld?.deregister).then(() => inWorld?.close()).then(resolve, resolve);
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    process.on('SIGINT', () => onSignal('SIGINT'));
   });
   print(`stopped at tick ${server.world.tick}`);
 }

@@ -207,7 +207,7 @@ export class ZoneServer {
   /** The HTTP endpoints, under `prefix` (a shared front mounts each zone under /zone-N). */
   mountHttp(app: TemplatedApp, prefix: string): TemplatedApp {
     return app
-      .get(`${prefix}/health`, (res) => this.json(res, { status: this.stopped ? 'stopping' : 'ok' }))
+      .get(`${prefix}/health`, (res) => this.json(res, { status: this.stopped ? 'draining' : 'ok' }))
       .get(`${prefix}/status`, (res) => this.json(res, this.status()))
       .get(`${prefix}/metrics`, (res) => this.metricsText(res))
       .get(`${prefix}/players`, (res) => this.json(res, this.sessionsByStage()))
@@ -275,6 +275,7 @@ export class ZoneServer {
 
   /** A new connection of this zone (from its own endpoint, a shared front, or a local handoff). */
   onOpen(ws: WebSocket<SocketData>): void {
+    if (this.stopped) return void ws.end(1001, 'server draining'); // no new players while stopping
     const o = this.options;
     const number = this.nextSession++;
     const session = new Session(number, randomBytes(8).toString('hex'), performance.now(), o.inputRate, o.inputBurst);
@@ -624,8 +625,12 @@ export class ZoneServer {
     this.profile.send.add(sendMs);
   }
 
-  /** Stops ticking, tells every client, closes the recording and the listen socket. */
-  async stop(): Promise<void> {
+  /**
+   * Graceful stop: draining (health says so, new connections are refused), ticking stops,
+   * every player is saved, clients are told (ShuttingDown), the recording is closed, and last
+   * the listen socket. `beforeClose` runs just before that (e.g. deregistering).
+   */
+  async stop(beforeClose?: () => Promise<void>): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.driver.stop();
@@ -644,6 +649,7 @@ export class ZoneServer {
     const now = performance.now();
     for (const conn of [...this.conns.values()]) this.refuse(conn, ErrorCode.ShuttingDown, 'server shutting down', now);
     this.recorder?.close();
+    if (beforeClose) await beforeClose().catch((e: Error) => this.log(`while stopping: ${e.message}`));
     if (this.listenSocket) uWS.us_listen_socket_close(this.listenSocket as never); // a shared front closes its own
     this.listenSocket = undefined;
   }

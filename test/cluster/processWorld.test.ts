@@ -100,4 +100,13 @@ describe('four zone processes, a master and nats-server', () => {
     await new Promise((r) => setTimeout(r, 300));
     for (const h of heard) expect(h.sort()).toEqual(['jon: across processes', 'max: and back']);
   }, 90_000);
+
+  it('a zone process stopped with SIGTERM deregisters itself', async () => {
+    const last = world.children[world.children.length - 1]; // zone-4 (the master is first)
+    last.kill('SIGTERM');
+    await new Promise((r) => last.once('exit', r));
+    expect(last.exitCode).toBe(0);
+    const servers = (await (await fetch(`http://127.0.0.1:${world.port}/servers`)).json()) as { id: string }[];
+    expect(servers.map((s) => s.id).sort()).toEqual(['zone-1', 'zone-2', 'zone-3']);
+  });
 });
