@@ -25,7 +25,29 @@ export function createZoneMetrics(zone: string) {
     }),
     skippedFrames: new Counter({ name: 'mmo_snapshots_skipped_total', help: 'Snapshots not sent because the client was over its send budget', registers: [registry] }),
     closed: new Counter({ name: 'mmo_connections_closed_total', help: 'Connections closed by the server, by reason', labelNames: ['reason'], registers: [registry] }),
+    storeFlush: new Histogram({
+      name: 'mmo_store_flush_seconds', help: 'Write-behind flush: hand-off to durable commit',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [registry],
+    }),
   };
 }
 
 export type ZoneMetrics = ReturnType<typeof createZoneMetrics>;
+
+/**
+ * A labelled Prometheus counter over counts another part keeps (the bus, the handoffs), read
+ * at scrape time: each label's counter grows by what the count grew since the last scrape.
+ */
+export function countersFrom(metrics: ZoneMetrics, name: string, help: string, label: string, read: () => Record<string, number>): void {
+  const seen: Record<string, number> = {};
+  new Counter({
+    name, help, labelNames: [label], registers: [metrics.registry],
+    collect() {
+      for (const [value, count] of Object.entries(read())) {
+        const delta = count - (seen[value] ?? 0);
+        if (delta > 0) this.inc({ [label]: value }, delta);
+        seen[value] = count;
+      }
+    },
+  });
+}

@@ -36,11 +36,12 @@ export class ZonePersistence {
     private readonly wb: WriteBehind,
     private readonly zone: string,
     private readonly log: (msg: string) => void,
+    private readonly onFlush: (seconds: number) => void,
   ) {}
 
-  static async open(path: string, zone: string, log: (msg: string) => void): Promise<ZonePersistence> {
+  static async open(path: string, zone: string, log: (msg: string) => void, onFlush: (seconds: number) => void = () => {}): Promise<ZonePersistence> {
     const writer = await WorkerWriter.open(path);
-    return new ZonePersistence(writer, new WriteBehind(writer), zone, log);
+    return new ZonePersistence(writer, new WriteBehind(writer), zone, log, onFlush);
   }
 
   /** The saved player, or a new one created at `spawn`. */
@@ -79,6 +80,7 @@ export class ZonePersistence {
       this.stats.flushes++;
       this.stats.rowsWritten += rows;
       this.stats.lastFlushMs = performance.now() - start;
+      this.onFlush(this.stats.lastFlushMs / 1000);
     }, (e: Error) => {
       // The batch stays pending and goes out with the next flush.
       this.stats.failures++;

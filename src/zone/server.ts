@@ -15,7 +15,7 @@ import {
 } from '../sim/index.js';
 import { TickDriver } from './driver.js';
 import { Fanout, newViewer } from './fanout.js';
-import { createZoneMetrics, type ZoneMetrics } from './metrics.js';
+import { countersFrom, createZoneMetrics, type ZoneMetrics } from './metrics.js';
 import { resolveOptions, type ZoneServerInit, type ZoneServerOptions } from './options.js';
 import { ReplayGuard, verifyJoinToken } from '../cluster/tokens.js';
 import { Handoffs, type ZoneEntry } from './handoff.js';
@@ -159,7 +159,9 @@ export class ZoneServer {
 
   /** Opens the store, listens, starts the tick, and resolves with the bound port. */
   async start(): Promise<number> {
-    if (this.options.db) this.store = await ZonePersistence.open(this.options.db, this.world.config.name, this.log);
+    if (this.options.db) {
+      this.store = await ZonePersistence.open(this.options.db, this.world.config.name, this.log, (s) => this.metrics.storeFlush.observe(s));
+    }
     if (this.options.cluster) this.joinCluster();
     if (this.options.front) {
       this.port = this.options.front.port;
@@ -426,6 +428,14 @@ export class ZoneServer {
 
   private joinCluster(): void {
     const cluster = this.options.cluster!;
+    countersFrom(this.metrics, 'mmo_bus_messages_total', 'Bus messages published, received, delivered to handlers, dropped', 'kind', () => {
+      const s = cluster.bus.stats();
+      return { published: s.published, received: s.received, delivered: s.delivered, dropped: Object.values(s.dropped).reduce((a, b) => a + b, 0) };
+    });
+    countersFrom(this.metrics, 'mmo_handoffs_total', 'Handoffs this zone started or received, by outcome', 'outcome', () => {
+      const h = this.handoffs!.stats;
+      return { completed: h.completed, refused: h.refused, timed_out: h.timedOut, received: h.received, admitted: h.admitted };
+    });
     this.handoffs = new Handoffs(cluster, {
       zoneId: this.world.config.id,
       complete: (session, target, token) => this.handedOver(session, target, token),

@@ -1,0 +1,58 @@
+import WebSocket from 'ws';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ZoneClient } from '../../src/client/index.js';
+import { startWorld, type World } from '../../src/cli/world.js';
+import { tempDb, waitFor } from '../persistence/helpers.js';
+
+let world: World | undefined;
+afterAll(async () => { await world?.stop(); });
+
+interface Family { type: string; samples: { labels: string; value: number }[] }
+
+/** Parses the Prometheus text format into families by name. */
+function parse(text: string): Map<string, Family> {
+  const families = new Map<string, Family>();
+  for (const line of text.split('\n')) {
+    const type = /^# TYPE (\S+) (\S+)$/.exec(line);
+    if (type) families.set(type[1], { type: type[2], samples: [] });
+    const sample = /^([a-z_:][a-z0-9_:]*)(\{[^}]*\})? (\S+)$/.exec(line);
+    if (!sample) continue;
+    const base = [...families.keys()].find((f) => sample[1] === f || sample[1].startsWith(`${f}_`));
+    families.get(base ?? sample[1])?.samples.push({ labels: sample[2] ?? '', value: Number(sample[3]) });
+  }
+  return families;
+}
+
+describe('/metrics', () => {
+  it('exposes tick, players, traffic, rejections, bus and store figures under Prometheus naming', async () => {
+    world = await startWorld({ zones: 2, host: '127.0.0.1', port: 0, zoneSize: 100, seed: 2, db: tempDb('metrics'), npcs: 5, items: 5, tickRate: 100 });
+    const login = await (await fetch(`http://127.0.0.1:${world.port}/login`, { method: 'POST', body: JSON.stringify({ name: 'metered', password: 'a long password' }) })).json() as { token: string };
+    const route = await (await fetch(`http://127.0.0.1:${world.port}/route`, { method: 'POST', headers: { authorization: `Bearer ${login.token}` }, body: '{"type":"zone"}' })).json() as { endpoint: string; token: string; serverId: string };
+    const c = new ZoneClient({ name: 'x', token: route.token, WebSocket: WebSocket as never });
+    await c.connect(route.endpoint);
+    c.chat(''.padEnd(300, 'x')); // refused by the server: counted by reason
+    c.move(50, 50);
+    const zone = world.zones.find((z) => z.options.serverId === route.serverId)!;
+    await waitFor('a store flush', () => (zone.status().store?.flushes ?? 0) > 0, 5000);
+    const text = await (await fetch(`http://127.0.0.1:${zone.port}/${route.serverId}/metrics`)).text();
+    const m = parse(text);
+    for (const [name, f] of m) {
+      expect(name).toMatch(/^mmo_[a-z0-9_]+$/);
+      if (f.type === 'counter') expect(name).toMatch(/_total$/);
+      if (f.type === 'histogram') expect(name).toMatch(/_seconds$/);
+    }
+    const types = Object.fromEntries([...m].map(([n, f]) => [n, f.type]));
+    expect(types).toMatchObject({
+      mmo_tick_duration_seconds: 'histogram', mmo_missed_ticks: 'gauge', mmo_players: 'gauge', mmo_entities: 'gauge',
+      mmo_frames_sent_total: 'counter', mmo_sent_bytes_total: 'counter', mmo_inbound_rejected_total: 'counter',
+      mmo_bus_messages_total: 'counter', mmo_store_flush_seconds: 'histogram', mmo_handoffs_total: 'counter',
+    });
+    const value = (name: string, labels = '') => m.get(name)!.samples.find((s) => s.labels.includes(labels))?.value ?? 0;
+    expect(value('mmo_players')).toBe(1);
+    expect(value('mmo_tick_duration_seconds', 'le="+Inf"')).toBeGreaterThan(10);
+    expect(value('mmo_store_flush_seconds', 'le="+Inf"')).toBeGreaterThan(0);
+    expect(value('mmo_bus_messages_total', 'kind="received"')).toBeGreaterThan(0);
+    expect(value('mmo_inbound_rejected_total', 'reason=')).toBeGreaterThan(0);
+    c.close();
+  });
+});
