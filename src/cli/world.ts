@@ -12,7 +12,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Gateway, Registry, RegistryClient, bridgeLoadReports, listen, mountGateway, mountRegistry, newApp, notFound, type Listening } from '../cluster/index.js';
+import { Gateway, Registry, RegistryClient, bridgeLoadReports, serveRegistry, listen, mountGateway, mountRegistry, newApp, notFound, type Listening } from '../cluster/index.js';
 import { InProcessBus, InProcessHub, NatsBus, ServerType, freePort, startNatsServer, type Bus } from '../bus/index.js';
 import { PlayerStore } from '../store/index.js';
 import { SharedFront, startZoneServer, type ZoneServer, type ZoneServerInit } from '../zone/index.js';
@@ -102,7 +102,9 @@ export interface Master {
 export async function startMaster(o: { host: string; port: number; secret: string; db?: string; nats?: string; spawn: { x: number; y: number; zone: string } }): Promise<Master> {
   const registry = new Registry();
   const bus = o.nats ? await NatsBus.connect({ servers: o.nats, serverId: 'master', serverType: ServerType.Master, secret: o.secret }) : undefined;
+  // Over the bus as well as HTTP: register/heartbeat/query/deregister requests, and load reports.
   const bridge = bus ? bridgeLoadReports(bus, registry) : undefined;
+  const served = bus ? serveRegistry(bus, registry) : undefined;
   const store = PlayerStore.open(o.db ?? ':memory:');
   const gateway = new Gateway({ store, directory: registry, secret: o.secret, strategy: 'least_connections', spawn: o.spawn });
   const app = newApp();
@@ -114,6 +116,7 @@ export async function startMaster(o: { host: string; port: number; secret: strin
     port: http.port, registry,
     async stop() {
       bridge?.stop();
+      served?.stop();
       await bus?.close();
       http.close();
       store.close();

@@ -15,6 +15,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   BusEncodeError,
   MAX_BUS_MESSAGE_BYTES,
+  REPLY_MAX_SERVERS,
+  RegistryErrorCode,
   ServerType,
   decodeBusMessage,
   encodeBusMessage,
@@ -29,6 +31,12 @@ import {
   GlobalEvent,
   ItemStack,
   PlayerTransfer,
+  RegistryDeregister,
+  RegistryHeartbeat,
+  RegistryQuery,
+  RegistryRegister,
+  RegistryReply,
+  ServerRecord,
 } from '../../src/protocol/generated/cluster_generated.js';
 import type { FieldSpec, TableSpec } from '../../src/protocol/verify.js';
 
@@ -75,6 +83,42 @@ const BODIES: Record<BusBody['type'], BusBody> = {
   globalEvent: { type: 'globalEvent', kind: 3, text: 'double xp', value: -1.5e300 },
   serverStatus: { type: 'serverStatus', serverId: 'zone-1', players: 123, capacity: 1000, cpu: 37.5, memoryMb: 812, activeZones: 4 },
   loadReport: { type: 'loadReport', serverId: 'zone-1', load: 0.25, capacity: 1000 },
+  registryRegister: {
+    type: 'registryRegister',
+    requestId: 2 ** 53 - 1,
+    serverType: ServerType.Zone,
+    host: 'zone-1.eu.example',
+    port: 65535,
+    region: 'eu-west Östra 😀',
+    capacity: 4_294_967_295,
+  },
+  registryHeartbeat: { type: 'registryHeartbeat', requestId: 7, load: 17.5, players: 4_294_967_295 },
+  registryQuery: { type: 'registryQuery', requestId: 8, serverType: ServerType.Gateway },
+  registryDeregister: { type: 'registryDeregister', requestId: 9 },
+  registryReply: {
+    type: 'registryReply',
+    requestId: 10,
+    ok: true,
+    code: RegistryErrorCode.None,
+    error: '',
+    field: '',
+    servers: [
+      { id: 'zone-2', serverType: ServerType.Zone, host: '::1', port: 1, region: '', load: 0, capacity: 1, active: true, players: 0 },
+      { id: 'zone-1', serverType: ServerType.Zone, host: '10.0.0.5', port: 9001, region: 'eu', load: 150.5, capacity: 200, active: false, players: 150 },
+    ],
+    total: 3,
+  },
+};
+
+const refusal: BusBody = {
+  type: 'registryReply',
+  requestId: 11,
+  ok: false,
+  code: RegistryErrorCode.Conflict,
+  error: 'zone server 10.0.0.5:9001 is already registered as zone-1 — "quotes"',
+  field: 'port',
+  servers: [],
+  total: 0,
 };
 
 function env(body: BusBody, m: Uint8Array | null = mac): BusEnvelope {
@@ -145,11 +189,28 @@ describe('round trip', () => {
       { type: 'transferAck', transferId: 't', accepted: true, reason: '' },
       { type: 'globalEvent', kind: 1, text: '', value: 0 },
       { type: 'serverStatus', serverId: 'a', players: 0, capacity: 0, cpu: 0, memoryMb: 0, activeZones: 0 },
+      refusal,
+      { type: 'registryReply', requestId: 1, ok: true, code: RegistryErrorCode.None, error: '', field: '', servers: [], total: 0 },
+      { type: 'registryRegister', requestId: 1, serverType: ServerType.Login, host: 'h', port: 1, region: '', capacity: 1 },
+      { type: 'registryHeartbeat', requestId: 1, load: 0, players: 0 },
     ];
     for (const body of bodies) {
       const e = { ...env(body), seq: Number.MAX_SAFE_INTEGER };
       expect(decodeOk(encodeBusMessage(e))).toEqual(e);
     }
+  });
+
+  it('a maximal RegistryReply (64 records, longest strings) fits under the size cap', () => {
+    const r = {
+      id: 'i'.repeat(64), serverType: ServerType.Zone, host: 'h'.repeat(253), port: 65535, region: '😀'.repeat(64),
+      load: 1e9, capacity: 4_294_967_295, active: true, players: 4_294_967_295,
+    };
+    const body: BusBody = {
+      ...refusal, error: '😀'.repeat(256), field: '😀'.repeat(64), servers: Array.from({ length: REPLY_MAX_SERVERS }, () => r), total: 4096,
+    };
+    const bytes = encodeBusMessage(env(body));
+    expect(bytes.length).toBeLessThan(MAX_BUS_MESSAGE_BYTES);
+    expect(decodeOk(bytes).body).toEqual(body);
   });
 
   it('a maximal PlayerTransfer fits well under the size cap', () => {
@@ -191,6 +252,36 @@ describe('encode refuses out-of-range values', () => {
     ['server id with a dot', { ...env(BODIES.globalChat), from: 'zone.1' }],
     ['empty server id', { ...env(BODIES.globalChat), from: '' }],
     ['mac of 31 bytes', env(BODIES.globalChat, new Uint8Array(31))],
+    ['register: request id 0', env({ ...BODIES.registryRegister, requestId: 0 } as BusBody)],
+    ['register: request id beyond 2^53', env({ ...BODIES.registryRegister, requestId: 2 ** 53 } as BusBody)],
+    ['register: port 0', env({ ...BODIES.registryRegister, port: 0 } as BusBody)],
+    ['register: port 65536', env({ ...BODIES.registryRegister, port: 65536 } as BusBody)],
+    ['register: capacity 0', env({ ...BODIES.registryRegister, capacity: 0 } as BusBody)],
+    ['register: capacity beyond uint32', env({ ...BODIES.registryRegister, capacity: 2 ** 32 } as BusBody)],
+    ['register: server type None', env({ ...BODIES.registryRegister, serverType: ServerType.None } as BusBody)],
+    ['register: server type 8', env({ ...BODIES.registryRegister, serverType: 8 } as unknown as BusBody)],
+    ['register: empty host', env({ ...BODIES.registryRegister, host: '' } as BusBody)],
+    ['register: host with a space', env({ ...BODIES.registryRegister, host: 'a b' } as BusBody)],
+    ['register: host of 254 bytes', env({ ...BODIES.registryRegister, host: 'h'.repeat(254) } as BusBody)],
+    ['register: non-ASCII host', env({ ...BODIES.registryRegister, host: 'hösten' } as BusBody)],
+    ['register: region of 65 characters', env({ ...BODIES.registryRegister, region: 'r'.repeat(65) } as BusBody)],
+    ['register: region with a control character', env({ ...BODIES.registryRegister, region: 'eu\n' } as BusBody)],
+    ['heartbeat: negative load', env({ ...BODIES.registryHeartbeat, load: -1 } as BusBody)],
+    ['heartbeat: NaN load', env({ ...BODIES.registryHeartbeat, load: NaN } as BusBody)],
+    ['heartbeat: fractional players', env({ ...BODIES.registryHeartbeat, players: 0.5 } as BusBody)],
+    ['query: server type None', env({ ...BODIES.registryQuery, serverType: ServerType.None } as BusBody)],
+    ['deregister: request id 0', env({ type: 'registryDeregister', requestId: 0 })],
+    ['reply: ok with an error code', env({ ...BODIES.registryReply, code: RegistryErrorCode.Invalid } as BusBody)],
+    ['reply: refusal without a code', env({ ...refusal, code: RegistryErrorCode.None } as BusBody)],
+    ['reply: code 6', env({ ...refusal, code: 6 } as unknown as BusBody)],
+    ['reply: error of 257 characters', env({ ...refusal, error: 'e'.repeat(257) } as BusBody)],
+    ['reply: field of 65 characters', env({ ...refusal, field: 'f'.repeat(65) } as BusBody)],
+    ['reply: total below the record count', env({ ...BODIES.registryReply, total: 1 } as BusBody)],
+    ['reply: 65 records', env({ ...BODIES.registryReply, servers: Array(65).fill((BODIES.registryReply as { servers: unknown[] }).servers[0]), total: 65 } as BusBody)],
+    ['reply: record with a bad id', env({ ...BODIES.registryReply, servers: [{ ...(BODIES.registryReply as { servers: object[] }).servers[0], id: 'a.b' }] } as BusBody)],
+    ['reply: record with port 0', env({ ...BODIES.registryReply, servers: [{ ...(BODIES.registryReply as { servers: object[] }).servers[0], port: 0 }] } as BusBody)],
+    ['reply: record with capacity 0', env({ ...BODIES.registryReply, servers: [{ ...(BODIES.registryReply as { servers: object[] }).servers[0], capacity: 0 }] } as BusBody)],
+    ['reply: record with infinite load', env({ ...BODIES.registryReply, servers: [{ ...(BODIES.registryReply as { servers: object[] }).servers[0], load: Infinity }] } as BusBody)],
   ];
   for (const [what, e] of bad) {
     it(what, () => {
@@ -279,7 +370,7 @@ describe('decode of untrusted bytes', () => {
   });
 
   it('unknown union types are refused by the whitelist', () => {
-    for (const t of [11, 99, 255]) {
+    for (const t of [16, 99, 255]) {
       const bytes = rawChat('hi');
       const bb = new flatbuffers.ByteBuffer(bytes);
       const root = BusMessage.getRootAsBusMessage(bb);
@@ -350,6 +441,111 @@ describe('decode of untrusted bytes', () => {
     c.addFieldOffset(4, chat, 0);
     c.finish(c.endObject(), 'MMOB');
     expect(decodeBusMessage(c.asUint8Array().slice())).toMatchObject({ ok: false, reason: 'malformed' });
+  });
+});
+
+describe('decode of untrusted registry messages', () => {
+  const bad = (bytes: Uint8Array, reason = 'invalid') => expect(decodeBusMessage(bytes)).toMatchObject({ ok: false, reason });
+
+  const register = (o: { id?: bigint; type?: number; host?: string | Uint8Array | null; port?: number; region?: string | Uint8Array; capacity?: number } = {}) =>
+    raw((b) => {
+      const host = o.host === null ? 0 : b.createString(o.host ?? 'h.example');
+      const region = o.region === undefined ? 0 : b.createString(o.region);
+      RegistryRegister.startRegistryRegister(b);
+      RegistryRegister.addRequestId(b, o.id ?? 1n);
+      RegistryRegister.addType(b, o.type ?? ServerType.Zone);
+      if (host !== 0) RegistryRegister.addHost(b, host);
+      RegistryRegister.addPort(b, o.port ?? 9001);
+      if (region !== 0) RegistryRegister.addRegion(b, region);
+      RegistryRegister.addCapacity(b, o.capacity ?? 100);
+      return [BusBodyType.RegistryRegister, b.endObject()];
+    });
+
+  it('RegistryRegister: ids, type, host, port, region, capacity', () => {
+    expect(decodeOk(register()).body).toEqual({
+      type: 'registryRegister', requestId: 1, serverType: ServerType.Zone, host: 'h.example', port: 9001, region: '', capacity: 100,
+    });
+    bad(register({ id: 0n }));
+    bad(register({ id: 2n ** 53n }));
+    bad(register({ type: ServerType.None }));
+    bad(register({ type: 200 }));
+    bad(register({ host: null }), 'malformed'); // required
+    bad(register({ host: '' }));
+    bad(register({ host: 'a b' }));
+    bad(register({ host: 'a\u0000b' }));
+    bad(register({ host: 'h'.repeat(254) })); // over the verifier's byte cap
+    bad(register({ port: 0 }));
+    bad(register({ capacity: 0 }));
+    bad(register({ region: 'eu\u0007' }));
+    bad(register({ region: Uint8Array.of(0x65, 0xff) })); // not UTF-8
+    bad(register({ region: 'r'.repeat(65) }));
+    expect(decodeOk(register({ region: '😀'.repeat(64), port: 65535, capacity: 4_294_967_295 })).body).toMatchObject({ port: 65535 });
+  });
+
+  it('RegistryHeartbeat: finite, non-negative load', () => {
+    const hb = (load: number, id = 1n) => raw((b) => [BusBodyType.RegistryHeartbeat, RegistryHeartbeat.createRegistryHeartbeat(b, id, load, 3)]);
+    expect(decodeOk(hb(2.5)).body).toEqual({ type: 'registryHeartbeat', requestId: 1, load: 2.5, players: 3 });
+    bad(hb(NaN));
+    bad(hb(Infinity));
+    bad(hb(-0.5));
+    bad(hb(1, 0n));
+  });
+
+  it('RegistryQuery and RegistryDeregister: request id and type', () => {
+    const q = (type: number, id = 1n) => raw((b) => [BusBodyType.RegistryQuery, RegistryQuery.createRegistryQuery(b, id, type)]);
+    expect(decodeOk(q(ServerType.Chat)).body).toEqual({ type: 'registryQuery', requestId: 1, serverType: ServerType.Chat });
+    bad(q(ServerType.None));
+    bad(q(8));
+    bad(q(ServerType.Zone, 0n));
+    const d = (id: bigint) => raw((b) => [BusBodyType.RegistryDeregister, RegistryDeregister.createRegistryDeregister(b, id)]);
+    expect(decodeOk(d(5n)).body).toEqual({ type: 'registryDeregister', requestId: 5 });
+    bad(d(0n)); // also what an absent request_id reads as
+    bad(d(2n ** 64n - 1n));
+  });
+
+  type Rec = { id?: string | null; type?: number; host?: string; port?: number; load?: number; capacity?: number };
+  const reply = (o: { ok?: boolean; code?: number; error?: string; field?: string; recs?: Rec[]; total?: number } = {}) =>
+    raw((b) => {
+      const recs = (o.recs ?? []).map((r) => {
+        const id = r.id === null ? 0 : b.createString(r.id ?? 'zone-1');
+        const host = b.createString(r.host ?? 'h');
+        ServerRecord.startServerRecord(b);
+        if (id !== 0) ServerRecord.addId(b, id);
+        ServerRecord.addType(b, r.type ?? ServerType.Zone);
+        ServerRecord.addHost(b, host);
+        ServerRecord.addPort(b, r.port ?? 1);
+        ServerRecord.addLoad(b, r.load ?? 0);
+        ServerRecord.addCapacity(b, r.capacity ?? 1);
+        return b.endObject();
+      });
+      const servers = recs.length > 0 ? RegistryReply.createServersVector(b, recs) : 0;
+      const error = b.createString(o.error ?? '');
+      const field = b.createString(o.field ?? '');
+      const ok = o.ok ?? true;
+      return [
+        BusBodyType.RegistryReply,
+        RegistryReply.createRegistryReply(b, 1n, ok, o.code ?? (ok ? RegistryErrorCode.None : RegistryErrorCode.Invalid), error, field, servers, o.total ?? recs.length),
+      ];
+    });
+
+  it('RegistryReply: code consistent with ok, texts, records, total', () => {
+    expect(decodeOk(reply({ recs: [{}] })).body).toMatchObject({ ok: true, servers: [{ id: 'zone-1', active: false, region: '' }], total: 1 });
+    expect(decodeOk(reply({ ok: false, error: 'port: bad', field: 'port' })).body).toMatchObject({ ok: false, field: 'port' });
+    bad(reply({ ok: true, code: RegistryErrorCode.Full }));
+    bad(reply({ ok: false, code: RegistryErrorCode.None }));
+    bad(reply({ ok: false, code: 6 }));
+    bad(reply({ ok: false, error: 'a\nb' }));
+    bad(reply({ ok: false, field: 'f'.repeat(65) }));
+    bad(reply({ recs: [{}, {}], total: 1 }));
+    bad(reply({ recs: Array.from({ length: 65 }, () => ({})) }));
+    bad(reply({ recs: [{ id: null }] }), 'malformed'); // required
+    bad(reply({ recs: [{ id: 'a b' }] }));
+    bad(reply({ recs: [{ type: ServerType.None }] }));
+    bad(reply({ recs: [{ host: 'a b' }] }));
+    bad(reply({ recs: [{ port: 0 }] }));
+    bad(reply({ recs: [{ capacity: 0 }] }));
+    bad(reply({ recs: [{ load: NaN }] }));
+    bad(reply({ recs: [{ load: -1 }] }));
   });
 });
 
@@ -450,6 +646,19 @@ describe.skipIf(!HAVE_FLATC)('flatc --json reads what we encode (cluster.fbs)', 
     expect(json('serverStatus').body).toEqual({ server_id: 'zone-1', players: 123, capacity: 1000, cpu: 37.5, memory_mb: 812, active_zones: 4 });
     expect(json('loadReport').body).toEqual({ server_id: 'zone-1', load: 0.25, capacity: 1000 });
     expect(json('globalEvent').body).toEqual({ kind: 3, text: 'double xp', value: -1.5e300 });
+    expect(json('registryRegister').body).toEqual({
+      request_id: 2 ** 53 - 1, type: 'Zone', host: 'zone-1.eu.example', port: 65535, region: 'eu-west Östra 😀', capacity: 4_294_967_295,
+    });
+    expect(json('registryHeartbeat').body).toEqual({ request_id: 7, load: 17.5, players: 4_294_967_295 });
+    expect(json('registryQuery').body).toEqual({ request_id: 8, type: 'Gateway' });
+    expect(json('registryDeregister').body).toEqual({ request_id: 9 });
+    expect(json('registryReply').body).toEqual({
+      request_id: 10, ok: true, code: 'None', total: 3,
+      servers: [
+        { id: 'zone-2', type: 'Zone', host: '::1', port: 1, load: 0, capacity: 1, active: true, players: 0 },
+        { id: 'zone-1', type: 'Zone', host: '10.0.0.5', port: 9001, region: 'eu', load: 150.5, capacity: 200, active: false, players: 150 },
+      ],
+    });
     for (const n of names) expect(json(n).body_type.toLowerCase()).toBe(n.toLowerCase());
   });
 });

@@ -18,7 +18,8 @@ export enum RegistryErrorCode {
   NotFound = 2,
 
   /**
-   * Another server already holds this type + host:port (field "port").
+   * The endpoint is taken (field "port"). Only for a registration without an id, which the bus
+   * never makes: over the bus a server always registers under its own id.
    */
   Conflict = 3,
 
