@@ -29,7 +29,7 @@ const MMO = fileURLToPath(new URL('../src/cli/mmo.js', import.meta.url));
 async function startZone(): Promise<{ child: ChildProcess; url: string }> {
   const size = Number(values.size);
   const child = spawn(process.execPath, [MMO, 'zone', '--port', '0', '--seed', '1', '--size', String(size),
-    '--spawn-radius', String(Math.floor(size / 2) - 10), '--npcs', '4000', '--items', '1000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    '--spawn-radius', String(Math.floor(size / 2) - 10), '--npcs', '4000', '--items', '1000', '--no-db'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } });
   let out = '';
   child.stdout!.setEncoding('utf8');
   const url = await new Promise<string>((resolve, reject) => {

@@ -22,7 +22,7 @@ import { Handoffs, type ZoneEntry } from './handoff.js';
 import { VIEWER_BUNDLE_PATH, viewerBundle, viewerHtml } from '../viewer/index.js';
 import { ZonePersistence } from './persistence.js';
 import { Session } from './session.js';
-import { uWS, type HttpResponse, type TemplatedApp, type WebSocket } from '../runtime/index.js';
+import { createLog, logFromFunction, uWS, type HttpResponse, type Log, type TemplatedApp, type WebSocket } from '../runtime/index.js';
 
 interface Conn {
   session: Session;
@@ -143,11 +143,12 @@ export class ZoneServer {
   /** Global chat heard since the last tick, told to every client in the next snapshot. */
   private globalEvents: SimEvent[] = [];
   private unsubscribeChat: (() => void) | undefined;
-  readonly log: (msg: string) => void;
+  /** Structured log: one line per session event. */
+  readonly logger: Log;
 
-  constructor(options: ZoneServerInit = {}, log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`)) {
-    this.log = log;
+  constructor(options: ZoneServerInit = {}, log?: Log | ((line: string) => void)) {
     this.options = resolveOptions(options);
+    this.logger = typeof log === 'function' ? logFromFunction(log) : log ?? createLog({ base: { zone: this.options.zone.name } });
     const o = this.options;
     this.world = generateZone(o.zone, o.seed);
     this.metrics = createZoneMetrics(o.zone.name);
@@ -160,7 +161,7 @@ export class ZoneServer {
   /** Opens the store, listens, starts the tick, and resolves with the bound port. */
   async start(): Promise<number> {
     if (this.options.db) {
-      this.store = await ZonePersistence.open(this.options.db, this.world.config.name, this.log, (s) => this.metrics.storeFlush.observe(s));
+      this.store = await ZonePersistence.open(this.options.db, this.world.config.name, (m) => this.logger.warn({ event: 'store' }, m), (s) => this.metrics.storeFlush.observe(s));
     }
     if (this.options.cluster) this.joinCluster();
     if (this.options.front) {
@@ -295,6 +296,9 @@ export class ZoneServer {
     if (s.stage === 'joining' || s.stage === 'joined') this.inbound.push({ type: 'leave', session: s.number });
     if (s.stage === 'joined' && this.store && !this.stopped) this.store.leave(this.world, s.eid, s.playerId);
     if (this.names.get(s.name) === s) this.names.delete(s.name);
+    if (s.stage !== 'connecting') {
+      this.logger.info({ event: 'leave', session: s.id, name: s.name, code, by: s.closedByServer ? 'server' : 'client', reason: s.closeReason }, 'connection closed');
+    }
     s.stage = 'closed';
     this.conns.delete(s.number);
     if (!s.closedByServer) this.metrics.closed.inc({ reason: `peer_${code}` });
@@ -323,6 +327,7 @@ export class ZoneServer {
     if (conn.session.stage === 'closed') return;
     this.metrics.closed.inc({ reason: reason.split(':')[0] });
     conn.session.closedByServer = true;
+    conn.session.closeReason = reason;
     conn.ws.end(code, reason.slice(0, 120)); // runs onClose synchronously
   }
 
@@ -397,7 +402,7 @@ export class ZoneServer {
       s.stage = 'joining';
       this.inbound.push({ type: 'join', session: s.number, name, state: ZonePersistence.joinState(row) });
     }, (e: Error) => {
-      this.log(`loading player ${JSON.stringify(name)} failed: ${e.message}`);
+      this.logger.error({ event: 'load_failed', name, error: e.message }, 'loading a player failed');
       this.refuse(conn, ErrorCode.Internal, 'could not load the player', performance.now());
     });
   }
@@ -441,7 +446,7 @@ export class ZoneServer {
       complete: (session, target, token) => this.handedOver(session, target, token),
       abort: (session, reason) => this.recall(session, reason),
       hasRoom: () => this.world.sessions.size + this.joinsInProgress() + this.handoffs!.pendingReservations < this.options.maxClients,
-      log: this.log,
+      log: (m) => this.logger.warn({ event: 'handoff' }, m),
     });
     this.unsubscribeChat = cluster.bus.subscribe('chat.global.*', (msg) => {
       if (msg.type !== 'globalChat') return;
@@ -473,7 +478,10 @@ export class ZoneServer {
       const conn = this.conns.get(h.session);
       if (!conn || conn.session.stage !== 'joined' || !this.handoffs) continue;
       const s = conn.session;
-      if (this.handoffs.begin(s.number, s.playerId || s.number, s.name, this.playerState(s.eid))) s.stage = 'transferring';
+      if (this.handoffs.begin(s.number, s.playerId || s.number, s.name, this.playerState(s.eid))) {
+        s.stage = 'transferring';
+        this.logger.info({ event: 'handoff_start', session: s.id, name: s.name, x: h.x, y: h.y }, 'handing the player over');
+      }
       else this.recall(s.number, 'no zone there');
     }
   }
@@ -485,6 +493,7 @@ export class ZoneServer {
     const s = conn.session;
     if (this.store && s.playerId > 0) this.store.leave(this.world, s.eid, s.playerId);
     this.inbound.push({ type: 'leave', session });
+    this.logger.info({ event: 'handoff_done', session: s.id, name: s.name, to: target.serverId }, 'player handed over');
     const local = this.options.localZone?.(target.serverId);
     if (local) {
       // Same process: the socket itself moves; the client never reconnects.
@@ -507,7 +516,7 @@ export class ZoneServer {
     if (s.stage !== 'joined') return;
     const b = this.world.config.bounds, margin = 0.5;
     const { x, y } = this.playerState(s.eid);
-    this.log(`handoff of ${s.name} aborted: ${reason}`);
+    this.logger.warn({ event: 'handoff_aborted', session: s.id, name: s.name, reason }, 'handoff aborted; player recalled');
     this.inbound.push({
       type: 'recall', session,
       x: Math.min(b.maxX - margin, Math.max(b.minX + margin, x)), y: Math.min(b.maxY - margin, Math.max(b.minY + margin, y)),
@@ -589,6 +598,7 @@ export class ZoneServer {
       s.netId = j.netId;
       s.eid = world.netToEid.get(j.netId)!;
       s.viewer = newViewer(s.eid);
+      this.logger.info({ event: 'join', session: s.id, name: s.name, netId: j.netId, playerId: s.playerId || undefined }, 'player joined');
       const b = world.config.bounds;
       this.send(conn, this.encoder.welcome({
         protocolVersion: PROTOCOL_VERSION, sessionId: s.id, netId: j.netId, zoneId: world.config.id,
@@ -653,13 +663,13 @@ export class ZoneServer {
       try {
         await this.store.close(this.world, this.onlinePlayers());
       } catch (e) {
-        this.log(`store close failed: ${(e as Error).message}`);
+        this.logger.error({ event: 'store_close_failed', error: (e as Error).message }, 'store close failed');
       }
     }
     const now = performance.now();
     for (const conn of [...this.conns.values()]) this.refuse(conn, ErrorCode.ShuttingDown, 'server shutting down', now);
     this.recorder?.close();
-    if (beforeClose) await beforeClose().catch((e: Error) => this.log(`while stopping: ${e.message}`));
+    if (beforeClose) await beforeClose().catch((e: Error) => this.logger.error({ event: 'stop_failed', error: e.message }, 'while stopping'));
     if (this.listenSocket) uWS.us_listen_socket_close(this.listenSocket as never); // a shared front closes its own
     this.listenSocket = undefined;
   }

@@ -36,6 +36,7 @@ export class Session {
   lastActivity: number;
   /** The server ended the connection (so the close is not counted as the peer's). */
   closedByServer = false;
+  closeReason: string | undefined;
   /** When the client went over its send budget; undefined while it keeps up. */
   behindSince: number | undefined;
   private readonly softErrors: number[] = [];
