@@ -251,7 +251,7 @@ async function startChild(): Promise<number> {
   child = spawn(process.execPath, [
     path.join(ROOT, 'src/cli/mmo.js'), 'zone', '--port', '0', '--tick-rate', '20', '--seed', '7',
     '--size', String(SIZE), '--npcs', '40', '--items', '30', '--no-db', '--config', configPath,
-  ], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  ], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } });
   child.stdout!.on('data', (d: Buffer) => { childOut += d.toString(); });
   child.stderr!.on('data', (d: Buffer) => { childOut += d.toString(); });
   child.on('exit', (code, signal) => { childExit = { code, signal }; });
@@ -526,7 +526,7 @@ describe('network fuzz against mmo zone in a child process', () => {
     await stopChild();
     // SIGTERM is a graceful stop.
     expect(childExit).toEqual({ code: 0, signal: null });
-    expect(childOut).toContain('SIGTERM: stopping');
+    expect(childOut).toContain('SIGTERM: draining');
   }, 120_000);
 });
 
