@@ -4,14 +4,16 @@
 // failures, zero missed ticks, tick p99 ≤ 20 ms and ≤ 4 KB/s per client. Stops at the first
 // step that does not hold. Prints one JSON line.
 //
-//   npm run bench -- ccu [--steps 500,1000,2000,5000] [--hold 20] [--ramp 250] [--behavior wander]
+//   npm run bench -- ccu [--steps 500,1000,2000,5000] [--hold 20] [--ramp 250] [--behavior wander] [--chart FILE.svg]
 //   (the issue's full goal: --steps 5000 --hold 600)
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { writeFileSync } from 'node:fs';
 import { runSwarm, type BehaviorName, type SwarmReport } from '../src/bots/index.js';
+import { lineChart } from '../src/metrics/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -20,6 +22,7 @@ const { values } = parseArgs({
     ramp: { type: 'string', default: '250' },
     behavior: { type: 'string', default: 'wander' },
     size: { type: 'string', default: '4000' },
+    chart: { type: 'string' },
   },
 });
 const steps = values.steps.split(',').map(Number);
@@ -87,6 +90,16 @@ for (const bots of steps) {
   }
 }
 const holding = results.filter((s) => s.holds).map((s) => s.bots);
+if (values.chart) {
+  writeFileSync(values.chart, lineChart({
+    title: `concurrency: tick time and bytes per client (${values.behavior} bots, ${holdS} s a step)`, xLabel: 'bots',
+    leftLabel: 'server tick p99 (ms)', rightLabel: 'KB/s per client',
+    series: [
+      { name: 'tick p99 ms', axis: 'left', points: results.map((s) => [s.bots, s.tickMs?.p99 ?? 0] as const) },
+      { name: 'KB/s per client', axis: 'right', points: results.map((s) => [s.bots, s.kbPerClientPerSec] as const) },
+    ],
+  }));
+}
 process.stdout.write(JSON.stringify({
   bench: 'ccu', holdS, behavior: values.behavior, steps: results,
   largestHolding: holding.length ? Math.max(...holding) : 0,

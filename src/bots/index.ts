@@ -1,2 +1,2 @@
 export { BEHAVIORS, BotBrain, type BehaviorName } from './behavior.js';
-export { formatReport, runSwarm, statusUrl, type SwarmOptions, type SwarmProgress, type SwarmReport } from './swarm.js';
+export { formatReport, readStatus, runSwarm, statusUrl, type SwarmOptions, type SwarmProgress, type SwarmReport } from './swarm.js';

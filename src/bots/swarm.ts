@@ -31,6 +31,7 @@ export interface SwarmProgress {
   disconnected: number;
   errors: number;
   framesPerSec: number;
+  bytesPerSec: number;
   rttMs: number;
 }
 
@@ -86,7 +87,7 @@ export function statusUrl(wsUrl: string): string {
   return u.toString();
 }
 
-async function readStatus(url: string): Promise<ServerStatus | string> {
+export async function readStatus(url: string): Promise<ServerStatus | string> {
   try {
     const res = await fetch(statusUrl(url), { signal: AbortSignal.timeout(5000) });
     if (!res.ok) return `status ${res.status}`;
@@ -106,7 +107,7 @@ export async function runSwarm(o: SwarmOptions, onProgress?: (p: SwarmProgress) 
   const latest: (BotStatsData & { live: number })[] = [];
   const finals: BotStatsData[] = [];
   const started = performance.now();
-  let lastFrames = 0, lastAt = started;
+  let lastFrames = 0, lastBytes = 0, lastAt = started;
 
   const report = (): void => {
     if (!onProgress) return;
@@ -115,11 +116,13 @@ export async function runSwarm(o: SwarmOptions, onProgress?: (p: SwarmProgress) 
     for (const l of latest) if (l) { agg.merge(l); live += l.live; }
     const now = performance.now();
     const fps = ((agg.c.frames - lastFrames) / Math.max(1, now - lastAt)) * 1000;
+    const bps = ((agg.c.bytes - lastBytes) / Math.max(1, now - lastAt)) * 1000;
     lastFrames = agg.c.frames;
+    lastBytes = agg.c.bytes;
     lastAt = now;
     onProgress({
       elapsedS: round((now - started) / 1000, 1), connected: live, started: agg.c.started, failed: agg.c.failed,
-      disconnected: sum(agg.c.disconnected), errors: sum(agg.c.errors), framesPerSec: Math.round(fps), rttMs: round(agg.rtt.mean()),
+      disconnected: sum(agg.c.disconnected), errors: sum(agg.c.errors), framesPerSec: Math.round(fps), bytesPerSec: Math.round(bps), rttMs: round(agg.rtt.mean()),
     });
   };
 

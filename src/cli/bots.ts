@@ -3,7 +3,8 @@
 
 import { writeFileSync } from 'node:fs';
 import { clearLine, cursorTo } from 'node:readline';
-import { formatReport, runSwarm, type BehaviorName, type SwarmProgress } from '../bots/index.js';
+import { formatReport, readStatus, runSwarm, type BehaviorName, type SwarmProgress } from '../bots/index.js';
+import { lineChart } from '../metrics/index.js';
 
 export interface BotsCommandOptions {
   url?: string;
@@ -15,6 +16,8 @@ export interface BotsCommandOptions {
   workers?: number;
   seed: number;
   json?: string;
+  /** Write an SVG chart of server tick time and KB/s per bot against connected bots. */
+  chart?: string;
 }
 
 function progressLine(p: SwarmProgress): string {
@@ -26,9 +29,15 @@ export async function runBotsCommand(o: BotsCommandOptions, print: (line: string
   if (!o.url && !o.gateway) throw new Error('give --url (a zone) or --gateway (log in and be routed)');
   const tty = process.stdout.isTTY === true;
   let lastLog = 0;
+  const samples: { bots: number; tickP99: number; kbPerBot: number }[] = [];
   const report = await runSwarm(
     { url: o.url ?? '', gateway: o.gateway, count: o.count, durationS: o.duration, behavior: o.behavior, ramp: o.ramp, workers: o.workers, seed: o.seed },
     (p) => {
+      if (o.chart && o.url && p.connected > 0) {
+        void readStatus(o.url).then((s) => {
+          if (typeof s !== 'string') samples.push({ bots: p.connected, tickP99: s.tickMs.p99, kbPerBot: p.bytesPerSec / p.connected / 1000 });
+        });
+      }
       if (tty) {
         clearLine(process.stdout, 0);
         cursorTo(process.stdout, 0);
@@ -42,4 +51,15 @@ export async function runBotsCommand(o: BotsCommandOptions, print: (line: string
   if (tty) process.stdout.write('\n');
   print(formatReport(report));
   if (o.json) writeFileSync(o.json, JSON.stringify(report, null, 2) + '\n');
+  if (o.chart) {
+    writeFileSync(o.chart, lineChart({
+      title: `${o.count} bots (${o.behavior}) against ${o.url ?? o.gateway}`, xLabel: 'connected bots',
+      leftLabel: 'server tick p99 (ms)', rightLabel: 'KB/s per bot',
+      series: [
+        { name: 'tick p99 ms', axis: 'left', points: samples.map((s) => [s.bots, s.tickP99] as const) },
+        { name: 'KB/s per bot', axis: 'right', points: samples.map((s) => [s.bots, s.kbPerBot] as const) },
+      ],
+    }));
+    print(`chart written to ${o.chart} (${samples.length} samples)`);
+  }
 }

@@ -110,6 +110,7 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .addOption(new Option('--workers <n>', 'worker threads (default: one per 250 bots, at most the cores)').argParser(intArg(1, 64)))
     .addOption(new Option('--seed <n>', 'seed of the bots\' choices').argParser(intArg(0, 0xffffffff)).default(1))
     .option('--json <file>', 'also write the report as JSON')
+    .option('--chart <file>', 'write an SVG chart of server tick time and KB/s per bot against connected bots (needs --url)')
     .action((o: BotsCommandOptions) => runBotsCommand(o, print));
 
   return program;

@@ -1,2 +1,3 @@
 export { LogHistogram, type LogHistogramData } from './histogram.js';
 export { percentile, SampleWindow, summarize, type Percentiles } from './stats.js';
+export { lineChart, type ChartSpec, type Series } from './chart.js';

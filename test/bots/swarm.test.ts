@@ -57,7 +57,7 @@ describe('mmo bots command', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'mmo-bots-')), 'report.json');
     // Asynchronously: the server under test lives in this process's event loop.
     const r = await promisify(execFile)(process.execPath, [join(import.meta.dirname, '../../src/cli/mmo.js'), 'bots',
-      '--url', `ws://127.0.0.1:${server.port}/`, '--count', '10', '--duration', '2', '--ramp', '50', '--json', file],
+      '--url', `ws://127.0.0.1:${server.port}/`, '--count', '10', '--duration', '2', '--ramp', '50', '--json', file, '--chart', `${file}.svg`],
     { encoding: 'utf8', timeout: 60_000 });
     expect(r.stdout).toContain('connected 10, failed 0');
     const json = JSON.parse(readFileSync(file, 'utf8'));
@@ -65,5 +65,8 @@ describe('mmo bots command', () => {
     expect(Object.keys(json.rttMs)).toEqual(expect.arrayContaining(['p50', 'p99']));
     expect(Object.keys(json.server)).toEqual(expect.arrayContaining(['tickMs', 'missedTicks']));
     expect(json.connected).toBe(10);
+    const svg = readFileSync(`${file}.svg`, 'utf8');
+    expect(svg).toContain('<svg');
+    expect([...svg.matchAll(/<polyline[^>]*points="([^"]+)"/g)]).toHaveLength(2); // tick time and bytes, sampled during the run
   }, 60_000);
 });
