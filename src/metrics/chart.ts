@@ -32,7 +32,7 @@ function niceMax(v: number): number {
 }
 
 function fmt(v: number): string {
-  return Math.abs(v) >= 100 || Number.isInteger(v) ? String(Math.round(v)) : v.toPrecision(2);
+  return Math.abs(v) >= 1000 ? String(Math.round(v)) : String(Number(v.toPrecision(3)));
 }
 
 export function lineChart(spec: ChartSpec): string {
