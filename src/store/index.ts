@@ -15,4 +15,5 @@ export {
 } from './playerStore.js';
 export { SNAPSHOT_STRIDE, packSnapshots, unpackSnapshot, type PackedSnapshots, type PlayerSnapshot, type SnapshotWriter } from './snapshots.js';
 export { WorkerWriter, WriterError, type WorkerWriterOptions } from './workerWriter.js';
+export type { StoreFault } from './protocol.js';
 export { WriteBehind, type WriteBehindOptions } from './writeBehind.js';

@@ -14,7 +14,12 @@ export type WriterRequest =
   | { op: 'removeItem'; id: number; playerId: number; itemType: number; quantity: number }
   | { op: 'loadOrCreatePlayer'; id: number; name: string; spawn: NewPlayer }
   | { op: 'stats'; id: number; set: Record<string, number>; add: Record<string, number> }
-  | { op: 'close'; id: number };
+  | { op: 'close'; id: number }
+  /** Test-only fault injection (see WorkerWriter.injectFault). */
+  | { op: 'fault'; id: number; fault: StoreFault };
+
+/** A simulated storage fault: the disk is full, or the file became read-only; null clears it. */
+export type StoreFault = 'full' | 'readonly' | null;
 
 export interface WireError {
   name: string;

@@ -5,7 +5,7 @@
 import type { Worker } from 'node:worker_threads';
 import { startTsWorker } from '../runtime/index.js';
 import type { NewPlayer, PlayerRow, StoreOptions } from './playerStore.js';
-import type { WireError, WriterInit, WriterReply, WriterRequest } from './protocol.js';
+import type { StoreFault, WireError, WriterInit, WriterReply, WriterRequest } from './protocol.js';
 import type { PackedSnapshots, SnapshotWriter } from './snapshots.js';
 
 export type WorkerWriterOptions = Omit<StoreOptions, 'now'>;
@@ -138,6 +138,14 @@ export class WorkerWriter implements SnapshotWriter {
   /** PlayerStore.writeStats on the writer thread. */
   writeStats(set: Record<string, number>, add: Record<string, number>): Promise<void> {
     return this.request<void>({ op: 'stats', id: this.nextId++, set, add });
+  }
+
+  /**
+   * Test-only: simulates a full disk or a read-only file on the writer's connection until
+   * cleared with null (see writer.ts). Ordered after every request posted before it.
+   */
+  injectFault(fault: StoreFault): Promise<void> {
+    return this.request<void>({ op: 'fault', id: this.nextId++, fault });
   }
 
   /** Lets every request posted so far finish, closes the connection and ends the thread. */

@@ -59,7 +59,14 @@ declare global {
 
 const params = new URLSearchParams(location.search);
 const defaultWs = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`;
-const wsUrl = params.get('ws') || defaultWs;
+// As an observer: no entity of its own; the server sends what is around the view point it moves.
+const wsUrl = withObserver(params.get('ws') || defaultWs);
+
+function withObserver(url: string): string {
+  const u = new URL(url);
+  u.searchParams.set('observer', '1');
+  return u.toString();
+}
 const statusUrl = params.get('status') || '/status';
 const name = params.get('name') || `viewer-${1000 + Math.floor(Math.random() * 9000)}`;
 const token = params.get('token') || '';
@@ -321,8 +328,18 @@ function layerOf(kind: number): number {
   return kind === KIND_ITEM ? 0 : kind === KIND_NPC ? 1 : 2;
 }
 
+/** Tells the server where the observer looks (it sends what is around that point). */
+let sentView = { x: NaN, y: NaN, at: 0 };
+function followView(now: number): void {
+  if (!client.joined || now - sentView.at < 250) return;
+  if (Math.hypot(view.centerX - sentView.x, view.centerY - sentView.y) < 5) return;
+  client.move(view.centerX, view.centerY);
+  sentView = { x: view.centerX, y: view.centerY, at: now };
+}
+
 function render(): void {
   probe.frames++;
+  followView(performance.now());
   resize();
   ctx.fillStyle = COLORS.background;
   ctx.fillRect(0, 0, cssWidth, cssHeight);

@@ -17,6 +17,11 @@ export interface ZoneServerOptions {
   /** A connection that has not said Hello this long is closed. */
   helloTimeoutMs: number;
   maxClients: number;
+  /**
+   * Open WebSocket connections (joined or not): beyond it a new socket is closed at once with
+   * 1013, so a flood of idle sockets cannot exhaust memory or file descriptors.
+   */
+  maxConnections: number;
   /** Token bucket per connection: sustained frames per second and burst. */
   inputRate: number;
   inputBurst: number;
@@ -59,6 +64,7 @@ export const DEFAULT_OPTIONS: ZoneServerOptions = {
   idleCheckMs: 60_000,
   helloTimeoutMs: 10_000,
   maxClients: 10_000,
+  maxConnections: 20_000,
   inputRate: 30,
   inputBurst: 60,
   sendBudgetBytes: 256 * 1024,
@@ -85,6 +91,7 @@ export function resolveOptions(o: ZoneServerInit = {}): ZoneServerOptions {
   positive('idleCheckMs', 3_600_000);
   positive('helloTimeoutMs', 3_600_000);
   positive('maxClients', 1_000_000);
+  positive('maxConnections', 1_000_000);
   positive('inputRate', 10_000);
   positive('inputBurst', 10_000);
   positive('sendBudgetBytes', 1 << 30);

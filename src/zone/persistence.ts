@@ -2,7 +2,7 @@
 // every N ticks on the writer thread, a leaving player is saved at once, and item pickups are
 // committed before anyone is told of them. The tick thread only copies numbers and posts.
 
-import { WorkerWriter, WriteBehind, type PlayerRow, type PlayerSnapshot } from '../store/index.js';
+import { WorkerWriter, WriteBehind, type PlayerRow, type PlayerSnapshot, type StoreFault } from '../store/index.js';
 import { EventKind, type PlayerState, type SimEvent, type ZoneWorld } from '../sim/index.js';
 
 export interface PersistenceStats {
@@ -152,6 +152,11 @@ export class ZonePersistence {
     const c = this.confirmed;
     this.confirmed = [];
     return c;
+  }
+
+  /** Test-only: simulates a full disk or read-only file on the writer thread; null clears it. */
+  injectFault(fault: StoreFault): Promise<void> {
+    return this.writer.injectFault(fault);
   }
 
   /** Saves every player still online, waits for all pending writes and stops the writer. */

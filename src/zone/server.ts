@@ -22,7 +22,7 @@ import { Handoffs, type ZoneEntry } from './handoff.js';
 import { VIEWER_BUNDLE_PATH, viewerBundle, viewerHtml } from '../viewer/index.js';
 import { ZonePersistence } from './persistence.js';
 import { Session } from './session.js';
-import { createLog, logFromFunction, uWS, type HttpResponse, type Log, type TemplatedApp, type WebSocket } from '../runtime/index.js';
+import { createLog, logFromFunction, uWS, type HttpRequest, type HttpResponse, type Log, type TemplatedApp, type WebSocket } from '../runtime/index.js';
 
 interface Conn {
   session: Session;
@@ -31,6 +31,8 @@ interface Conn {
 
 export interface SocketData {
   conn?: Conn;
+  /** Opened with `?observer=1`: watches the zone from a point it moves, has no entity. */
+  observer?: boolean;
   /** The zone whose session this socket is: it changes when a local handoff moves it. */
   owner?: ZoneServer;
 }
@@ -45,6 +47,11 @@ export function zoneSocketBehavior(sendBudgetBytes: number, open: (ws: WebSocket
     maxBackpressure: sendBudgetBytes * 4,
     closeOnBackpressureLimit: 0,
     idleTimeout: 120,
+    upgrade: (res: HttpResponse, req: HttpRequest, context: unknown) => {
+      const data: SocketData = { observer: req.getQuery('observer') === '1' };
+      res.upgrade(data, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'),
+        req.getHeader('sec-websocket-extensions'), context as never);
+    },
     open,
     message: (ws: WebSocket<SocketData>, message: ArrayBuffer, isBinary: boolean) => {
       const owner = ws.getUserData().owner;
@@ -196,7 +203,7 @@ export class ZoneServer {
    */
   adopt(ws: unknown, token: string): void {
     const socket = ws as WebSocket<SocketData>;
-    this.onOpen(socket);
+    if (!this.onOpen(socket)) return;
     this.hello(socket.getUserData().conn!, { type: 'hello', protocolVersion: PROTOCOL_VERSION, token, name: 'handoff' }, performance.now());
   }
 
@@ -277,15 +284,25 @@ export class ZoneServer {
   // ------------------------------------------------------------------ connections
 
   /** A new connection of this zone (from its own endpoint, a shared front, or a local handoff). */
-  onOpen(ws: WebSocket<SocketData>): void {
-    if (this.stopped) return void ws.end(1001, 'server draining'); // no new players while stopping
+  onOpen(ws: WebSocket<SocketData>): boolean {
+    if (this.stopped) { // no new players while stopping
+      ws.end(1001, 'server draining');
+      return false;
+    }
     const o = this.options;
+    if (this.conns.size >= o.maxConnections) {
+      this.metrics.rejected.inc({ reason: 'too_many_connections' });
+      this.metrics.closed.inc({ reason: 'too_many_connections' });
+      ws.end(1013, 'too many connections; try again later');
+      return false;
+    }
     const number = this.nextSession++;
     const session = new Session(number, randomBytes(8).toString('hex'), performance.now(), o.inputRate, o.inputBurst);
     const conn: Conn = { session, ws };
     ws.getUserData().conn = conn;
     ws.getUserData().owner = this;
     this.conns.set(number, conn);
+    return true;
   }
 
   onClose(ws: WebSocket<SocketData>, code: number): void {
@@ -293,8 +310,8 @@ export class ZoneServer {
     if (!conn) return;
     const s = conn.session;
     // A join already queued is followed by the leave, so the sim never keeps a ghost.
-    if (s.stage === 'joining' || s.stage === 'joined') this.inbound.push({ type: 'leave', session: s.number });
-    if (s.stage === 'joined' && this.store && !this.stopped) this.store.leave(this.world, s.eid, s.playerId);
+    if (!s.observer && (s.stage === 'joining' || s.stage === 'joined')) this.inbound.push({ type: 'leave', session: s.number });
+    if (s.stage === 'joined' && s.playerId > 0 && this.store && !this.stopped) this.store.leave(this.world, s.eid, s.playerId);
     if (this.names.get(s.name) === s) this.names.delete(s.name);
     if (s.stage !== 'connecting') {
       this.logger.info({ event: 'leave', session: s.id, name: s.name, code, by: s.closedByServer ? 'server' : 'client', reason: s.closeReason }, 'connection closed');
@@ -351,6 +368,13 @@ export class ZoneServer {
       default:
         if (s.stage === 'transferring') return; // on its way to another zone
         if (s.stage !== 'joined') return this.refuse(conn, ErrorCode.NotJoined, 'send Hello first', now);
+        if (s.observer) {
+          if (msg.type !== 'move') return this.refuse(conn, ErrorCode.InputRejected, `${msg.type} #${msg.seq}: observers only move their view`, now);
+          const b = this.world.worldBounds;
+          s.viewer!.x = Math.min(b.maxX, Math.max(b.minX, msg.x));
+          s.viewer!.y = Math.min(b.maxY, Math.max(b.minY, msg.y));
+          return;
+        }
         if (msg.type === 'chat' && this.handoffs) {
           const global = GLOBAL_CHAT.exec(msg.text);
           if (global) return this.globalChat(conn, msg.seq, global[1] ?? 'main', global[2], now);
@@ -363,6 +387,7 @@ export class ZoneServer {
   private hello(conn: Conn, msg: HelloMsg, now: number): void {
     const s = conn.session;
     if (s.stage !== 'connecting') return this.refuse(conn, ErrorCode.AlreadyJoined, 'already joined', now);
+    if (conn.ws.getUserData().observer) return this.observe(conn, msg.name, now);
     let name = msg.name, tokenPlayer = 0;
     if (msg.token !== '' || !this.guestsAllowed()) {
       const who = this.identify(msg.token);
@@ -534,6 +559,24 @@ export class ZoneServer {
     return this.handoffs?.stats;
   }
 
+  /**
+   * An observer (the viewer): no entity, no inputs into the simulation; its view starts at the
+   * spawn point and moves where it sends Move. Allowed where guests are.
+   */
+  private observe(conn: Conn, name: string, now: number): void {
+    if (!this.guestsAllowed()) return this.refuse(conn, ErrorCode.BadToken, 'this zone takes no observers', now);
+    const s = conn.session, w = this.world;
+    s.name = name;
+    s.observer = true;
+    s.stage = 'joined';
+    s.viewer = newViewer(-1, w.config.spawn.x, w.config.spawn.y);
+    this.send(conn, this.encoder.welcome({
+      protocolVersion: PROTOCOL_VERSION, sessionId: s.id, netId: 0, zoneId: w.config.id, zoneName: w.config.name,
+      bounds: w.config.bounds, tickRate: this.options.tickRate, tick: w.tick,
+    }));
+    this.logger.info({ event: 'observe', session: s.id, name }, 'observer joined');
+  }
+
   /** Hellos accepted but not yet in the world (their join is loading or queued). */
   private joinsInProgress(): number {
     let n = 0;
@@ -634,7 +677,7 @@ export class ZoneServer {
       }
       s.behindSince = undefined;
       const a = performance.now();
-      const frame = this.fanout.frame(s.viewer, world.c.Player.lastSeq[s.eid]);
+      const frame = this.fanout.frame(s.viewer, s.observer ? 0 : world.c.Player.lastSeq[s.eid]);
       const b = performance.now();
       this.send(conn, frame);
       encodeMs += b - a;

@@ -30,6 +30,8 @@ export class Session {
   name = '';
   netId = 0;
   eid = -1;
+  /** Watches without an entity (the viewer). */
+  observer = false;
   /** Store row id; 0 when the zone keeps nothing. */
   playerId = 0;
   viewer: Viewer | undefined;

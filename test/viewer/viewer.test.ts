@@ -10,7 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import WebSocket from 'ws';
+import { ZoneClient } from '../../src/client/index.js';
 import { startZoneServer, type ZoneServer } from '../../src/zone/index.js';
+
+let walker: ZoneClient | undefined;
 import { VIEWER_BUNDLE_PATH, VIEWER_COLORS, viewerBundle, viewerHtml } from '../../src/viewer/index.js';
 import { countColor, decodePng } from './png.js';
 
@@ -55,6 +59,9 @@ describe.skipIf(!haveChromium && !process.env.CI)('viewer in headless chromium',
       port: 0,
       zone: { npcs: 50, items: 20, bounds: { minX: 0, minY: 0, maxX: 200, maxY: 200 }, spawn: { x: 100, y: 100 } },
     }, () => {});
+    // A real player to be drawn; the viewer itself is an observer with no entity.
+    walker = new ZoneClient({ name: 'walker', WebSocket: WebSocket as never });
+    await walker.connect(`ws://127.0.0.1:${zone.port}/`);
     const zonePort = zone.port;
     const bundle = await viewerBundle();
     http = createServer((req, res) => {
@@ -92,6 +99,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('viewer in headless chromium',
   });
 
   afterAll(async () => {
+    walker?.close();
     await context?.close().catch(() => {});
     await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
     await zone?.stop();
@@ -104,7 +112,8 @@ describe.skipIf(!haveChromium && !process.env.CI)('viewer in headless chromium',
     // The status panel: two polls give a bytes/s figure.
     await page.waitForFunction(() => document.getElementById('srv-bps')?.textContent?.endsWith('/s') === true, undefined, { timeout: 10_000 });
     expect(Number(await page.textContent('#srv-tick'))).toBeGreaterThan(0);
-    expect(await page.textContent('#srv-players')).toBe('1');
+    expect(await page.textContent('#srv-players')).toBe('1'); // the walker; the observing viewer is no player
+    expect(zone!.sessionsByStage().joined?.sort()).toHaveLength(2);
     expect(await page.textContent('#srv-tickms')).toMatch(/^\d+\.\d\d \/ \d+\.\d\d \/ \d+\.\d\d$/);
     expect(await page.evaluate(() => window.__viewer.frames)).toBeGreaterThan(f0); // animating
 
