@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { NatsBus, ServerType } from '../bus/index.js';
 import { RegistryClient, publishLoad } from '../cluster/index.js';
-import { startZoneServer, type ZoneServerInit } from '../zone/index.js';
+import { resolveOptions, startZoneServer, type ZoneServerInit } from '../zone/index.js';
+import { DEFAULT_ZONE } from '../sim/index.js';
 import { keepRegistered, zoneInitFor, type WorldLayout } from './world.js';
 
 export interface ZoneCommandOptions {
@@ -60,19 +61,99 @@ async function startWorldZone(o: ZoneCommandOptions, print: (line: string) => vo
 /** The most a graceful stop may take before the process exits anyway. */
 const STOP_LIMIT_MS = 15_000;
 
+/** A config file that cannot be used; the message names the file and the field. */
+export class ZoneConfigFileError extends Error {
+  override name = 'ZoneConfigFileError';
+}
+
+/** One line, bounded: the message goes to a terminal as `error: …`. */
+function oneLine(s: string, max = 300): string {
+  const flat = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${oneLine(JSON.stringify(v) ?? String(v), 40)}`;
+}
+
+// What a config file may set: the server options that are plain data (not the cluster wiring,
+// which only code can give), and the zone's fields.
+const NUMBER_OPTIONS = ['port', 'seed', 'tickRate', 'idleTimeoutMs', 'idleCheckMs', 'helloTimeoutMs', 'maxClients', 'maxConnections',
+  'inputRate', 'inputBurst', 'sendBudgetBytes', 'laggardMs', 'maxCatchUp', 'flushTicks'] as const;
+const STRING_OPTIONS = ['host', 'record', 'db', 'tokenSecret', 'serverId'] as const;
+/** May be null for "none". */
+const NULLABLE_OPTIONS: readonly string[] = ['record', 'db'];
+const CONFIG_FIELDS: readonly string[] = [...NUMBER_OPTIONS, ...STRING_OPTIONS, 'allowGuests', 'zone'];
+const ZONE_FIELDS: readonly string[] = [...Object.keys(DEFAULT_ZONE), 'worldBounds'];
+const RECT_FIELDS: readonly string[] = ['minX', 'minY', 'maxX', 'maxY'];
+const POINT_FIELDS: readonly string[] = ['x', 'y'];
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Checks the shape of a parsed config file: known fields only (a misspelt option is refused,
+ * not ignored), each of the right JSON type. Ranges are checked by resolveOptions.
+ */
+function checkConfigShape(v: unknown): ZoneServerInit {
+  if (!isPlainObject(v)) throw new ZoneConfigFileError(`expected a JSON object, got ${describeValue(v)}`);
+  const unknown = (where: string, k: string, allowed: readonly string[]) =>
+    new ZoneConfigFileError(`${where}${oneLine(k, 60)}: unknown field (allowed: ${allowed.join(', ')})`);
+  const out: Record<string, unknown> = {};
+  for (const [k, val] of Object.entries(v)) {
+    if (!CONFIG_FIELDS.includes(k)) throw unknown('', k, CONFIG_FIELDS);
+    if (val === null && NULLABLE_OPTIONS.includes(k)) continue; // null: none
+    if ((NUMBER_OPTIONS as readonly string[]).includes(k)) {
+      if (typeof val !== 'number') throw new ZoneConfigFileError(`${k}: must be a number, got ${describeValue(val)}`);
+    } else if ((STRING_OPTIONS as readonly string[]).includes(k)) {
+      if (typeof val !== 'string' || val.length === 0 || val.length > 4096) {
+        throw new ZoneConfigFileError(`${k}: must be a non-empty string, got ${describeValue(val)}`);
+      }
+    } else if (k === 'allowGuests') {
+      if (typeof val !== 'boolean') throw new ZoneConfigFileError(`allowGuests: must be true or false, got ${describeValue(val)}`);
+    } else if (k === 'zone') {
+      if (!isPlainObject(val)) throw new ZoneConfigFileError(`zone: must be a JSON object, got ${describeValue(val)}`);
+      for (const [zk, zv] of Object.entries(val)) {
+        if (!ZONE_FIELDS.includes(zk)) throw unknown('zone.', zk, ZONE_FIELDS);
+        const inner = zk === 'bounds' || zk === 'worldBounds' ? RECT_FIELDS : zk === 'spawn' ? POINT_FIELDS : undefined;
+        if (inner === undefined) continue;
+        if (!isPlainObject(zv)) throw new ZoneConfigFileError(`zone.${zk}: must be a JSON object {${inner.join(', ')}}, got ${describeValue(zv)}`);
+        for (const ik of Object.keys(zv)) if (!inner.includes(ik)) throw unknown(`zone.${zk}.`, ik, inner);
+      }
+    }
+    out[k] = val;
+  }
+  return out as ZoneServerInit;
+}
+
+/** Reads, parses and checks a config file; every refusal is a ZoneConfigFileError naming the file (and the field). */
+function readConfigFile(file: string): ZoneServerInit {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ZoneConfigFileError(`config ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? oneLine((e as Error).message)})`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new ZoneConfigFileError(`config ${file}: not valid JSON: ${oneLine((e as Error).message, 160)}`);
+  }
+  try {
+    return checkConfigShape(parsed);
+  } catch (e) {
+    throw new ZoneConfigFileError(`config ${file}: ${oneLine((e as Error).message)}`);
+  }
+}
+
 /** Config file first, then flags on top. */
 export function zoneInit(o: ZoneCommandOptions): ZoneServerInit {
   let init: ZoneServerInit = {};
-  if (o.config) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(readFileSync(o.config, 'utf8'));
-    } catch (e) {
-      throw new Error(`config ${o.config}: ${(e as Error).message}`);
-    }
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`config ${o.config}: expected a JSON object`);
-    init = parsed as ZoneServerInit;
-  }
+  if (o.config) init = readConfigFile(o.config);
   const zone = { ...init.zone };
   if (o.npcs !== undefined) zone.npcs = o.npcs;
   if (o.items !== undefined) zone.items = o.items;
@@ -81,7 +162,7 @@ export function zoneInit(o: ZoneCommandOptions): ZoneServerInit {
     zone.bounds = { minX: 0, minY: 0, maxX: o.size, maxY: o.size };
     zone.spawn = { x: o.size / 2, y: o.size / 2 };
   }
-  return {
+  const out: ZoneServerInit = {
     ...init,
     zone,
     ...(o.host !== undefined ? { host: o.host } : {}),
@@ -94,6 +175,15 @@ export function zoneInit(o: ZoneCommandOptions): ZoneServerInit {
     ...(o.db === false ? { db: undefined } : {}),
     ...(o.flushTicks !== undefined ? { flushTicks: o.flushTicks } : {}),
   };
+  if (o.config) {
+    // Ranges now, so a bad value is reported against the file before anything starts.
+    try {
+      resolveOptions(out);
+    } catch (e) {
+      throw new ZoneConfigFileError(`config ${o.config}: ${oneLine((e as Error).message)}`);
+    }
+  }
+  return out;
 }
 
 export async function runZoneCommand(o: ZoneCommandOptions, print: (line: string) => void): Promise<void> {

@@ -10,9 +10,57 @@ export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 /** A refusal with an HTTP status; `body` fields are added beside `error`. */
 export class HttpError extends Error {
   override name = 'HttpError';
-  constructor(readonly status: number, message: string, readonly body: Record<string, unknown> = {}, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number, message: string, readonly body: Record<string, unknown> = {}, readonly headers: Record<string, string> = {},
+    /** Short key the rejection is counted under (default: the field, the body's reason, or the status). */
+    readonly reason?: string,
+  ) {
     super(message);
   }
+}
+
+export interface RejectionStats {
+  /** Requests answered with a 4xx or 5xx. */
+  total: number;
+  /** By status code. */
+  byStatus: Record<string, number>;
+  /** By reason: `field:<name>`, `reason:<code>`, or one of empty_body, bad_utf8, bad_json, not_object, too_large, method, not_found, internal. */
+  byReason: Record<string, number>;
+}
+
+/** Counts refused requests by status and reason (served as GET /stats). */
+export class RejectionCounter {
+  private total = 0;
+  private readonly byStatus = new Map<string, number>();
+  private readonly byReason = new Map<string, number>();
+
+  record(status: number, reason: string): void {
+    this.total++;
+    const s = String(status);
+    this.byStatus.set(s, (this.byStatus.get(s) ?? 0) + 1);
+    this.byReason.set(reason, (this.byReason.get(reason) ?? 0) + 1);
+  }
+
+  snapshot(): RejectionStats {
+    return { total: this.total, byStatus: Object.fromEntries(this.byStatus), byReason: Object.fromEntries(this.byReason) };
+  }
+}
+
+const rejectionCounters = new WeakMap<TemplatedApp, RejectionCounter>();
+
+/** The rejection counter of an app: every route mounted through this module records into it. */
+export function rejectionsOf(app: TemplatedApp): RejectionCounter {
+  let c = rejectionCounters.get(app);
+  if (c === undefined) rejectionCounters.set(app, (c = new RejectionCounter()));
+  return c;
+}
+
+function reasonOf(e: HttpError): string {
+  if (e.reason !== undefined) return e.reason;
+  const field = e.body.field, reason = e.body.reason;
+  if (typeof field === 'string') return `field:${field}`;
+  if (typeof reason === 'string') return `reason:${reason}`;
+  return `http_${e.status}`;
 }
 
 const STATUS: Record<number, string> = {
@@ -56,7 +104,7 @@ const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 /** Writes one JSON reply, corked; a no-op once answered or aborted. */
 export class Reply {
   private done = false;
-  constructor(private readonly res: HttpResponse) {
+  constructor(private readonly res: HttpResponse, private readonly rejections?: RejectionCounter) {
     res.onAborted(() => { this.done = true; });
   }
 
@@ -64,9 +112,10 @@ export class Reply {
     return this.done;
   }
 
-  send(status: number, body: unknown, headers: Record<string, string> = {}, closeConnection = false): void {
+  send(status: number, body: unknown, headers: Record<string, string> = {}, closeConnection = false, reason = `http_${status}`): void {
     if (this.done) return;
     this.done = true;
+    if (status >= 400) this.rejections?.record(status, reason);
     const res = this.res;
     res.cork(() => {
       res.writeStatus(STATUS[status] ?? `${status} Error`);
@@ -78,26 +127,26 @@ export class Reply {
   }
 
   fail(e: HttpError): void {
-    this.send(e.status, { ...e.body, error: e.message }, e.headers);
+    this.send(e.status, { ...e.body, error: e.message }, e.headers, false, reasonOf(e));
   }
 }
 
 /** Parses a complete body: UTF-8, JSON, an object. */
 export function parseJsonObject(bytes: Uint8Array): Record<string, unknown> {
-  if (bytes.length === 0) throw new HttpError(400, 'empty body: expected a JSON object');
+  if (bytes.length === 0) throw new HttpError(400, 'empty body: expected a JSON object', {}, {}, 'empty_body');
   let src: string;
   try {
     src = fatalUtf8.decode(bytes);
   } catch {
-    throw new HttpError(400, 'body is not valid UTF-8');
+    throw new HttpError(400, 'body is not valid UTF-8', {}, {}, 'bad_utf8');
   }
   let v: unknown;
   try {
     v = JSON.parse(src);
   } catch (e) {
-    throw new HttpError(400, `malformed JSON: ${(e as Error).message.slice(0, 120)}`);
+    throw new HttpError(400, `malformed JSON: ${(e as Error).message.slice(0, 120)}`, {}, {}, 'bad_json');
   }
-  if (!isRecord(v)) throw new HttpError(400, 'body must be a JSON object', { field: 'body' });
+  if (!isRecord(v)) throw new HttpError(400, 'body must be a JSON object', { field: 'body' }, {}, 'not_object');
   return v;
 }
 
@@ -107,7 +156,7 @@ function toHttpError(e: unknown, map: ErrorMapper | undefined, log: (msg: string
   if (mapped) return mapped;
   if (e instanceof FieldError) return new HttpError(400, e.message, { field: e.field });
   log(`cluster http: unexpected ${(e as Error)?.stack ?? String(e)}`);
-  return new HttpError(500, 'internal error');
+  return new HttpError(500, 'internal error', {}, {}, 'internal');
 }
 
 function respond(reply: Reply, run: () => unknown, map: ErrorMapper | undefined, log: (msg: string) => void): void {
@@ -142,8 +191,8 @@ export function postJson(app: TemplatedApp, path: string, options: JsonRouteOpti
   app.post(path, (res: HttpResponse, req: HttpRequest) => {
     const ctx: RequestContext = { now: clock(), authorization: req.getHeader('authorization') };
     const declared = req.getHeader('content-length');
-    const reply = new Reply(res);
-    const tooLarge = () => reply.send(413, { error: `body larger than ${maxBodyBytes} bytes` }, {}, true);
+    const reply = new Reply(res, rejectionsOf(app));
+    const tooLarge = () => reply.send(413, { error: `body larger than ${maxBodyBytes} bytes` }, {}, true, 'too_large');
     if (declared !== '' && !(Number(declared) <= maxBodyBytes)) {
       tooLarge();
       return;
@@ -163,7 +212,7 @@ export function postJson(app: TemplatedApp, path: string, options: JsonRouteOpti
       respond(reply, () => handler(parseJsonObject(Buffer.concat(chunks, size)), ctx), map, log);
     });
   });
-  app.any(path, (res) => methodNotAllowed(res, 'POST'));
+  app.any(path, (res) => methodNotAllowed(app, res, 'POST'));
 }
 
 /** GET `path`: `handler`'s return value is the 200 body. Other methods → 405. */
@@ -171,18 +220,18 @@ export function getJson(app: TemplatedApp, path: string, options: JsonRouteOptio
   const { clock, log } = resolved(options);
   app.get(path, (res, req) => {
     const ctx: RequestContext = { now: clock(), authorization: req.getHeader('authorization') };
-    respond(new Reply(res), () => handler(ctx), map, log);
+    respond(new Reply(res, rejectionsOf(app)), () => handler(ctx), map, log);
   });
-  app.any(path, (res) => methodNotAllowed(res, 'GET'));
+  app.any(path, (res) => methodNotAllowed(app, res, 'GET'));
 }
 
-function methodNotAllowed(res: HttpResponse, allow: string): void {
-  new Reply(res).send(405, { error: `method not allowed; use ${allow}` }, { Allow: allow });
+function methodNotAllowed(app: TemplatedApp, res: HttpResponse, allow: string): void {
+  new Reply(res, rejectionsOf(app)).send(405, { error: `method not allowed; use ${allow}` }, { Allow: allow }, false, 'method');
 }
 
 /** Answers every path not otherwise routed with 404 (mount last). */
 export function notFound(app: TemplatedApp): void {
-  app.any('/*', (res) => new Reply(res).send(404, { error: 'not found' }));
+  app.any('/*', (res) => new Reply(res, rejectionsOf(app)).send(404, { error: 'not found' }, {}, false, 'not_found'));
 }
 
 /** Bearer credential from an Authorization header, or '' when there is none. */

@@ -6,6 +6,7 @@
 //   POST /query       {type}                                        → {servers}  (active, least loaded first)
 //   POST /deregister  {id}                                          → {ok: true}
 //   GET  /servers                                                   → [server]   (all, with `active`; no secret needed)
+//   GET  /stats                                                     → {rejections: {total, byStatus, byReason}}
 //
 // 400 {error, field} for malformed JSON or bad fields, 404 unknown id, 409 endpoint taken,
 // 413 body over the cap, 503 registry full, 401 when a secret is set and not presented as
@@ -14,7 +15,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { onlyFields, required } from './fields.js';
-import { HttpError, bearer, getJson, newApp, notFound, postJson, type JsonRouteOptions, type RequestContext } from './http.js';
+import { HttpError, bearer, getJson, newApp, notFound, postJson, rejectionsOf, type JsonRouteOptions, type RequestContext } from './http.js';
 import { Registry, RegistryError, checkServerId, checkServerType, type HeartbeatInput, type RegisterInput } from './registry.js';
 
 export interface RegistryHttpOptions extends JsonRouteOptions {
@@ -81,6 +82,8 @@ export function mountRegistry(app: TemplatedApp, registry: Registry, options: Re
 
   // Reading the list is open (operators, dashboards); every write needs the secret.
   getJson(app, `${prefix}/servers`, options, (ctx) => registry.servers(ctx.now), map);
+  // Refused requests on this app (registry, gateway, 404s) by status and reason; open like /servers.
+  getJson(app, `${prefix}/stats`, options, () => ({ rejections: rejectionsOf(app).snapshot() }), map);
 
   return app;
 }
