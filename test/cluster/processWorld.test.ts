@@ -1,12 +1,11 @@
 // The issue's end-to-end run: nats-server, a master (registry + gateway) and four zone
 // processes; players log in through the gateway, walk across zone borders and chat globally.
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZoneClient } from '../../src/client/index.js';
 import { EventKind } from '../../src/protocol/index.js';
 import { startNatsServer, type NatsServer } from '../../src/bus/index.js';
 import { startProcessWorld, type ProcessWorld } from '../../src/cli/world.js';
-import { tempDb, waitFor } from '../persistence/helpers.js';
+import { enterThroughGateway, tempDb, waitFor } from '../persistence/helpers.js';
 
 let nats: NatsServer;
 let world: ProcessWorld;
@@ -23,20 +22,9 @@ afterAll(async () => {
   await nats?.stop();
 });
 
-async function post(path: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
-  const res = await fetch(`http://127.0.0.1:${world.port}${path}`, { method: 'POST', body: JSON.stringify(body), headers: token ? { authorization: `Bearer ${token}` } : {} });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${path} ${res.status}: ${JSON.stringify(json)}`);
-  return json;
-}
-
 async function enter(name: string): Promise<ZoneClient> {
-  const login = await post('/login', { name, password: 'correct horse battery' });
-  const route = await post('/route', { type: 'zone' }, login.token as string);
-  const c = new ZoneClient({ name: 'ignored', token: route.token as string, WebSocket: WebSocket as never, followZoneChange: true });
+  const c = await enterThroughGateway(world.port, name);
   clients.push(c);
-  await c.connect(route.endpoint as string);
-  await waitFor('own record', () => c.world.get(c.netId));
   return c;
 }
 

@@ -41,3 +41,21 @@ export async function walkTo(c: ZoneClient, x: number, y: number): Promise<void>
     return rec && (rec.flags & 2) === 0 && Math.abs(rec.x - x) < 0.01 && Math.abs(rec.y - y) < 0.01;
   }, 30_000);
 }
+
+async function postJson(base: string, path: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
+  const res = await fetch(`${base}${path}`, { method: 'POST', body: JSON.stringify(body), headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${path} ${res.status}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** Logs in through a world's gateway, asks for a zone and joins it with the join token (following handoffs). */
+export async function enterThroughGateway(gatewayPort: number, name: string): Promise<ZoneClient> {
+  const base = `http://127.0.0.1:${gatewayPort}`;
+  const login = await postJson(base, '/login', { name, password: 'correct horse battery' });
+  const route = await postJson(base, '/route', { type: 'zone' }, login.token as string);
+  const c = new ZoneClient({ name: 'ignored', token: route.token as string, WebSocket: WebSocket as never, followZoneChange: true });
+  await c.connect(route.endpoint as string);
+  await waitFor('own record', () => c.world.get(c.netId));
+  return c;
+}
