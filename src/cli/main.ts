@@ -78,12 +78,13 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
       const layout = readLayout(o.world);
       const b = layout.zones[0].bounds;
       const master = await startMaster({ host: o.host, port: o.port, secret: o.secret, db: o.db, nats: o.nats, spawn: { x: (b.minX + b.maxX) / 2, y: (b.minY + b.maxY) / 2, zone: layout.zones[0].serverId } });
-      print(`master: registry + gateway listening on http://${o.host}:${master.port}/`);
-      await new Promise<void>((resolve) => {
+      const stopped = new Promise<void>((resolve) => {
         const stop = () => master.stop().then(resolve, resolve);
         process.once('SIGTERM', stop);
         process.once('SIGINT', stop);
       });
+      print(`master: registry + gateway listening on http://${o.host}:${master.port}/`); // after the handlers: readers may signal at once
+      await stopped;
     });
 
   program.command('world')

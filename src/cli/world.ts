@@ -260,17 +260,19 @@ export async function runWorldCommand(o: WorldOptions, print: (line: string) => 
     print(`nats-server ${nats.url} (pid ${nats.pid})`);
     o = { ...o, nats: nats.url };
   }
+  let lines: string[];
   if (o.nats) {
     const w = await startProcessWorld({ ...o, nats: o.nats }, print);
-    print(`world: ${o.zones} zone processes + master over NATS ${o.nats}; registry + gateway on http://${o.host}:${w.port}/`);
+    lines = [`world: ${o.zones} zone processes + master over NATS ${o.nats}; registry + gateway on http://${o.host}:${w.port}/`];
     stop = w.stop;
   } else {
     const w = await startWorld(o);
-    print(`world: ${o.zones} zones in one process; registry + gateway on http://${o.host}:${w.port}/ (POST /login, /route; GET /servers)`);
-    for (const z of w.directory) print(`  zone ${z.zoneId} ${z.endpoint} bounds ${JSON.stringify(z.bounds)}`);
+    lines = [`world: ${o.zones} zones in one process; registry + gateway on http://${o.host}:${w.port}/ (POST /login, /route; GET /servers)`,
+      ...w.directory.map((z) => `  zone ${z.zoneId} ${z.endpoint} bounds ${JSON.stringify(z.bounds)}`)];
     stop = w.stop;
   }
-  await new Promise<void>((resolve) => {
+  // Handlers before the announcement: whoever reads it may signal at once.
+  const stopped = new Promise<void>((resolve) => {
     const onSignal = (signal: string) => {
       print(`${signal}: stopping`);
       stop().then(resolve, resolve);
@@ -278,5 +280,7 @@ export async function runWorldCommand(o: WorldOptions, print: (line: string) => 
     process.once('SIGTERM', () => onSignal('SIGTERM'));
     process.once('SIGINT', () => onSignal('SIGINT'));
   });
+  for (const l of lines) print(l);
+  await stopped;
   await nats?.stop();
 }

@@ -192,11 +192,8 @@ export async function runZoneCommand(o: ZoneCommandOptions, print: (line: string
   const db = server.options.db;
   const { host } = server.options;
   const { config } = server.world;
-  print(`zone ${config.id} "${config.name}" listening on ws://${host}:${server.port}/ ` +
-    `(${config.npcs} npcs, ${config.items} items, seed ${server.options.seed}, ${server.options.tickRate} Hz)`);
-  print(db ? `players kept in ${db} (written every ${server.options.flushTicks} ticks)` : 'no database: nothing is kept');
-  print(`status http://${host}:${server.port}/status  metrics http://${host}:${server.port}/metrics`);
-  await new Promise<void>((resolve) => {
+  // Signal handlers before announcing "listening": whoever reads that may signal at once.
+  const stopped = new Promise<void>((resolve) => {
     let stopping = false;
     const onSignal = (signal: string) => {
       if (stopping) {
@@ -216,5 +213,10 @@ export async function runZoneCommand(o: ZoneCommandOptions, print: (line: string
     process.on('SIGTERM', () => onSignal('SIGTERM'));
     process.on('SIGINT', () => onSignal('SIGINT'));
   });
+  print(`zone ${config.id} "${config.name}" listening on ws://${host}:${server.port}/ ` +
+    `(${config.npcs} npcs, ${config.items} items, seed ${server.options.seed}, ${server.options.tickRate} Hz)`);
+  print(db ? `players kept in ${db} (written every ${server.options.flushTicks} ticks)` : 'no database: nothing is kept');
+  print(`status http://${host}:${server.port}/status  metrics http://${host}:${server.port}/metrics`);
+  await stopped;
   print(`stopped at tick ${server.world.tick}`);
 }
