@@ -7,7 +7,11 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZoneClient } from '../../src/client/index.js';
-import { startNatsServer, type NatsServer } from '../../src/bus/index.js';
+import { NATS_SERVER_PACKAGE, findNatsServer, startNatsServer, type NatsServer } from '../../src/bus/index.js';
+
+// Needs Debian's nats-server: skipped locally without it (with a message), required in CI.
+const SKIP = findNatsServer() === null && !process.env.CI;
+if (SKIP) console.warn(`${import.meta.filename}: skipped, no nats-server (apt-get install ${NATS_SERVER_PACKAGE})`);
 import { startProcessWorld, type ProcessWorld } from '../../src/cli/world.js';
 import { PlayerStore } from '../../src/store/index.js';
 import { ownPosition, tempDb, waitFor } from '../persistence/helpers.js';
@@ -18,6 +22,7 @@ let db: string;
 const clients: ZoneClient[] = [];
 
 beforeAll(async () => {
+  if (SKIP) return;
   nats = await startNatsServer();
   db = tempDb('fault-handoff');
   world = await startProcessWorld({ zones: 2, host: '127.0.0.1', port: 0, zoneSize: 100, seed: 11, nats: nats.url, db, npcs: 0, items: 0, tickRate: 100 });
@@ -42,7 +47,7 @@ async function stages(zoneId: number): Promise<Record<string, string[]>> {
   return (await (await fetch(url)).json()) as Record<string, string[]>;
 }
 
-describe('faults: zone processes killed', () => {
+describe.skipIf(SKIP)('faults: zone processes killed', () => {
   it('SIGKILL of the target mid-handoff: recalled to the source and playable there; SIGKILL of the source: its row intact and at most one flush stale', async () => {
     const login = await post('/login', { name: 'wanderer', password: 'correct horse battery' });
     const route = await post('/route', { type: 'zone' }, login.token as string);
