@@ -1,4 +1,4 @@
-// The deterministic core: no clock, no Math.random, no I/O, no await.
+// The deterministic core: time only as world.tick, randomness only from the seeded Rng, no I/O, nothing asynchronous.
 
 export { EntityKind, ItemType, type Components } from './components.js';
 export { ConfigError, DEFAULT_ZONE, inRect, validateZoneConfig, zoneForEntities, type Rect, type ZoneConfig } from './config.js';
