@@ -7,31 +7,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
-  NATS_SERVER_PACKAGE,
+  
   NatsBus,
   NatsServerMissingError,
   NatsTransport,
   ServerType,
-  findNatsServer,
+  
   startNatsServer,
   type NatsServer,
 } from '../../src/bus/index.js';
 import { SECRET, busContract, sleep, waitFor } from './contract.js';
+import { HAVE_NATS, natsAvailability } from './natsAvailable.js';
 
-const HAVE_NATS = findNatsServer() !== null;
-const IN_CI = !!process.env.CI;
-const MISSING =
-  `nats-server not found: install the Debian package ${NATS_SERVER_PACKAGE} ` +
-  `(apt-get install ${NATS_SERVER_PACKAGE}) or set NATS_SERVER=/path/to/nats-server`;
-
-if (!HAVE_NATS && !IN_CI) console.warn(`test/bus/nats.test.ts: NATS tests skipped: ${MISSING}`);
-
-describe('nats-server availability', () => {
-  it('nats-server is present wherever CI runs', () => {
-    if (IN_CI && !HAVE_NATS) throw new Error(MISSING);
-    expect(HAVE_NATS || !IN_CI).toBe(true);
-  });
-});
+natsAvailability('test/bus/nats.test.ts');
 
 describe('startNatsServer without the binary', () => {
   it('fails with a message naming the Debian package', async () => {

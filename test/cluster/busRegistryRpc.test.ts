@@ -10,12 +10,12 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import {
   InProcessBus,
   InProcessHub,
-  NATS_SERVER_PACKAGE,
+  
   NatsBus,
   NatsTransport,
   ServerType,
   encodeBusMessage,
-  findNatsServer,
+  
   startNatsServer,
   type Bus,
   type NatsServer,
@@ -31,6 +31,7 @@ import {
   serveRegistry,
   type RegistryService,
 } from '../../src/cluster/index.js';
+import { HAVE_NATS, natsAvailability } from '../bus/natsAvailable.js';
 
 const SECRET = 'bus-registry-rpc-test-secret-0123';
 const T0 = 1_000_000;
@@ -278,19 +279,7 @@ registryOverBus('InProcessBus', async () => {
   };
 });
 
-const HAVE_NATS = findNatsServer() !== null;
-const IN_CI = !!process.env.CI;
-const MISSING =
-  `nats-server not found: install the Debian package ${NATS_SERVER_PACKAGE} ` +
-  `(apt-get install ${NATS_SERVER_PACKAGE}) or set NATS_SERVER=/path/to/nats-server`;
-if (!HAVE_NATS && !IN_CI) console.warn(`test/cluster/busRegistryRpc.test.ts: NATS tests skipped: ${MISSING}`);
-
-describe('nats-server for the registry over NATS', () => {
-  it('is present wherever CI runs', () => {
-    if (IN_CI && !HAVE_NATS) throw new Error(MISSING);
-    expect(HAVE_NATS || !IN_CI).toBe(true);
-  });
-});
+natsAvailability('test/cluster/busRegistryRpc.test.ts');
 
 describe.skipIf(!HAVE_NATS)('on a real nats-server', () => {
   let server: NatsServer | undefined;
