@@ -7,6 +7,7 @@ import { readLayout, runZoneCommand, type ZoneCommandOptions } from './zone.js';
 import { runBotsCommand, type BotsCommandOptions } from './bots.js';
 import { BEHAVIORS } from '../bots/index.js';
 import { runWorldCommand, startMaster, type WorldOptions } from './world.js';
+import { untilStopped } from './signals.js';
 
 function intArg(min: number, max: number) {
   return (value: string): number => {
@@ -78,12 +79,8 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
       const layout = readLayout(o.world);
       const b = layout.zones[0].bounds;
       const master = await startMaster({ host: o.host, port: o.port, secret: o.secret, db: o.db, nats: o.nats, spawn: { x: (b.minX + b.maxX) / 2, y: (b.minY + b.maxY) / 2, zone: layout.zones[0].serverId } });
-      const stopped = new Promise<void>((resolve) => {
-        const stop = () => master.stop().then(resolve, resolve);
-        process.once('SIGTERM', stop);
-        process.once('SIGINT', stop);
-      });
-      print(`master: registry + gateway listening on http://${o.host}:${master.port}/`); // after the handlers: readers may signal at once
+      const stopped = untilStopped(print, 'registry and gateway', () => master.stop());
+      print(`master: registry + gateway listening on http://${o.host}:${master.port}/`);
       await stopped;
     });
 

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Gateway, Registry, RegistryClient, bridgeLoadReports, serveRegistry, listen, mountGateway, mountRegistry, newApp, notFound, type Listening } from '../cluster/index.js';
 import { InProcessBus, InProcessHub, NatsBus, ServerType, freePort, startNatsServer, type Bus } from '../bus/index.js';
 import { PlayerStore } from '../store/index.js';
+import { untilStopped } from './signals.js';
 import { SharedFront, startZoneServer, type ZoneServer, type ZoneServerInit } from '../zone/index.js';
 import type { ZoneEntry } from '../zone/handoff.js';
 import type { Rect } from '../sim/index.js';
@@ -271,15 +272,7 @@ export async function runWorldCommand(o: WorldOptions, print: (line: string) => 
       ...w.directory.map((z) => `  zone ${z.zoneId} ${z.endpoint} bounds ${JSON.stringify(z.bounds)}`)];
     stop = w.stop;
   }
-  // Handlers before the announcement: whoever reads it may signal at once.
-  const stopped = new Promise<void>((resolve) => {
-    const onSignal = (signal: string) => {
-      print(`${signal}: stopping`);
-      stop().then(resolve, resolve);
-    };
-    process.once('SIGTERM', () => onSignal('SIGTERM'));
-    process.once('SIGINT', () => onSignal('SIGINT'));
-  });
+  const stopped = untilStopped(print, 'stopping every zone', stop);
   for (const l of lines) print(l);
   await stopped;
   await nats?.stop();

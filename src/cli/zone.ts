@@ -6,6 +6,7 @@ import { NatsBus, ServerType } from '../bus/index.js';
 import { RegistryClient, publishLoad } from '../cluster/index.js';
 import { resolveOptions, startZoneServer, type ZoneServerInit } from '../zone/index.js';
 import { DEFAULT_ZONE } from '../sim/index.js';
+import { untilStopped } from './signals.js';
 import { keepRegistered, zoneInitFor, type WorldLayout } from './world.js';
 
 export interface ZoneCommandOptions {
@@ -57,9 +58,6 @@ async function startWorldZone(o: ZoneCommandOptions, print: (line: string) => vo
   // Deregistered while the server drains, before its socket closes; the bus goes last.
   return { server, deregister: async () => { clearInterval(report); await unregister(); }, close: () => bus.close() };
 }
-
-/** The most a graceful stop may take before the process exits anyway. */
-const STOP_LIMIT_MS = 15_000;
 
 /** A config file that cannot be used; the message names the file and the field. */
 export class ZoneConfigFileError extends Error {
@@ -192,27 +190,8 @@ export async function runZoneCommand(o: ZoneCommandOptions, print: (line: string
   const db = server.options.db;
   const { host } = server.options;
   const { config } = server.world;
-  // Signal handlers before announcing "listening": whoever reads that may signal at once.
-  const stopped = new Promise<void>((resolve) => {
-    let stopping = false;
-    const onSignal = (signal: string) => {
-      if (stopping) {
-        print(`${signal} again: forcing exit`);
-        process.exit(1);
-      }
-      stopping = true;
-      print(`${signal}: draining (health says so), saving players, telling clients`);
-      // Bounded: a stop that hangs (a stuck disk, say) still ends the process.
-      const limit = setTimeout(() => {
-        print(`stop took over ${STOP_LIMIT_MS} ms: exiting anyway`);
-        process.exit(1);
-      }, STOP_LIMIT_MS);
-      limit.unref();
-      server.stop(inWorld?.deregister).then(() => inWorld?.close()).then(resolve, resolve);
-    };
-    process.on('SIGTERM', () => onSignal('SIGTERM'));
-    process.on('SIGINT', () => onSignal('SIGINT'));
-  });
+  const stopped = untilStopped(print, 'health says so; saving players, telling clients',
+    () => server.stop(inWorld?.deregister).then(() => inWorld?.close()));
   print(`zone ${config.id} "${config.name}" listening on ws://${host}:${server.port}/ ` +
     `(${config.npcs} npcs, ${config.items} items, seed ${server.options.seed}, ${server.options.tickRate} Hz)`);
   print(db ? `players kept in ${db} (written every ${server.options.flushTicks} ticks)` : 'no database: nothing is kept');
