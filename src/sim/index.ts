@@ -14,6 +14,6 @@ export { Rng } from './rng.js';
 export { Scenario, type ScenarioOptions } from './scenario.js';
 export { stepZone, stepZoneObserved } from './step.js';
 export {
-  createZoneWorld, despawn, liveCount, spawnItem, spawnNpc, spawnPlayer,
+  createZoneWorld, despawn, liveCount, readPlayerState, spawnItem, spawnNpc, spawnPlayer,
   type Handoff, type Joined, type ZoneWorld,
 } from './world.js';

@@ -266,6 +266,19 @@ export function despawn(world: ZoneWorld, eid: number): void {
   removeEntity(world.ecs, eid);
 }
 
+/** A player's saved-state fields, written into `out` (callers reuse one object on hot paths). */
+export function readPlayerState<T extends PlayerState>(world: ZoneWorld, eid: number, out: T): T {
+  const { c } = world;
+  out.x = c.Position.x[eid];
+  out.y = c.Position.y[eid];
+  out.level = c.Level.value[eid];
+  out.hp = c.Health.hp[eid];
+  out.maxHp = c.Health.max[eid];
+  out.mana = c.Mana.mana[eid];
+  out.maxMana = c.Mana.max[eid];
+  return out;
+}
+
 /** Marks an entity's replicated state as changed this tick. */
 export function touch(world: ZoneWorld, eid: number): void {
   const changedAt = world.c.Replicated.changedAt;

@@ -3,7 +3,7 @@
 // committed before anyone is told of them. The tick thread only copies numbers and posts.
 
 import { WorkerWriter, WriteBehind, type PlayerRow, type PlayerSnapshot, type StoreFault } from '../store/index.js';
-import { EventKind, type PlayerState, type SimEvent, type ZoneWorld } from '../sim/index.js';
+import { EventKind, readPlayerState, type PlayerState, type SimEvent, type ZoneWorld } from '../sim/index.js';
 
 export interface PersistenceStats {
   flushes: number;
@@ -60,16 +60,8 @@ export class ZonePersistence {
   }
 
   private mark(world: ZoneWorld, eid: number, playerId: number): void {
-    const { c } = world;
-    const s = this.scratch;
+    const s = readPlayerState(world, eid, this.scratch);
     s.id = playerId;
-    s.level = c.Level.value[eid];
-    s.hp = c.Health.hp[eid];
-    s.maxHp = c.Health.max[eid];
-    s.mana = c.Mana.mana[eid];
-    s.maxMana = c.Mana.max[eid];
-    s.x = c.Position.x[eid];
-    s.y = c.Position.y[eid];
     s.zone = this.zone;
     this.wb.markDirty(s);
   }

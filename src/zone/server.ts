@@ -10,7 +10,7 @@ import {
 } from '../protocol/index.js';
 import { Recorder } from '../replay/index.js';
 import {
-  EventKind, codePointLength, generateZone, liveCount, rules, stateHash, stepZone,
+  EventKind, codePointLength, generateZone, liveCount, readPlayerState, rules, stateHash, stepZone,
   type PlayerState, type Rejection, type SimEvent, type SimInput, type ZoneWorld,
 } from '../sim/index.js';
 import { TickDriver } from './driver.js';
@@ -146,6 +146,8 @@ export class ZoneServer {
   private readonly names = new Map<string, Session>();
   /** Join tokens already used here (each works once). */
   private readonly replay = new ReplayGuard();
+  /** Sessions in 'loading' or 'joining' (kept by setStage, not scanned for on every Hello). */
+  private pendingJoins = 0;
   private handoffs: Handoffs | undefined;
   /** Global chat heard since the last tick, told to every client in the next snapshot. */
   private globalEvents: SimEvent[] = [];
@@ -316,7 +318,7 @@ export class ZoneServer {
     if (s.stage !== 'connecting') {
       this.logger.info({ event: 'leave', session: s.id, name: s.name, code, by: s.closedByServer ? 'server' : 'client', reason: s.closeReason }, 'connection closed');
     }
-    s.stage = 'closed';
+    this.setStage(s, 'closed');
     this.conns.delete(s.number);
     if (!s.closedByServer) this.metrics.closed.inc({ reason: `peer_${code}` });
   }
@@ -401,7 +403,7 @@ export class ZoneServer {
         s.name = name;
         s.playerId = this.store ? reserved.playerId : 0;
         if (this.store) this.names.set(name, s);
-        s.stage = 'joining';
+        this.setStage(s, 'joining');
         this.inbound.push({ type: 'join', session: s.number, name, state: reserved.state });
         return;
       }
@@ -411,20 +413,20 @@ export class ZoneServer {
     }
     s.name = name;
     if (!this.store) {
-      s.stage = 'joining';
+      this.setStage(s, 'joining');
       this.inbound.push({ type: 'join', session: s.number, name });
       return;
     }
     if (this.names.has(name)) return this.refuse(conn, ErrorCode.AlreadyJoined, 'that name is already playing', now);
     this.names.set(name, s);
-    s.stage = 'loading';
+    this.setStage(s, 'loading');
     this.store.loadPlayer(name, this.spawnPoint()).then((row) => {
       if (s.stage !== 'loading') return; // gone while loading
       if (tokenPlayer !== 0 && row.id !== tokenPlayer) {
         return this.refuse(conn, ErrorCode.BadToken, 'join token names another player', performance.now());
       }
       s.playerId = row.id;
-      s.stage = 'joining';
+      this.setStage(s, 'joining');
       this.inbound.push({ type: 'join', session: s.number, name, state: ZonePersistence.joinState(row) });
     }, (e: Error) => {
       this.logger.error({ event: 'load_failed', name, error: e.message }, 'loading a player failed');
@@ -490,11 +492,7 @@ export class ZoneServer {
   }
 
   private playerState(eid: number): PlayerState {
-    const { c } = this.world;
-    return {
-      x: c.Position.x[eid], y: c.Position.y[eid], level: c.Level.value[eid], hp: c.Health.hp[eid], maxHp: c.Health.max[eid],
-      mana: c.Mana.mana[eid], maxMana: c.Mana.max[eid],
-    };
+    return readPlayerState(this.world, eid, { x: 0, y: 0, level: 0, hp: 0, maxHp: 0, mana: 0, maxMana: 0 });
   }
 
   /** Players this tick's step reported outside the zone: offered to the zone they are in. */
@@ -504,7 +502,7 @@ export class ZoneServer {
       if (!conn || conn.session.stage !== 'joined' || !this.handoffs) continue;
       const s = conn.session;
       if (this.handoffs.begin(s.number, s.playerId || s.number, s.name, this.playerState(s.eid))) {
-        s.stage = 'transferring';
+        this.setStage(s, 'transferring');
         this.logger.info({ event: 'handoff_start', session: s.id, name: s.name, x: h.x, y: h.y }, 'handing the player over');
       }
       else this.recall(s.number, 'no zone there');
@@ -522,7 +520,7 @@ export class ZoneServer {
     const local = this.options.localZone?.(target.serverId);
     if (local) {
       // Same process: the socket itself moves; the client never reconnects.
-      s.stage = 'closed';
+      this.setStage(s, 'closed');
       this.conns.delete(session);
       if (this.names.get(s.name) === s) this.names.delete(s.name);
       local.adopt(conn.ws, token);
@@ -537,7 +535,7 @@ export class ZoneServer {
     const conn = this.conns.get(session);
     if (!conn) return;
     const s = conn.session;
-    if (s.stage === 'transferring') s.stage = 'joined';
+    if (s.stage === 'transferring') this.setStage(s, 'joined');
     if (s.stage !== 'joined') return;
     const b = this.world.config.bounds, margin = 0.5;
     const { x, y } = this.playerState(s.eid);
@@ -568,7 +566,7 @@ export class ZoneServer {
     const s = conn.session, w = this.world;
     s.name = name;
     s.observer = true;
-    s.stage = 'joined';
+    this.setStage(s, 'joined');
     s.viewer = newViewer(-1, w.config.spawn.x, w.config.spawn.y);
     this.send(conn, this.encoder.welcome({
       protocolVersion: PROTOCOL_VERSION, sessionId: s.id, netId: 0, zoneId: w.config.id, zoneName: w.config.name,
@@ -579,9 +577,14 @@ export class ZoneServer {
 
   /** Hellos accepted but not yet in the world (their join is loading or queued). */
   private joinsInProgress(): number {
-    let n = 0;
-    for (const conn of this.conns.values()) if (conn.session.stage === 'loading' || conn.session.stage === 'joining') n++;
-    return n;
+    return this.pendingJoins;
+  }
+
+  /** Every stage change goes through here, so the count of joins in progress stays exact. */
+  private setStage(s: Session, stage: Session['stage']): void {
+    const pending = (st: Session['stage']) => (st === 'loading' || st === 'joining' ? 1 : 0);
+    this.pendingJoins += pending(stage) - pending(s.stage);
+    s.stage = stage;
   }
 
   private *onlinePlayers(): Generator<{ eid: number; playerId: number }> {
@@ -637,7 +640,7 @@ export class ZoneServer {
       const conn = this.conns.get(j.session);
       if (!conn || conn.session.stage !== 'joining') continue; // left before joining: its leave is queued
       const s = conn.session;
-      s.stage = 'joined';
+      this.setStage(s, 'joined');
       s.netId = j.netId;
       s.eid = world.netToEid.get(j.netId)!;
       s.viewer = newViewer(s.eid);
