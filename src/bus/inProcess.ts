@@ -1,12 +1,31 @@
 // In-process bus: several "servers" in one process talk through a shared hub that behaves
-// like a NATS server on loopback. Messages travel as encoded bytes (the same codec, handshake
-// and MAC checks as over NATS), and delivery is asynchronous: publish only enqueues, and a
+// like a NATS server on loopback, user permissions included: each connection may publish and
+// subscribe only on the wire subjects its Permissions allow, and an InProcessBus's connection
+// may publish only under its own `<ns>.from.<serverId>.>`, as its NATS user may. A refused
+// publish is dropped and a refused subscription delivers nothing; both are counted on that
+// connection (stats().refused), as nats-server reports a permissions violation. Messages
+// travel as encoded bytes (the same codec as over NATS), and delivery is asynchronous: publish only enqueues, and a
 // setImmediate turn delivers the queue in FIFO order, so a handler never runs inside publish
 // and a handler that publishes does not recurse (its messages go out in a later turn, after
 // timers and I/O had a chance to run).
 
 import { BusEndpoint, type BusOptions, type Transport } from './endpoint.js';
-import { subjectMatches } from './subjects.js';
+import { checkNamespace, patternWithin, publishPermission, subjectMatches, wirePattern } from './subjects.js';
+
+/** Wire subjects a connection may use (nats-server's `permissions`: allow lists, `*` and `>`). */
+export interface Permissions {
+  publish: readonly string[];
+  subscribe: readonly string[];
+}
+
+/** No restriction (a raw test connection, or a hub user with every right). */
+export const ALLOW_ALL: Permissions = { publish: ['>'], subscribe: ['>'] };
+
+/** True when `subject` (a wire subject or pattern) lies within one of the `allowed` patterns. */
+function permitted(allowed: readonly string[], subject: string): boolean {
+  const tokens = subject.split('.');
+  return allowed.some((a) => patternWithin(tokens, a.split('.')));
+}
 
 interface HubSub {
   readonly tokens: readonly string[];
@@ -33,17 +52,26 @@ export class InProcessHub {
   private scheduled = false;
   private delivered = 0;
 
-  /** A raw byte connection to this hub (what a bus runs on; tests use it to inject bytes). */
-  connect(): Transport {
+  /**
+   * A raw byte connection to this hub with the given permissions (what a bus runs on; tests
+   * use it to inject bytes as some server would).
+   */
+  connect(permissions: Permissions = ALLOW_ALL): Transport {
     const mine = new Set<HubSub>();
     let closed = false;
+    let refused = 0;
     return {
       publish: (subject, bytes) => {
         if (closed) throw new Error('in-process transport is closed');
-        this.publish(subject, bytes);
+        if (permitted(permissions.publish, subject)) this.publish(subject, bytes);
+        else refused++;
       },
       subscribe: (pattern, cb) => {
         if (closed) throw new Error('in-process transport is closed');
+        if (!permitted(permissions.subscribe, pattern)) {
+          refused++;
+          return () => {};
+        }
         const s = this.add(pattern, cb);
         mine.add(s);
         return () => {
@@ -51,8 +79,7 @@ export class InProcessHub {
           this.remove(s);
         };
       },
-      onReconnect: () => {},
-      counters: () => ({ disconnects: 0, reconnects: 0 }),
+      counters: () => ({ disconnects: 0, reconnects: 0, refused }),
       // Everything is registered synchronously; one turn lets the queue published so far drain.
       flush: () => new Promise<void>((r) => setImmediate(r)),
       close: async () => {
@@ -136,15 +163,24 @@ export class InProcessHub {
 export interface InProcessBusOptions extends BusOptions {
   /** Default InProcessHub.shared. */
   hub?: InProcessHub;
+  /**
+   * Application patterns this server may subscribe to (as its NATS user's subscribe
+   * permissions); default every subject.
+   */
+  subscribe?: readonly string[];
 }
 
-/** A Bus on an in-process hub (the default bus). */
+/** A Bus on an in-process hub (the default bus), allowed to publish only as its own server id. */
 export class InProcessBus extends BusEndpoint {
   readonly hub: InProcessHub;
 
   constructor(opts: InProcessBusOptions) {
     const hub = opts.hub ?? InProcessHub.shared;
-    super(hub.connect(), opts);
+    const ns = checkNamespace(opts.namespace ?? 'mmo');
+    super(hub.connect({
+      publish: [publishPermission(ns, opts.serverId)],
+      subscribe: (opts.subscribe ?? ['>']).map((p) => wirePattern(ns, p)),
+    }), opts);
     this.hub = hub;
   }
 }

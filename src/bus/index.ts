@@ -1,14 +1,14 @@
 // Public face of the inter-server bus (schemas/cluster.fbs).
 //
-//   const bus = new InProcessBus({ serverId: 'zone-1', serverType: ServerType.Zone, secret });
-//   const bus = await NatsBus.connect({ servers: nats.url, serverId: 'zone-1', serverType: ServerType.Zone, secret });
-//   await bus.waitForPeers(['zone-2']);          // handshake done both ways
+//   const bus = new InProcessBus({ serverId: 'zone-1', hub });
+//   const bus = await NatsBus.connect({ servers: nats.url, serverId: 'zone-1', user: 'zone-1', pass });
 //   const off = bus.subscribe('zone.1.transfer', (msg, { from }) => { ... });
 //   bus.publish('zone.2.transfer', { type: 'playerTransfer', ... });
 //   await bus.close();
 //
-// Delivery: at most once, in order per publisher and subject, asynchronous, never duplicated;
-// only authenticated, validated messages reach handlers (see endpoint.ts).
+// Delivery: at most once, in order per publisher and subject, asynchronous, never duplicated.
+// `from` is the sender the broker authenticated: each server may publish only under its own
+// subject prefix (NATS user permissions, or the in-process hub's). See endpoint.ts.
 
 export {
   BusClosedError,
@@ -19,12 +19,12 @@ export {
   type BusStats,
   type DropReason,
   type MessageMeta,
-  type PeerInfo,
   type Transport,
   type Unsubscribe,
 } from './endpoint.js';
-export { InProcessBus, InProcessHub, type InProcessBusOptions } from './inProcess.js';
+export { ALLOW_ALL, InProcessBus, InProcessHub, type InProcessBusOptions, type Permissions } from './inProcess.js';
 export { NatsBus, NatsTransport, type NatsBusOptions, type NatsTransportOptions } from './nats.js';
+export { natsServerConfig, natsUser, newNatsPassword, type NatsUser } from './natsConfig.js';
 export {
   NATS_SERVER_PACKAGE,
   NatsServer,
@@ -46,40 +46,13 @@ export {
   type BusDecodeResult,
   type CodecDropReason,
 } from './codec.js';
-export { MIN_SECRET_BYTES, REPLAY_WINDOW } from './auth.js';
-export { MAX_SUBJECT_CHARS } from './subjects.js';
+export { MAX_SUBJECT_CHARS, publishPermission, wirePattern, wireSubject } from './subjects.js';
+export { CHANNEL_MAX_CHARS, INVENTORY_MAX_STACKS, NAME_MAX_CHARS, TEXT_MAX_CHARS } from './specs.js';
 export {
-  CHANNEL_MAX_CHARS,
-  INVENTORY_MAX_STACKS,
-  HOST_MAX_BYTES,
-  NAME_MAX_CHARS,
-  REGION_MAX_CHARS,
-  REGISTRY_ERROR_MAX_CHARS,
-  REGISTRY_FIELD_MAX_CHARS,
-  REPLY_MAX_SERVERS,
-  TEXT_MAX_CHARS,
-} from './specs.js';
-export {
-  RegistryErrorCode,
-  ServerType,
-  type BusBody,
-  type BusEnvelope,
+  type BusBodyType,
   type BusPayload,
   type GlobalChatBody,
-  type GlobalEventBody,
-  type GuildMessageBody,
-  type HelloAckBody,
-  type HelloBody,
   type ItemStackObj,
-  type LoadReportBody,
   type PlayerTransferBody,
-  type RegistryDeregisterBody,
-  type RegistryHeartbeatBody,
-  type RegistryQueryBody,
-  type RegistryRegisterBody,
-  type RegistryReplyBody,
-  type ServerRecordObj,
-  type ServerStatusBody,
   type TransferAckBody,
-  type ZoneChangeBody,
 } from './messages.js';

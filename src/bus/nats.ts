@@ -4,12 +4,15 @@
 // The connection reconnects by itself, forever, every reconnectTimeWaitMs (plus a little
 // jitter); subscriptions are re-established by the client, and publishes made while
 // disconnected are buffered by the client and sent after the reconnect (unbounded while the
-// outage lasts). After every reconnect the bus announces Hello again, so servers that started
-// during the outage complete the handshake. NATS core is at-most-once: messages in flight when
-// the connection broke, or sent while a subscriber was still disconnected, are lost; the
-// bus's duplicate filter makes sure nothing is ever delivered twice.
+// outage lasts). NATS core is at-most-once and never duplicates: messages in flight when the
+// connection broke, or sent while a subscriber was still disconnected, are lost.
+//
+// Identity: each server connects as its own NATS user (user/pass from the environment or an
+// owner-only file, see src/cli/secrets.ts), whose permissions let it publish only under its
+// own `<ns>.from.<serverId>.>` (natsConfig.ts). A publish or subscription outside them is
+// refused by nats-server (PERMISSIONS_VIOLATION) and counted in stats().refused.
 
-import { connect, Events, type NatsConnection } from 'nats';
+import { connect, ErrorCode, Events, type NatsConnection } from 'nats';
 
 import { BusEndpoint, type BusOptions, type Transport } from './endpoint.js';
 
@@ -24,14 +27,17 @@ export interface NatsTransportOptions {
   waitOnFirstConnect?: boolean;
   /** Connection name shown by nats-server. */
   name?: string;
+  /** This server's NATS user and password (authorization.users in the server config). */
+  user?: string;
+  pass?: string;
 }
 
 /** A raw byte connection to nats-server with the bus's reconnect policy. */
 export class NatsTransport implements Transport {
   readonly nc: NatsConnection;
-  private reconnectCb: () => void = () => {};
   private disconnects = 0;
   private reconnects = 0;
+  private refused = 0;
   private closing: Promise<void> | null = null;
 
   private constructor(nc: NatsConnection) {
@@ -43,6 +49,8 @@ export class NatsTransport implements Transport {
     const nc = await connect({
       servers: o.servers,
       name: o.name,
+      user: o.user,
+      pass: o.pass,
       reconnect: true,
       maxReconnectAttempts: -1,
       reconnectTimeWait: o.reconnectTimeWaitMs ?? 100,
@@ -56,14 +64,13 @@ export class NatsTransport implements Transport {
     return new NatsTransport(nc);
   }
 
+  /** Counts connection losses, reconnects and permission violations as the client reports them. */
   private async watch(): Promise<void> {
     try {
       for await (const s of this.nc.status()) {
         if (s.type === Events.Disconnect) this.disconnects++;
-        else if (s.type === Events.Reconnect) {
-          this.reconnects++;
-          this.reconnectCb();
-        }
+        else if (s.type === Events.Reconnect) this.reconnects++;
+        else if (s.type === Events.Error && s.data === ErrorCode.PermissionsViolation) this.refused++;
       }
     } catch {
       // The status iterator ends when the connection closes.
@@ -77,7 +84,7 @@ export class NatsTransport implements Transport {
   subscribe(wirePattern: string, onMessage: (wireSubject: string, bytes: Uint8Array) => void): () => void {
     const sub = this.nc.subscribe(wirePattern, {
       callback: (err, msg) => {
-        if (err !== null) return;
+        if (err !== null) return; // refused by the server (counted in watch) or closed
         try {
           onMessage(msg.subject, msg.data);
         } catch (e) {
@@ -94,12 +101,8 @@ export class NatsTransport implements Transport {
     return this.nc.flush();
   }
 
-  onReconnect(cb: () => void): void {
-    this.reconnectCb = cb;
-  }
-
-  counters(): { disconnects: number; reconnects: number } {
-    return { disconnects: this.disconnects, reconnects: this.reconnects };
+  counters(): { disconnects: number; reconnects: number; refused: number } {
+    return { disconnects: this.disconnects, reconnects: this.reconnects, refused: this.refused };
   }
 
   /** Flushes what can be flushed within 2 s, then closes the connection. */

@@ -1,19 +1,25 @@
 // Starts and stops Debian's nats-server (package `nats-server`) for tests and `mmo world`.
 //
-// The server listens on 127.0.0.1 only (`-a 127.0.0.1 -p PORT`), NATS core (no JetStream, no
-// clustering, no monitoring port). startNatsServer resolves once the port answers with a
-// NATS INFO line naming the server id that our child process logged. stop() signals the process BY ITS OWN PID (the ChildProcess we spawned, and
+// The server runs from a generated config file (natsConfig.ts: listen address, one user per
+// server with its permissions), written owner-only (0600) into a private (0700) temporary
+// directory that is removed when the server exits; only the file's path is on the command line.
+// It listens on 127.0.0.1 unless told otherwise, NATS core (no JetStream, no clustering, no
+// monitoring port). startNatsServer resolves once the port answers with a NATS INFO line
+// naming the server id that our child process logged. stop() signals the process BY ITS OWN PID (the ChildProcess we spawned, and
 // only while it is still running), never by name; a server still running when this Node process
 // exits is killed by pid as well.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
+
+import { natsServerConfig, type NatsUser } from './natsConfig.js';
 
 export const NATS_SERVER_PACKAGE = 'nats-server';
 const DEFAULT_PATHS = ['/usr/sbin/nats-server', '/usr/bin/nats-server'];
-const HOST = '127.0.0.1';
+const LOOPBACK = '127.0.0.1';
 
 export class NatsServerMissingError extends Error {
   override name = 'NatsServerMissingError';
@@ -57,7 +63,7 @@ export function freePort(): Promise<number> {
     const srv = net.createServer();
     srv.unref();
     srv.once('error', reject);
-    srv.listen(0, HOST, () => {
+    srv.listen(0, LOOPBACK, () => {
       const addr = srv.address();
       srv.close(() => {
         if (addr !== null && typeof addr === 'object') resolve(addr.port);
@@ -68,8 +74,14 @@ export function freePort(): Promise<number> {
 }
 
 export interface NatsServerOptions {
-  /** Port on 127.0.0.1; default a free one. */
+  /** Address to listen on; default 127.0.0.1. */
+  host?: string;
+  /** Port; default a free one. */
   port?: number;
+  /** One per server (natsConfig.ts); without users the server takes anyone (tests only). */
+  users?: readonly NatsUser[];
+  /** Subject namespace the users' permissions are for (default "mmo"). */
+  namespace?: string;
   /** The binary; default findNatsServer(). */
   binary?: string;
   /** How long to wait for the port to answer, ms (default 10 000). */
@@ -85,8 +97,10 @@ export interface StopOptions {
 
 /** A running nats-server that this process started. */
 export class NatsServer {
-  readonly host = HOST;
+  readonly host: string;
   readonly port: number;
+  /** The generated config file (0600, in a private directory removed at exit). */
+  readonly configFile: string;
   readonly pid: number;
   readonly binary: string;
   private readonly child: ChildProcess;
@@ -94,17 +108,19 @@ export class NatsServer {
   private readonly log: { text: string };
 
   /** @internal use startNatsServer */
-  constructor(child: ChildProcess, port: number, binary: string, log: { text: string }, exit: Promise<void>) {
+  constructor(child: ChildProcess, host: string, port: number, configFile: string, binary: string, log: { text: string }, exit: Promise<void>) {
     this.child = child;
     this.pid = child.pid!;
+    this.host = host;
     this.port = port;
+    this.configFile = configFile;
     this.binary = binary;
     this.log = log;
     this.exit = exit;
   }
 
   get url(): string {
-    return `nats://${this.host}:${this.port}`;
+    return `nats://${this.host === '0.0.0.0' ? LOOPBACK : this.host}:${this.port}`;
   }
 
   get running(): boolean {
@@ -158,14 +174,15 @@ function installExitHook(): void {
       } catch {
         // already gone
       }
+      fs.rmSync(path.dirname(s.configFile), { recursive: true, force: true });
     }
   });
 }
 
 /** The INFO line that host:port answers with, or null. */
-function probe(port: number): Promise<string | null> {
+function probe(host: string, port: number): Promise<string | null> {
   return new Promise((resolve) => {
-    const sock = net.connect({ host: HOST, port });
+    const sock = net.connect({ host: host === '0.0.0.0' ? LOOPBACK : host, port });
     let buf = '';
     const done = (info: string | null) => {
       sock.destroy();
@@ -184,8 +201,8 @@ function probe(port: number): Promise<string | null> {
 }
 
 /**
- * Starts nats-server on 127.0.0.1 (a free port unless `port` is given) and waits until it
- * accepts connections. Throws NatsServerMissingError (naming the Debian package) when the
+ * Starts nats-server from a generated config (on 127.0.0.1 and a free port unless told
+ * otherwise) and waits until it accepts connections. Throws NatsServerMissingError (naming the Debian package) when the
  * binary is missing, or an Error with the server's output when it does not come up.
  */
 export async function startNatsServer(opts: NatsServerOptions = {}): Promise<NatsServer> {
@@ -197,7 +214,7 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
   for (let i = 0; i < attempts; i++) {
     const port = opts.port ?? (await freePort());
     try {
-      return await startOn(binary, port, opts.startTimeoutMs ?? 10_000);
+      return await startOn(binary, { ...opts, host: opts.host ?? LOOPBACK, port }, opts.startTimeoutMs ?? 10_000);
     } catch (err) {
       lastErr = err;
     }
@@ -205,8 +222,18 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
   throw lastErr;
 }
 
-async function startOn(binary: string, port: number, timeoutMs: number): Promise<NatsServer> {
-  const child = spawn(binary, ['-a', HOST, '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Writes the config owner-only into a fresh private directory; returns the file's path. */
+function writeConfig(o: NatsServerOptions & { host: string; port: number }): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mmo-nats-')); // mode 0700
+  const file = path.join(dir, 'nats-server.conf');
+  fs.writeFileSync(file, natsServerConfig(o), { mode: 0o600, flag: 'wx' });
+  return file;
+}
+
+async function startOn(binary: string, o: NatsServerOptions & { host: string; port: number }, timeoutMs: number): Promise<NatsServer> {
+  const { host, port } = o;
+  const configFile = writeConfig(o);
+  const child = spawn(binary, ['-c', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   const log = { text: '' };
   const keep = (d: Buffer) => {
     log.text = (log.text + d.toString('utf8')).slice(-8192);
@@ -220,12 +247,12 @@ async function startOn(binary: string, port: number, timeoutMs: number): Promise
       spawnError = err;
       resolve();
     });
-  });
+  }).then(() => fs.rmSync(path.dirname(configFile), { recursive: true, force: true }));
   if (child.pid === undefined) {
     await exit;
     throw new Error(`cannot start ${binary}: ${(spawnError as Error | null)?.message ?? 'no pid'}`);
   }
-  const server = new NatsServer(child, port, binary, log, exit);
+  const server = new NatsServer(child, host, port, configFile, binary, log, exit);
   running.add(server);
   installExitHook();
   void exit.then(() => running.delete(server));
@@ -238,7 +265,7 @@ async function startOn(binary: string, port: number, timeoutMs: number): Promise
     // Ready when the port answers with OUR server's id (the log names it first), so a
     // different process on the same port is never mistaken for it.
     const id = /\bID:\s+(\S+)/.exec(log.text)?.[1];
-    const info = id === undefined ? null : await probe(port);
+    const info = id === undefined ? null : await probe(host, port);
     if (info !== null && info.includes(`"server_id":"${id}"`) && server.running) return server;
     if (Date.now() > deadline) {
       await server.stop({ signal: 'SIGKILL' });

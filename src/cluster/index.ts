@@ -33,9 +33,3 @@ export {
   MAX_TOKEN_BYTES, ReplayGuard, TokenError, newNonce, signJoinToken, signSessionToken, verifyJoinToken, verifySessionToken,
   type JoinTokenPayload, type Secret, type SessionPayload, type TokenFailure, type TokenResult, type VerifyJoinOptions,
 } from './tokens.js';
-export {
-  BusRegistryClient, BusRegistryError, LOAD_SUBJECT, REGISTRY_REQUEST_SUBJECT, bridgeLoadReports, busServerType, publishLoad,
-  registryReplySubject, registryTypeName, serveRegistry,
-  type AnyServerType, type BusHeartbeatInput, type BusRegisterInput, type BusRegistryClientOptions, type BusRegistryErrorCode,
-  type RegistryService, type RegistryServiceStats,
-} from './busRegistry.js';

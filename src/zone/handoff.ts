@@ -85,8 +85,8 @@ export class Handoffs {
     this.subs.push(o.bus.subscribe(`zone.${host.zoneId}.transfer`, (msg, meta) => {
       if (msg.type === 'playerTransfer') this.onTransfer(msg, meta.from);
     }));
-    this.subs.push(o.bus.subscribe(`zone.${host.zoneId}.transferAck`, (msg) => {
-      if (msg.type === 'transferAck') this.onAck(msg.transferId, msg.accepted, msg.reason);
+    this.subs.push(o.bus.subscribe(`zone.${host.zoneId}.transferAck`, (msg, meta) => {
+      if (msg.type === 'transferAck') this.onAck(msg.transferId, msg.accepted, msg.reason, meta.from);
     }));
   }
 
@@ -111,16 +111,16 @@ export class Handoffs {
     this.outgoing.set(transferId, { session, playerId, name, target, timer });
     this.stats.sent++;
     const body: PlayerTransferBody = {
-      type: 'playerTransfer', transferId, playerId, name, fromZone: this.host.zoneId, toZone: target.zoneId,
-      level: state.level, hp: state.hp, maxHp: state.maxHp, mana: state.mana, maxMana: state.maxMana, x: state.x, y: state.y, inventory: [],
+      type: 'playerTransfer', transferId, playerId, name, fromZone: this.host.zoneId, toZone: target.zoneId, state, inventory: [],
     };
     this.o.bus.publish(`zone.${target.zoneId}.transfer`, body);
     return true;
   }
 
-  private onAck(transferId: string, accepted: boolean, reason: string): void {
+  private onAck(transferId: string, accepted: boolean, reason: string, from: string): void {
     const out = this.outgoing.get(transferId);
     if (!out) return; // timed out already: the player stayed here
+    if (from !== out.target.serverId) return this.host.log(`ack for ${transferId} from ${from}, not from ${out.target.serverId}: ignored`);
     this.outgoing.delete(transferId);
     clearTimeout(out.timer);
     if (!accepted) {
@@ -143,11 +143,11 @@ export class Handoffs {
       this.o.bus.publish(`zone.${m.fromZone}.transferAck`, { type: 'transferAck', transferId: m.transferId, accepted, reason });
     if (m.toZone !== this.host.zoneId) return reply(false, 'wrong zone');
     if (!m.transferId.startsWith(`${from}-`)) return reply(false, 'transfer id does not name its sender');
-    if (!inRect(this.self.bounds, m.x, m.y)) return reply(false, 'position is not in this zone');
+    if (!inRect(this.self.bounds, m.state.x, m.state.y)) return reply(false, 'position is not in this zone');
     if (!this.host.hasRoom()) return reply(false, 'zone full');
     this.reservations.set(m.transferId, {
       playerId: m.playerId, name: m.name, expiresAt: Date.now() + (this.o.reservationMs ?? 30_000),
-      state: { x: m.x, y: m.y, level: m.level, hp: Math.max(1, m.hp), maxHp: m.maxHp, mana: m.mana, maxMana: m.maxMana },
+      state: { ...m.state, hp: Math.max(1, m.state.hp) },
     });
     reply(true, '');
   }

@@ -2,92 +2,45 @@
 // flatc 2.0.8, schemas/*.fbs -> src/protocol/generated via tools/codegen.ts (npm run codegen). Never edit by hand.
 
 import { GlobalChat } from '../../mmo/cluster/global-chat.js';
-import { GlobalEvent } from '../../mmo/cluster/global-event.js';
-import { GuildMessage } from '../../mmo/cluster/guild-message.js';
-import { Hello } from '../../mmo/cluster/hello.js';
-import { HelloAck } from '../../mmo/cluster/hello-ack.js';
-import { LoadReport } from '../../mmo/cluster/load-report.js';
 import { PlayerTransfer } from '../../mmo/cluster/player-transfer.js';
-import { RegistryDeregister } from '../../mmo/cluster/registry-deregister.js';
-import { RegistryHeartbeat } from '../../mmo/cluster/registry-heartbeat.js';
-import { RegistryQuery } from '../../mmo/cluster/registry-query.js';
-import { RegistryRegister } from '../../mmo/cluster/registry-register.js';
-import { RegistryReply } from '../../mmo/cluster/registry-reply.js';
-import { ServerStatus } from '../../mmo/cluster/server-status.js';
 import { TransferAck } from '../../mmo/cluster/transfer-ack.js';
-import { ZoneChange } from '../../mmo/cluster/zone-change.js';
 
 
 /**
  * The bus bodies. Type numbers are part of the wire format: never renumber, only append.
- * 0 (NONE) is invalid.
+ * 0 (NONE) is invalid. (Version 1's handshake, registry and unused bodies are gone; the file
+ * identifier changed with them, so a version-1 message is dropped as malformed.)
  */
 export enum BusBody {
   NONE = 0,
-  Hello = 1,
-  HelloAck = 2,
-  PlayerTransfer = 3,
-  TransferAck = 4,
-  ZoneChange = 5,
-  GlobalChat = 6,
-  GuildMessage = 7,
-  GlobalEvent = 8,
-  ServerStatus = 9,
-  LoadReport = 10,
-  RegistryRegister = 11,
-  RegistryHeartbeat = 12,
-  RegistryQuery = 13,
-  RegistryDeregister = 14,
-  RegistryReply = 15
+  PlayerTransfer = 1,
+  TransferAck = 2,
+  GlobalChat = 3
 }
 
 export function unionToBusBody(
   type: BusBody,
-  accessor: (obj:GlobalChat|GlobalEvent|GuildMessage|Hello|HelloAck|LoadReport|PlayerTransfer|RegistryDeregister|RegistryHeartbeat|RegistryQuery|RegistryRegister|RegistryReply|ServerStatus|TransferAck|ZoneChange) => GlobalChat|GlobalEvent|GuildMessage|Hello|HelloAck|LoadReport|PlayerTransfer|RegistryDeregister|RegistryHeartbeat|RegistryQuery|RegistryRegister|RegistryReply|ServerStatus|TransferAck|ZoneChange|null
-): GlobalChat|GlobalEvent|GuildMessage|Hello|HelloAck|LoadReport|PlayerTransfer|RegistryDeregister|RegistryHeartbeat|RegistryQuery|RegistryRegister|RegistryReply|ServerStatus|TransferAck|ZoneChange|null {
+  accessor: (obj:GlobalChat|PlayerTransfer|TransferAck) => GlobalChat|PlayerTransfer|TransferAck|null
+): GlobalChat|PlayerTransfer|TransferAck|null {
   switch(BusBody[type]) {
     case 'NONE': return null; 
-    case 'Hello': return accessor(new Hello())! as Hello;
-    case 'HelloAck': return accessor(new HelloAck())! as HelloAck;
     case 'PlayerTransfer': return accessor(new PlayerTransfer())! as PlayerTransfer;
     case 'TransferAck': return accessor(new TransferAck())! as TransferAck;
-    case 'ZoneChange': return accessor(new ZoneChange())! as ZoneChange;
     case 'GlobalChat': return accessor(new GlobalChat())! as GlobalChat;
-    case 'GuildMessage': return accessor(new GuildMessage())! as GuildMessage;
-    case 'GlobalEvent': return accessor(new GlobalEvent())! as GlobalEvent;
-    case 'ServerStatus': return accessor(new ServerStatus())! as ServerStatus;
-    case 'LoadReport': return accessor(new LoadReport())! as LoadReport;
-    case 'RegistryRegister': return accessor(new RegistryRegister())! as RegistryRegister;
-    case 'RegistryHeartbeat': return accessor(new RegistryHeartbeat())! as RegistryHeartbeat;
-    case 'RegistryQuery': return accessor(new RegistryQuery())! as RegistryQuery;
-    case 'RegistryDeregister': return accessor(new RegistryDeregister())! as RegistryDeregister;
-    case 'RegistryReply': return accessor(new RegistryReply())! as RegistryReply;
     default: return null;
   }
 }
 
 export function unionListToBusBody(
   type: BusBody, 
-  accessor: (index: number, obj:GlobalChat|GlobalEvent|GuildMessage|Hello|HelloAck|LoadReport|PlayerTransfer|RegistryDeregister|RegistryHeartbeat|RegistryQuery|RegistryRegister|RegistryReply|ServerStatus|TransferAck|ZoneChange) => GlobalChat|GlobalEvent|GuildMessage|Hello|HelloAck|LoadReport|PlayerTransfer|RegistryDeregister|RegistryHeartbeat|RegistryQuery|RegistryRegister|RegistryReply|ServerStatus|TransferAck|ZoneChange|null, 
+  accessor: (index: number, obj:GlobalChat|PlayerTransfer|TransferAck) => GlobalChat|PlayerTransfer|TransferAck|null, 
   index: number
-): GlobalChat|GlobalEvent|GuildMessage|Hello|HelloAck|LoadReport|PlayerTransfer|RegistryDeregister|RegistryHeartbeat|RegistryQuery|RegistryRegister|RegistryReply|ServerStatus|TransferAck|ZoneChange|null {
+): GlobalChat|PlayerTransfer|TransferAck|null {
   switch(BusBody[type]) {
     case 'NONE': return null; 
-    case 'Hello': return accessor(index, new Hello())! as Hello;
-    case 'HelloAck': return accessor(index, new HelloAck())! as HelloAck;
     case 'PlayerTransfer': return accessor(index, new PlayerTransfer())! as PlayerTransfer;
     case 'TransferAck': return accessor(index, new TransferAck())! as TransferAck;
-    case 'ZoneChange': return accessor(index, new ZoneChange())! as ZoneChange;
     case 'GlobalChat': return accessor(index, new GlobalChat())! as GlobalChat;
-    case 'GuildMessage': return accessor(index, new GuildMessage())! as GuildMessage;
-    case 'GlobalEvent': return accessor(index, new GlobalEvent())! as GlobalEvent;
-    case 'ServerStatus': return accessor(index, new ServerStatus())! as ServerStatus;
-    case 'LoadReport': return accessor(index, new LoadReport())! as LoadReport;
-    case 'RegistryRegister': return accessor(index, new RegistryRegister())! as RegistryRegister;
-    case 'RegistryHeartbeat': return accessor(index, new RegistryHeartbeat())! as RegistryHeartbeat;
-    case 'RegistryQuery': return accessor(index, new RegistryQuery())! as RegistryQuery;
-    case 'RegistryDeregister': return accessor(index, new RegistryDeregister())! as RegistryDeregister;
-    case 'RegistryReply': return accessor(index, new RegistryReply())! as RegistryReply;
     default: return null;
   }
 }

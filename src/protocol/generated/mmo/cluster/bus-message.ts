@@ -7,7 +7,8 @@ import { BusBody, unionToBusBody, unionListToBusBody } from '../../mmo/cluster/b
 
 
 /**
- * Root of every bus message (file identifier "MMOB").
+ * Root of every bus message (file identifier "MMB2"). The sender is not a field: it is the
+ * `<server id>` token of the wire subject, which NATS authorized (see the header).
  */
 export class BusMessage {
   bb: flatbuffers.ByteBuffer|null = null;
@@ -28,52 +29,11 @@ static getSizePrefixedRootAsBusMessage(bb:flatbuffers.ByteBuffer, obj?:BusMessag
 }
 
 static bufferHasIdentifier(bb:flatbuffers.ByteBuffer):boolean {
-  return bb.__has_identifier('MMOB');
-}
-
-/**
- * Sender's server id (see the header). Believed only after the handshake and the MAC.
- */
-from():string|null
-from(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
-from(optionalEncoding?:any):string|Uint8Array|null {
-  const offset = this.bb!.__offset(this.bb_pos, 4);
-  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
-}
-
-/**
- * Per-sender message counter, 1..2^53-1: starts at 1 when the sender starts and grows by
- * one per message it publishes (on any subject). (from, session, seq) is unique, which is
- * what receivers use to drop duplicates.
- */
-seq():bigint {
-  const offset = this.bb!.__offset(this.bb_pos, 6);
-  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
-}
-
-/**
- * HMAC-SHA256 under the sender's session key
- * K = HMAC-SHA256(secret, "mmo-bus/1/session" 0 from 0 nonce) over
- * (wire subject, one 0 byte, this whole buffer with these 32 bytes set to zero): 32 bytes.
- * Absent on Hello and HelloAck (they carry their own proof), required on everything else.
- */
-mac(index: number):number|null {
-  const offset = this.bb!.__offset(this.bb_pos, 8);
-  return offset ? this.bb!.readUint8(this.bb!.__vector(this.bb_pos + offset) + index) : 0;
-}
-
-macLength():number {
-  const offset = this.bb!.__offset(this.bb_pos, 8);
-  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
-}
-
-macArray():Uint8Array|null {
-  const offset = this.bb!.__offset(this.bb_pos, 8);
-  return offset ? new Uint8Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+  return bb.__has_identifier('MMB2');
 }
 
 bodyType():BusBody {
-  const offset = this.bb!.__offset(this.bb_pos, 10);
+  const offset = this.bb!.__offset(this.bb_pos, 4);
   return offset ? this.bb!.readUint8(this.bb_pos + offset) : BusBody.NONE;
 }
 
@@ -81,66 +41,38 @@ bodyType():BusBody {
  * The message.
  */
 body<T extends flatbuffers.Table>(obj:any):any|null {
-  const offset = this.bb!.__offset(this.bb_pos, 12);
+  const offset = this.bb!.__offset(this.bb_pos, 6);
   return offset ? this.bb!.__union(obj, this.bb_pos + offset) : null;
 }
 
 static startBusMessage(builder:flatbuffers.Builder) {
-  builder.startObject(5);
-}
-
-static addFrom(builder:flatbuffers.Builder, fromOffset:flatbuffers.Offset) {
-  builder.addFieldOffset(0, fromOffset, 0);
-}
-
-static addSeq(builder:flatbuffers.Builder, seq:bigint) {
-  builder.addFieldInt64(1, seq, BigInt('0'));
-}
-
-static addMac(builder:flatbuffers.Builder, macOffset:flatbuffers.Offset) {
-  builder.addFieldOffset(2, macOffset, 0);
-}
-
-static createMacVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset {
-  builder.startVector(1, data.length, 1);
-  for (let i = data.length - 1; i >= 0; i--) {
-    builder.addInt8(data[i]!);
-  }
-  return builder.endVector();
-}
-
-static startMacVector(builder:flatbuffers.Builder, numElems:number) {
-  builder.startVector(1, numElems, 1);
+  builder.startObject(2);
 }
 
 static addBodyType(builder:flatbuffers.Builder, bodyType:BusBody) {
-  builder.addFieldInt8(3, bodyType, BusBody.NONE);
+  builder.addFieldInt8(0, bodyType, BusBody.NONE);
 }
 
 static addBody(builder:flatbuffers.Builder, bodyOffset:flatbuffers.Offset) {
-  builder.addFieldOffset(4, bodyOffset, 0);
+  builder.addFieldOffset(1, bodyOffset, 0);
 }
 
 static endBusMessage(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
-  builder.requiredField(offset, 4) // from
-  builder.requiredField(offset, 12) // body
+  builder.requiredField(offset, 6) // body
   return offset;
 }
 
 static finishBusMessageBuffer(builder:flatbuffers.Builder, offset:flatbuffers.Offset) {
-  builder.finish(offset, 'MMOB');
+  builder.finish(offset, 'MMB2');
 }
 
 static finishSizePrefixedBusMessageBuffer(builder:flatbuffers.Builder, offset:flatbuffers.Offset) {
-  builder.finish(offset, 'MMOB', true);
+  builder.finish(offset, 'MMB2', true);
 }
 
-static createBusMessage(builder:flatbuffers.Builder, fromOffset:flatbuffers.Offset, seq:bigint, macOffset:flatbuffers.Offset, bodyType:BusBody, bodyOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createBusMessage(builder:flatbuffers.Builder, bodyType:BusBody, bodyOffset:flatbuffers.Offset):flatbuffers.Offset {
   BusMessage.startBusMessage(builder);
-  BusMessage.addFrom(builder, fromOffset);
-  BusMessage.addSeq(builder, seq);
-  BusMessage.addMac(builder, macOffset);
   BusMessage.addBodyType(builder, bodyType);
   BusMessage.addBody(builder, bodyOffset);
   return BusMessage.endBusMessage(builder);

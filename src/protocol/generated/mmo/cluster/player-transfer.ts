@@ -7,9 +7,11 @@ import { ItemStack } from '../../mmo/cluster/item-stack.js';
 
 
 /**
- * Hand a player over to another zone, with the whole state needed to recreate it there.
+ * Hand a player over to another zone, with the whole state needed to recreate it there
+ * (level .. y are the simulation's PlayerState, flat on the wire).
  * Published on `zone.<to_zone>.transfer`; answered by TransferAck on
- * `zone.<from_zone>.transfer.ack`. Applying the same transfer_id twice must be a no-op at
+ * `zone.<from_zone>.transferAck`. The receiver checks that transfer_id starts with the
+ * sender's server id (the subject's), and the source that the ack comes from the target. Applying the same transfer_id twice must be a no-op at
  * the receiver (the bus never delivers one message twice, but a sender may retry).
  */
 export class PlayerTransfer {
