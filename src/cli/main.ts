@@ -6,8 +6,14 @@ import { runReplayCommand } from './replay.js';
 import { readLayout, runZoneCommand, type ZoneCommandOptions } from './zone.js';
 import { runBotsCommand, type BotsCommandOptions } from './bots.js';
 import { BEHAVIORS } from '../bots/index.js';
-import { runWorldCommand, startMaster, type WorldOptions } from './world.js';
+import { runWorldCommand, startMaster, worldLayout } from './world.js';
 import { untilStopped } from './signals.js';
+import { SECRET_ENV, newSecret, secretOnCommandLine, tokenSecret } from './secrets.js';
+import { writeNatsConfig } from './worldNats.js';
+
+/** Accepted only to be refused with a useful error (preAction hook): secrets stay off command lines. */
+const refusedSecretOption = () => new Option('--secret <s>').hideHelp();
+const SECRET_FILE_HELP = `file holding the token secret, mode 0600 (default: $${SECRET_ENV})`;
 
 function intArg(min: number, max: number) {
   return (value: string): number => {
@@ -21,7 +27,10 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
   const program = new Command('mmo')
     .description('Deterministic MMO zone server: simulation, replay, zone server, bots')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', (_program, command) => {
+      if (command.opts().secret !== undefined) throw secretOnCommandLine('--secret', SECRET_ENV, '--secret-file FILE');
+    });
 
   program.command('sim')
     .description('run a generated zone headless (no network) and print tick figures and the final state hash')
@@ -60,10 +69,12 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .option('--db <file>', 'SQLite file for players, inventory and stats', './data/world.db')
     .option('--no-db', 'keep nothing')
     .addOption(new Option('--flush-ticks <n>', 'write changed players every n ticks').argParser(intArg(1, 1_000_000)))
-    .option('--world <file>', 'run one zone of a world laid out in this file (with --zone-id, --nats, --secret)')
+    .option('--world <file>', `run one zone of a world laid out in this file (with --zone-id, --nats and $${SECRET_ENV} or --secret-file)`)
     .addOption(new Option('--zone-id <n>', 'which zone of --world').argParser(intArg(1, 65535)))
     .option('--nats <url>', 'NATS server of the world bus')
-    .option('--secret <s>', 'shared secret of tokens, bus and registry')
+    .option('--nats-credentials <file>', 'this zone\'s NATS user and password, {"user","password"}, mode 0600 (default: $MMO_NATS_USER, $MMO_NATS_PASSWORD)')
+    .option('--secret-file <file>', SECRET_FILE_HELP)
+    .addOption(refusedSecretOption())
     .option('--registry <url>', 'registry HTTP URL to register with')
     .action((o: ZoneCommandOptions) => runZoneCommand(o, print));
 
@@ -71,14 +82,16 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .description('the registry and the gateway of a multi-process world, on one HTTP port')
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .addOption(new Option('--port <n>', 'HTTP port').argParser(intArg(0, 65535)).default(7700))
-    .requiredOption('--secret <s>', 'shared secret of tokens and the registry')
+    .option('--secret-file <file>', SECRET_FILE_HELP)
+    .addOption(refusedSecretOption())
     .requiredOption('--world <file>', 'world layout (for the spawn of new players)')
     .option('--db <file>', 'SQLite file of accounts and players', './data/world.db')
-    .option('--nats <url>', 'also take registry heartbeats (load reports) over this NATS bus')
-    .action(async (o: { host: string; port: number; secret: string; world: string; db: string; nats?: string }) => {
+    .action(async (o: { host: string; port: number; secretFile?: string; world: string; db: string }) => {
+      const secret = tokenSecret(o);
+      if (!secret) throw new Error(`the master needs the world's token secret: set ${SECRET_ENV} or use --secret-file FILE`);
       const layout = readLayout(o.world);
       const b = layout.zones[0].bounds;
-      const master = await startMaster({ host: o.host, port: o.port, secret: o.secret, db: o.db, nats: o.nats, spawn: { x: (b.minX + b.maxX) / 2, y: (b.minY + b.maxY) / 2, zone: layout.zones[0].serverId } });
+      const master = await startMaster({ host: o.host, port: o.port, secret, db: o.db, spawn: { x: (b.minX + b.maxX) / 2, y: (b.minY + b.maxY) / 2, zone: layout.zones[0].serverId } });
       const stopped = untilStopped(print, 'registry and gateway', () => master.stop());
       print(`master: registry + gateway listening on http://${o.host}:${master.port}/`);
       await stopped;
@@ -92,10 +105,30 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .addOption(new Option('--zone-size <units>', 'side of one square zone').argParser(intArg(100, 1_000_000)).default(500))
     .addOption(new Option('--seed <n>', 'world seed').argParser(intArg(0, 0xffffffff)).default(1))
     .option('--db <file>', 'SQLite file for players, inventory and stats', './data/world.db')
-    .option('--nats <url>', 'NATS URL of the bus (roles then run as separate processes); "auto" starts a nats-server on 127.0.0.1')
-    .option('--secret <s>', 'shared secret of tokens and the bus (default: random per run)')
-    .action((o: { zones: number; host: string; port: number; zoneSize: number; seed: number; db: string; nats?: string; secret?: string }) =>
-      runWorldCommand({ zones: o.zones, host: o.host, port: o.port, zoneSize: o.zoneSize, seed: o.seed, db: o.db, nats: o.nats, secret: o.secret } satisfies WorldOptions, print));
+    .option('--nats <url>', 'NATS URL of the bus (roles then run as separate processes); "auto" starts a nats-server with one user per zone')
+    .option('--nats-host <host>', 'with --nats auto: the address nats-server listens on', '127.0.0.1')
+    .option('--nats-credentials <dir>', 'with --nats URL: the directory `mmo nats-config` wrote the zones\' credentials into')
+    .option('--secret-file <file>', `file holding the token secret, mode 0600 (default: $${SECRET_ENV}, else random per run)`)
+    .addOption(refusedSecretOption())
+    .action((o: { zones: number; host: string; port: number; zoneSize: number; seed: number; db: string; nats?: string; natsHost: string; natsCredentials?: string; secretFile?: string }) =>
+      runWorldCommand({
+        zones: o.zones, host: o.host, port: o.port, zoneSize: o.zoneSize, seed: o.seed, db: o.db, secret: tokenSecret(o) ?? newSecret(),
+        nats: o.nats, natsHost: o.natsHost, natsCredentials: o.natsCredentials,
+      }, print));
+
+  program.command('nats-config')
+    .description('for operators who run their own nats-server: write its config (one user per zone, each publishing only as itself) and one credentials file per zone, all mode 0600')
+    .requiredOption('--out <dir>', 'directory to write nats-server.conf and <server id>.json into (created 0700)')
+    .option('--world <file>', 'world layout file (as `mmo zone --world` reads it)')
+    .addOption(new Option('--zones <n>', 'or: the zones of `mmo world --zones N`').argParser(intArg(1, 64)))
+    .option('--host <host>', 'address nats-server listens on', '127.0.0.1')
+    .addOption(new Option('--port <n>', 'port nats-server listens on').argParser(intArg(1, 65535)).default(4222))
+    .action((o: { out: string; world?: string; zones?: number; host: string; port: number }) => {
+      if ((o.world === undefined) === (o.zones === undefined)) throw new Error('give exactly one of --world FILE and --zones N');
+      const layout = o.world !== undefined ? readLayout(o.world) : worldLayout(o.zones!, 500, '127.0.0.1', Array(o.zones!).fill(0));
+      for (const f of writeNatsConfig({ layout, out: o.out, host: o.host, port: o.port })) print(`wrote ${f}`);
+      print(`start it with: nats-server -c ${o.out}/nats-server.conf; give each zone its file: mmo zone --nats-credentials ${o.out}/<server id>.json`);
+    });
 
   program.command('bots')
     .description('drive a swarm of WebSocket bots against a zone server and report what they saw')

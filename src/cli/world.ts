@@ -2,20 +2,23 @@
 // endpoint) drives both ways of running it:
 //   startWorld(): registry + gateway and every zone in this process, over the in-process bus
 //                 (or NATS with `nats`);
-//   `mmo world --nats URL`: the same roles as separate processes (`mmo master`, one
+//   `mmo world --nats auto|URL`: the same roles as separate processes (`mmo master`, one
 //                 `mmo zone --world FILE --zone-id N` per zone) over NATS, supervised here.
+// Secrets reach the children by environment (secrets.ts), never on their command lines; with
+// `--nats auto` the world starts its own nats-server with one user per zone (worldNats.ts).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Gateway, Registry, RegistryClient, bridgeLoadReports, serveRegistry, listen, mountGateway, mountRegistry, newApp, notFound, type Listening } from '../cluster/index.js';
-import { InProcessBus, InProcessHub, NatsBus, ServerType, freePort, startNatsServer, type Bus } from '../bus/index.js';
+import { Gateway, Registry, RegistryClient, listen, mountGateway, mountRegistry, newApp, notFound, type Listening } from '../cluster/index.js';
+import { InProcessBus, InProcessHub, freePort, startNatsServer, type Bus, type NatsServer } from '../bus/index.js';
 import { PlayerStore } from '../store/index.js';
 import { untilStopped } from './signals.js';
+import { childEnv, natsCredentials, newSecret, type NatsCredentials } from './secrets.js';
+import { credentialsOf, worldNatsUsers, zoneSubscriptions } from './worldNats.js';
 import { SharedFront, startZoneServer, type ZoneServer, type ZoneServerInit } from '../zone/index.js';
 import type { ZoneEntry } from '../zone/handoff.js';
 import type { Rect } from '../sim/index.js';
@@ -99,13 +102,9 @@ export interface Master {
   stop(): Promise<void>;
 }
 
-/** The registry and the gateway on one HTTP port. */
-export async function startMaster(o: { host: string; port: number; secret: string; db?: string; nats?: string; spawn: { x: number; y: number; zone: string } }): Promise<Master> {
+/** The registry and the gateway on one HTTP port (the only way to reach the registry). */
+export async function startMaster(o: { host: string; port: number; secret: string; db?: string; spawn: { x: number; y: number; zone: string } }): Promise<Master> {
   const registry = new Registry();
-  const bus = o.nats ? await NatsBus.connect({ servers: o.nats, serverId: 'master', serverType: ServerType.Master, secret: o.secret }) : undefined;
-  // Over the bus as well as HTTP: register/heartbeat/query/deregister requests, and load reports.
-  const bridge = bus ? bridgeLoadReports(bus, registry) : undefined;
-  const served = bus ? serveRegistry(bus, registry) : undefined;
   const store = PlayerStore.open(o.db ?? ':memory:');
   const gateway = new Gateway({ store, directory: registry, secret: o.secret, strategy: 'least_connections', spawn: o.spawn });
   const app = newApp();
@@ -116,9 +115,6 @@ export async function startMaster(o: { host: string; port: number; secret: strin
   return {
     port: http.port, registry,
     async stop() {
-      bridge?.stop();
-      served?.stop();
-      await bus?.close();
       http.close();
       store.close();
     },
@@ -136,7 +132,7 @@ export interface WorldOptions extends Omit<ZoneRole, 'secret'> {
   port: number;
   /** Side of one square zone, world units. */
   zoneSize: number;
-  nats?: string;
+  /** Token secret; default a fresh one per run. */
   secret?: string;
   /** Fault injection: what each zone actually talks through (e.g. a delaying wrapper). */
   wrapBus?: (bus: Bus) => Bus;
@@ -157,17 +153,13 @@ export interface World {
  * connection by its join token), so a handoff moves the live socket: no reconnect.
  */
 export async function startWorld(o: WorldOptions): Promise<World> {
-  const secret = o.secret ?? randomBytes(24).toString('base64url');
+  const secret = o.secret ?? newSecret();
   const front = new SharedFront();
   const port = await front.listen(o.host, 0);
   const layout = worldLayout(o.zones, o.zoneSize, o.host, Array(o.zones).fill(port));
   const hub = new InProcessHub();
-  const buses: Bus[] = [];
-  for (const z of layout.zones) {
-    const opts = { serverId: z.serverId, serverType: ServerType.Zone, secret };
-    buses.push(o.nats ? await NatsBus.connect({ ...opts, servers: o.nats }) : new InProcessBus({ ...opts, hub }));
-  }
-  await Promise.all(buses.map((b) => b.waitForPeers(layout.zones.filter((z) => z.serverId !== b.serverId).map((z) => z.serverId), 10_000)));
+  // Each zone speaks only as itself and hears only its own transfers, as over NATS.
+  const buses: Bus[] = layout.zones.map((z) => new InProcessBus({ hub, serverId: z.serverId, subscribe: zoneSubscriptions(z.zoneId) }));
   const zones: ZoneServer[] = [];
   for (const [i, z] of layout.zones.entries()) {
     const zone = await startZoneServer({
@@ -199,13 +191,25 @@ export interface ProcessWorld {
   readonly port: number;
   readonly secret: string;
   readonly layout: WorldLayout;
+  /** The master first, then one per zone. */
   readonly children: ChildProcess[];
+  /** The nats-server this world started (`nats: 'auto'`). */
+  readonly nats?: NatsServer;
   stop(): Promise<void>;
 }
 
-/** Starts a child `mmo` and resolves once it printed a line matching `ready`. */
-async function child(args: string[], ready: RegExp, echo?: (line: string) => void): Promise<ChildProcess> {
-  const p = spawn(process.execPath, [MMO, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export interface ProcessWorldOptions extends WorldOptions {
+  /** `auto`: start a nats-server with one user per zone; else the URL of the operator's. */
+  nats: string;
+  /** With `nats: 'auto'`: the address it listens on (default 127.0.0.1). */
+  natsHost?: string;
+  /** With an operator's nats-server: the directory `mmo nats-config` wrote `<server id>.json` into. */
+  natsCredentials?: string;
+}
+
+/** Starts a child `mmo` with `env` and resolves once it printed a line matching `ready`. */
+async function child(args: string[], env: NodeJS.ProcessEnv, ready: RegExp, echo?: (line: string) => void): Promise<ChildProcess> {
+  const p = spawn(process.execPath, [MMO, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   p.stderr!.setEncoding('utf8').on('data', (d: string) => echo?.(d.trimEnd()));
   p.stdout!.setEncoding('utf8');
@@ -221,50 +225,59 @@ async function child(args: string[], ready: RegExp, echo?: (line: string) => voi
   return p;
 }
 
-/** Every role in its own process, over NATS: a master and one process per zone. */
-export async function startProcessWorld(o: WorldOptions & { nats: string }, echo?: (line: string) => void): Promise<ProcessWorld> {
-  const secret = o.secret ?? randomBytes(24).toString('base64url');
+/**
+ * Every role in its own process, over NATS: a master and one process per zone. Each child
+ * gets the token secret and its own NATS credentials in its environment.
+ */
+export async function startProcessWorld(o: ProcessWorldOptions, echo?: (line: string) => void): Promise<ProcessWorld> {
+  const secret = o.secret ?? newSecret();
   const ports = await Promise.all(Array.from({ length: o.zones }, () => freePort()));
   const layout = worldLayout(o.zones, o.zoneSize, o.host, ports);
   const file = join(mkdtempSync(join(tmpdir(), 'mmo-world-')), 'world.json');
   writeFileSync(file, JSON.stringify(layout));
   const masterPort = o.port || await freePort();
   const children: ChildProcess[] = [];
+  let nats: NatsServer | undefined;
   const stop = async () => {
     await Promise.all(children.map(async (c) => {
       if (c.exitCode !== null || c.signalCode !== null) return;
       c.kill('SIGTERM'); // by its own pid
       await once(c, 'exit');
     }));
+    await nats?.stop();
   };
   try {
-    const common = ['--secret', secret, ...(o.db ? ['--db', o.db] : [])];
-    children.push(await child(['master', '--host', o.host, '--port', String(masterPort), '--world', file, '--nats', o.nats, ...common], /listening/, echo));
+    let url = o.nats;
+    let credentials: (serverId: string) => NatsCredentials | undefined = (id) =>
+      o.natsCredentials === undefined ? undefined : natsCredentials({ natsCredentials: join(o.natsCredentials, `${id}.json`) });
+    if (o.nats === 'auto') {
+      const users = worldNatsUsers(layout);
+      nats = await startNatsServer({ host: o.natsHost, users });
+      echo?.(`nats-server ${nats.url} (pid ${nats.pid}), one user per zone`);
+      url = nats.url;
+      credentials = (id) => credentialsOf(users, id);
+    }
+    const db = o.db ? ['--db', o.db] : [];
+    children.push(await child(['master', '--host', o.host, '--port', String(masterPort), '--world', file, ...db], childEnv(secret, undefined), /listening/, echo));
     for (const z of layout.zones) {
-      children.push(await child(['zone', '--world', file, '--zone-id', String(z.zoneId), '--nats', o.nats, '--seed', String(o.seed),
+      children.push(await child(['zone', '--world', file, '--zone-id', String(z.zoneId), '--nats', url, '--seed', String(o.seed),
         '--registry', `http://${o.host}:${masterPort}`, '--host', o.host, ...(o.tickRate ? ['--tick-rate', String(o.tickRate)] : []),
         ...(o.npcs !== undefined ? ['--npcs', String(o.npcs)] : []), ...(o.items !== undefined ? ['--items', String(o.items)] : []),
-        ...(o.db ? [] : ['--no-db']), ...common], /listening on/, echo));
+        ...(o.db ? db : ['--no-db'])], childEnv(secret, credentials(z.serverId)), /listening on/, echo));
     }
   } catch (e) {
     await stop();
     throw e;
   }
-  return { port: masterPort, secret, layout, children, stop };
+  return { port: masterPort, secret, layout, children, nats, stop };
 }
 
-export async function runWorldCommand(o: WorldOptions, print: (line: string) => void): Promise<void> {
+export async function runWorldCommand(o: WorldOptions & Partial<ProcessWorldOptions>, print: (line: string) => void): Promise<void> {
   let stop: () => Promise<void>;
-  // `--nats auto`: our own nats-server on 127.0.0.1, stopped by its pid when the world stops.
-  const nats = o.nats === 'auto' ? await startNatsServer() : undefined;
-  if (nats) {
-    print(`nats-server ${nats.url} (pid ${nats.pid})`);
-    o = { ...o, nats: nats.url };
-  }
   let lines: string[];
   if (o.nats) {
     const w = await startProcessWorld({ ...o, nats: o.nats }, print);
-    lines = [`world: ${o.zones} zone processes + master over NATS ${o.nats}; registry + gateway on http://${o.host}:${w.port}/`];
+    lines = [`world: ${o.zones} zone processes + master over NATS ${w.nats?.url ?? o.nats}; registry + gateway on http://${o.host}:${w.port}/`];
     stop = w.stop;
   } else {
     const w = await startWorld(o);
@@ -275,5 +288,4 @@ export async function runWorldCommand(o: WorldOptions, print: (line: string) => 
   const stopped = untilStopped(print, 'stopping every zone', stop);
   for (const l of lines) print(l);
   await stopped;
-  await nats?.stop();
 }

@@ -2,11 +2,12 @@
 // SIGTERM/SIGINT stop it gracefully: clients are told, the recording is closed.
 
 import { readFileSync } from 'node:fs';
-import { NatsBus, ServerType } from '../bus/index.js';
-import { RegistryClient, publishLoad } from '../cluster/index.js';
+import { NatsBus } from '../bus/index.js';
+import { RegistryClient } from '../cluster/index.js';
 import { resolveOptions, startZoneServer, type ZoneServerInit } from '../zone/index.js';
 import { DEFAULT_ZONE } from '../sim/index.js';
 import { untilStopped } from './signals.js';
+import { SECRET_ENV, natsCredentials, tokenSecret } from './secrets.js';
 import { keepRegistered, zoneInitFor, type WorldLayout } from './world.js';
 
 export interface ZoneCommandOptions {
@@ -28,7 +29,10 @@ export interface ZoneCommandOptions {
   world?: string;
   zoneId?: number;
   nats?: string;
-  secret?: string;
+  /** Token secret file (0600); else $MMO_SECRET. */
+  secretFile?: string;
+  /** NATS credentials file (0600); else $MMO_NATS_USER and $MMO_NATS_PASSWORD. */
+  natsCredentials?: string;
   /** Registry HTTP base URL to register and heartbeat with. */
   registry?: string;
 }
@@ -42,21 +46,21 @@ export function readLayout(file: string): WorldLayout {
 
 /** A zone process of a multi-process world: its slice of the layout, NATS, the registry. */
 async function startWorldZone(o: ZoneCommandOptions, print: (line: string) => void) {
-  if (!o.nats || !o.secret || o.zoneId === undefined) throw new Error('--world needs --zone-id, --nats and --secret');
+  const secret = tokenSecret(o);
+  if (!o.nats || o.zoneId === undefined) throw new Error('--world needs --zone-id and --nats');
+  if (!secret) throw new Error(`--world needs the world's token secret: set ${SECRET_ENV} or use --secret-file FILE`);
   const layout = readLayout(o.world!);
   const entry = layout.zones.find((z) => z.zoneId === o.zoneId);
   if (!entry) throw new Error(`zone ${o.zoneId} is not in ${o.world}`);
-  const bus = await NatsBus.connect({ servers: o.nats, serverId: entry.serverId, serverType: ServerType.Zone, secret: o.secret });
+  const bus = await NatsBus.connect({ servers: o.nats, serverId: entry.serverId, ...natsCredentials(o) });
   const init = zoneInitFor(layout, entry, bus, {
-    host: o.host ?? '127.0.0.1', seed: o.seed ?? 1, secret: o.secret, db: typeof o.db === 'string' ? o.db : undefined,
+    host: o.host ?? '127.0.0.1', seed: o.seed ?? 1, secret, db: typeof o.db === 'string' ? o.db : undefined,
     npcs: o.npcs, items: o.items, tickRate: o.tickRate,
   });
   const server = await startZoneServer(init);
-  const unregister = o.registry ? keepRegistered(new RegistryClient(o.registry, { secret: o.secret }), server, entry.serverId, print) : async () => {};
-  // The same heartbeat over the bus, for a master listening there.
-  const report = setInterval(() => publishLoad(bus, server.status().players, server.options.maxClients), 5000);
+  const unregister = o.registry ? keepRegistered(new RegistryClient(o.registry, { secret }), server, entry.serverId, print) : async () => {};
   // Deregistered while the server drains, before its socket closes; the bus goes last.
-  return { server, deregister: async () => { clearInterval(report); await unregister(); }, close: () => bus.close() };
+  return { server, deregister: unregister, close: () => bus.close() };
 }
 
 /** A config file that cannot be used; the message names the file and the field. */

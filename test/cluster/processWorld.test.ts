@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZoneClient } from '../../src/client/index.js';
 import { EventKind } from '../../src/protocol/index.js';
-import { NATS_SERVER_PACKAGE, findNatsServer, startNatsServer, type NatsServer } from '../../src/bus/index.js';
+import { NATS_SERVER_PACKAGE, findNatsServer } from '../../src/bus/index.js';
 
 // Needs Debian's nats-server: skipped locally without it (with a message), required in CI.
 const SKIP = findNatsServer() === null && !process.env.CI;
@@ -11,20 +11,17 @@ if (SKIP) console.warn(`${import.meta.filename}: skipped, no nats-server (apt-ge
 import { startProcessWorld, type ProcessWorld } from '../../src/cli/world.js';
 import { enterThroughGateway, tempDb, waitFor } from '../persistence/helpers.js';
 
-let nats: NatsServer;
 let world: ProcessWorld;
 const clients: ZoneClient[] = [];
 
 beforeAll(async () => {
   if (SKIP) return;
-  nats = await startNatsServer();
-  world = await startProcessWorld({ zones: 4, host: '127.0.0.1', port: 0, zoneSize: 100, seed: 9, nats: nats.url, db: tempDb('procworld'), npcs: 0, items: 0, tickRate: 100 });
+  world = await startProcessWorld({ zones: 4, host: '127.0.0.1', port: 0, zoneSize: 100, seed: 9, nats: 'auto', db: tempDb('procworld'), npcs: 0, items: 0, tickRate: 100 });
 }, 60_000);
 
 afterAll(async () => {
   for (const c of clients) c.close();
   await world?.stop();
-  await nats?.stop();
 });
 
 async function enter(name: string): Promise<ZoneClient> {

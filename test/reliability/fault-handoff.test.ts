@@ -7,7 +7,7 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZoneClient } from '../../src/client/index.js';
-import { NATS_SERVER_PACKAGE, findNatsServer, startNatsServer, type NatsServer } from '../../src/bus/index.js';
+import { NATS_SERVER_PACKAGE, findNatsServer } from '../../src/bus/index.js';
 
 // Needs Debian's nats-server: skipped locally without it (with a message), required in CI.
 const SKIP = findNatsServer() === null && !process.env.CI;
@@ -16,23 +16,20 @@ import { startProcessWorld, type ProcessWorld } from '../../src/cli/world.js';
 import { PlayerStore } from '../../src/store/index.js';
 import { ownPosition, tempDb, waitFor } from '../persistence/helpers.js';
 
-let nats: NatsServer;
 let world: ProcessWorld;
 let db: string;
 const clients: ZoneClient[] = [];
 
 beforeAll(async () => {
   if (SKIP) return;
-  nats = await startNatsServer();
   db = tempDb('fault-handoff');
-  world = await startProcessWorld({ zones: 2, host: '127.0.0.1', port: 0, zoneSize: 100, seed: 11, nats: nats.url, db, npcs: 0, items: 0, tickRate: 100 });
+  world = await startProcessWorld({ zones: 2, host: '127.0.0.1', port: 0, zoneSize: 100, seed: 11, nats: 'auto', db, npcs: 0, items: 0, tickRate: 100 });
 }, 60_000);
 
 afterAll(async () => {
   for (const c of clients) c.close();
   for (const c of world?.children ?? []) if (c.exitCode === null && c.signalCode === null) c.kill('SIGCONT'); // a frozen one must hear SIGTERM
   await world?.stop();
-  await nats?.stop();
 });
 
 async function post(path: string, body: unknown, token?: string): Promise<Record<string, unknown>> {

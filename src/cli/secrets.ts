@@ -1,0 +1,98 @@
+// Secrets reach a process by environment or by an owner-only file, never on its command line
+// (any local user can read /proc/PID/cmdline; /proc/PID/environ and a 0600 file only the owner).
+//
+//   MMO_SECRET         the world's token secret (join and session tokens, registry requests)
+//   MMO_NATS_USER      this server's NATS user   } or --nats-credentials FILE:
+//   MMO_NATS_PASSWORD  and its password          }   {"user": "...", "password": "..."}
+//   --secret-file FILE the token secret, instead of MMO_SECRET
+//
+// A file that group or others may read is refused, as ssh refuses such a key.
+
+import { randomBytes } from 'node:crypto';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+
+export const SECRET_ENV = 'MMO_SECRET';
+export const NATS_USER_ENV = 'MMO_NATS_USER';
+export const NATS_PASSWORD_ENV = 'MMO_NATS_PASSWORD';
+
+/** A NATS user and password (the `user`/`pass` options of NatsBus). */
+export interface NatsCredentials {
+  user: string;
+  pass: string;
+}
+
+/** Why a secret given on the command line is refused, naming where it belongs instead. */
+export function secretOnCommandLine(what: string, env: string, fileFlag: string): Error {
+  return new Error(`${what} is not taken on the command line (any local user can read it in /proc/PID/cmdline): set ${env} or use ${fileFlag}`);
+}
+
+/** A file's contents, refused unless only its owner may read it. */
+export function readOwnerOnlyFile(file: string): string {
+  let mode: number;
+  try {
+    mode = statSync(file).mode;
+  } catch (e) {
+    throw new Error(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if ((mode & 0o077) !== 0) {
+    throw new Error(`${file} may be read by group or others (mode ${(mode & 0o777).toString(8)}): chmod 600 ${file}`);
+  }
+  return readFileSync(file, 'utf8');
+}
+
+/** Writes a file only its owner can read (refuses to overwrite one). */
+export function writeOwnerOnlyFile(file: string, text: string): void {
+  writeFileSync(file, text, { mode: 0o600, flag: 'wx' });
+}
+
+/** The token secret from --secret-file, else $MMO_SECRET; undefined when neither is set. */
+export function tokenSecret(o: { secretFile?: string }, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (o.secretFile !== undefined) {
+    const s = readOwnerOnlyFile(o.secretFile).trim();
+    if (s === '') throw new Error(`${o.secretFile}: empty secret`);
+    return s;
+  }
+  return env[SECRET_ENV] || undefined;
+}
+
+/** A fresh per-run secret (192 bits). */
+export function newSecret(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/** NATS credentials from --nats-credentials FILE, else $MMO_NATS_USER and $MMO_NATS_PASSWORD; undefined when none. */
+export function natsCredentials(o: { natsCredentials?: string }, env: NodeJS.ProcessEnv = process.env): NatsCredentials | undefined {
+  if (o.natsCredentials !== undefined) return parseCredentials(o.natsCredentials, readOwnerOnlyFile(o.natsCredentials));
+  const user = env[NATS_USER_ENV], pass = env[NATS_PASSWORD_ENV];
+  if (!user && !pass) return undefined;
+  if (!user || !pass) throw new Error(`set both ${NATS_USER_ENV} and ${NATS_PASSWORD_ENV}, or neither`);
+  return { user, pass };
+}
+
+/** The JSON of a credentials file, as `mmo nats-config` writes it. */
+export function credentialsFileText(user: string, password: string): string {
+  return `${JSON.stringify({ user, password })}\n`;
+}
+
+function parseCredentials(file: string, text: string): NatsCredentials {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new Error(`${file}: not JSON; expected {"user": "...", "password": "..."}`);
+  }
+  const o = v as { user?: unknown; password?: unknown };
+  if (typeof o?.user !== 'string' || o.user === '' || typeof o.password !== 'string' || o.password === '') {
+    throw new Error(`${file}: expected {"user": "...", "password": "..."} with both non-empty`);
+  }
+  return { user: o.user, pass: o.password };
+}
+
+/** The environment a child server gets: ours plus its secrets. */
+export function childEnv(secret: string, nats: NatsCredentials | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, [SECRET_ENV]: secret };
+  delete env[NATS_USER_ENV];
+  delete env[NATS_PASSWORD_ENV];
+  if (nats) Object.assign(env, { [NATS_USER_ENV]: nats.user, [NATS_PASSWORD_ENV]: nats.pass });
+  return env;
+}
