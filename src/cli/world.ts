@@ -211,7 +211,11 @@ export interface ProcessWorldOptions extends WorldOptions {
 async function child(args: string[], env: NodeJS.ProcessEnv, ready: RegExp, echo?: (line: string) => void): Promise<ChildProcess> {
   const p = spawn(process.execPath, [MMO, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
-  p.stderr!.setEncoding('utf8').on('data', (d: string) => echo?.(d.trimEnd()));
+  let err = '';
+  p.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    err = (err + d).slice(-2000);
+    echo?.(d.trimEnd());
+  });
   p.stdout!.setEncoding('utf8');
   await new Promise<void>((resolve, reject) => {
     const onData = (d: string) => {
@@ -220,7 +224,7 @@ async function child(args: string[], env: NodeJS.ProcessEnv, ready: RegExp, echo
       if (ready.test(out)) resolve();
     };
     p.stdout!.on('data', onData);
-    p.once('exit', (code) => reject(new Error(`mmo ${args[0]} exited (${code}) before it was ready: ${out.slice(-500)}`)));
+    p.once('exit', (code) => reject(new Error(`mmo ${args[0]} exited (${code}) before it was ready: ${(out + err).slice(-500)}`)));
   });
   return p;
 }
