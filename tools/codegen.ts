@@ -9,8 +9,9 @@
 // flatc (Debian package `flatbuffers-compiler`, 2.0.8) writes TypeScript with extensionless
 // relative imports. This script post-processes every file so that NodeNext resolution and
 // `verbatimModuleSyntax` accept it: relative specifiers get `.js`, and a header names the
-// source. The verifier tables get their own header. The output depends only on the schemas and the flatc version (sorted inputs, no
-// timestamps, `\n` line endings), so running it twice gives identical bytes.
+// source (the verifier tables have a header of their own). The output depends only on the
+// schemas and the flatc version (sorted inputs, no timestamps, `\n` line endings), so running
+// it twice gives identical bytes.
 // The FLATC environment variable overrides the flatc binary.
 
 import { execFileSync } from 'node:child_process';

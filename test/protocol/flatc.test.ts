@@ -291,5 +291,6 @@ describe.skipIf(!HAVE_FLATC)('verifier tables from schema attributes', () => {
       ['table X { s: [string]; }', /X\.s: vectors of String are not supported/],
     ];
     for (const [schema, error] of bad) expect(() => tables(schema), schema).toThrow(error);
+    expect(() => readBinarySchema(new Uint8Array(16))).toThrow(/not a binary schema/);
   });
 });
