@@ -195,7 +195,8 @@ function decodeClientUnsafe(data: Uint8Array | ArrayBuffer): DecodeResult {
       if (!Number.isFinite(x) || !Number.isFinite(y)) {
         return reject(ErrorCode.OutOfRange, `move target (${x}, ${y}) is not finite`);
       }
-      return { ok: true, msg: { type: 'move', seq, x, y } };
+      const applyTick = m.applyTick();
+      return { ok: true, msg: applyTick === 0 ? { type: 'move', seq, x, y } : { type: 'move', seq, x, y, applyTick } };
     }
     case ClientBody.Chat: {
       const c = root.body(chatObj) as Chat;

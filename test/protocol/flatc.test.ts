@@ -167,13 +167,16 @@ describe.skipIf(!HAVE_FLATC)('flatc --json reads what we encode', () => {
     const json = flatcJson('client.fbs', {
       hello: encodeHello({ name: 'Åsa 😀', token: 'abc.DEF' }),
       move: encodeMove({ seq: 1, x: 1024.75, y: -0.15625 }),
+      scheduledMove: encodeMove({ seq: 9, x: 1, y: 2, applyTick: 4_000_000_000 }),
       chat: encodeChat({ seq: 2, text: 'hello "there" 😀' }),
       attack: encodeAttack({ seq: 3, target: 4_000_000_001 }),
       useItem: encodeUseItem({ seq: 4_294_967_295, item: 5 }),
       ping: encodePing({ clientTime: 1234.5 }),
     });
     expect(json.hello).toEqual({ body_type: 'Hello', body: { protocol_version: 1, token: 'abc.DEF', name: 'Åsa 😀' } });
-    expect(json.move).toEqual({ body_type: 'Move', body: { seq: 1, x: 1024.75, y: -0.15625 } });
+    // flatc prints the absent apply_tick as its default.
+    expect(json.move).toEqual({ body_type: 'Move', body: { seq: 1, x: 1024.75, y: -0.15625, apply_tick: 0 } });
+    expect(json.scheduledMove).toEqual({ body_type: 'Move', body: { seq: 9, x: 1, y: 2, apply_tick: 4_000_000_000 } });
     expect(json.chat).toEqual({ body_type: 'Chat', body: { seq: 2, text: 'hello "there" 😀' } });
     expect(json.attack).toEqual({ body_type: 'Attack', body: { seq: 3, target: 4_000_000_001 } });
     expect(json.useItem).toEqual({ body_type: 'UseItem', body: { seq: 4_294_967_295, item: 5 } });

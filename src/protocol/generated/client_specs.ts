@@ -21,6 +21,7 @@ export const MOVE_SPEC: TableSpec = {
     { name: 'seq', kind: 'scalar', size: 4 },
     { name: 'x', kind: 'scalar', size: 4 },
     { name: 'y', kind: 'scalar', size: 4 },
+    { name: 'apply_tick', kind: 'scalar', size: 4 },
   ],
 };
 export const CHAT_SPEC: TableSpec = {
