@@ -32,7 +32,6 @@ import {
   CHANNEL_MAX_CHARS,
   INVENTORY_MAX_STACKS,
   NAME_MAX_CHARS,
-  SERVER_ID_MAX_CHARS,
   TEXT_MAX_CHARS,
   TRANSFER_ID_MAX_BYTES,
 } from './specs.js';
@@ -58,13 +57,7 @@ export class BusEncodeError extends Error {
 
 // ---------------------------------------------------------------- value rules (both directions)
 
-const SERVER_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const CHANNEL_RE = /^[A-Za-z0-9_-]{1,32}$/;
-
-/** A server id: 1..64 characters of [A-Za-z0-9_-]. */
-export function isServerId(s: unknown): s is string {
-  return typeof s === 'string' && s.length <= SERVER_ID_MAX_CHARS && SERVER_ID_RE.test(s);
-}
 
 function isPrintableAscii(s: string, min: number, maxBytes: number): boolean {
   if (s.length < min || s.length > maxBytes) return false;

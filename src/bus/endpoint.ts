@@ -17,9 +17,9 @@
 // reason in stats().dropped (and reported to options.onDrop). What the broker refused this
 // bus (a publish or subscribe outside its permissions) is counted in stats().refused.
 
-import { MAX_BUS_MESSAGE_BYTES, decodeBusMessage, encodeBusMessage, isServerId, type CodecDropReason } from './codec.js';
+import { MAX_BUS_MESSAGE_BYTES, decodeBusMessage, encodeBusMessage, type CodecDropReason } from './codec.js';
 import type { BusPayload } from './messages.js';
-import { checkNamespace, splitWireSubject, subjectProblem, wirePattern, wireSubject } from './subjects.js';
+import { checkNamespace, isServerId, splitWireSubject, subjectProblem, wirePattern, wireSubject } from './subjects.js';
 
 /** Why an inbound message was dropped. */
 export type DropReason =

@@ -42,11 +42,10 @@ export {
   checkBody,
   decodeBusMessage,
   encodeBusMessage,
-  isServerId,
   type BusDecodeResult,
   type CodecDropReason,
 } from './codec.js';
-export { MAX_SUBJECT_CHARS, publishPermission, wirePattern, wireSubject } from './subjects.js';
+export { MAX_SUBJECT_CHARS, isServerId, publishPermission, wirePattern, wireSubject } from './subjects.js';
 export { CHANNEL_MAX_CHARS, INVENTORY_MAX_STACKS, NAME_MAX_CHARS, TEXT_MAX_CHARS } from './specs.js';
 export {
   type BusBodyType,

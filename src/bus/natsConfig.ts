@@ -5,8 +5,7 @@
 
 import { randomBytes } from 'node:crypto';
 
-import { publishPermission, subjectProblem, wirePattern } from './subjects.js';
-import { isServerId } from './codec.js';
+import { isServerId, publishPermission, subjectProblem, wirePattern } from './subjects.js';
 
 /** What one server may do on the bus, and the password it proves it with. */
 export interface NatsUser {

@@ -30,6 +30,11 @@ export function subjectProblem(subject: unknown, wildcards: boolean): string | n
   return null;
 }
 
+/** A server id: 1..64 characters of [A-Za-z0-9_-] (one subject token). */
+export function isServerId(s: unknown): s is string {
+  return typeof s === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(s);
+}
+
 /** A namespace, checked: it is the first wire token, so several worlds can share one broker. */
 export function checkNamespace(ns: unknown): string {
   if (typeof ns !== 'string' || !/^[A-Za-z0-9-][A-Za-z0-9_-]{0,31}$/.test(ns)) {

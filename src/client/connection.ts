@@ -37,6 +37,7 @@ import {
 } from '../protocol/index.js';
 import { RttEstimator, ServerClock, type ServerClockOptions } from './clock.js';
 import type { InterpolatedState } from './interpolation.js';
+import { Predictor, type PredictionOptions } from './prediction.js';
 import { ClientWorld, type ClientWorldOptions, type SnapshotChanges } from './world.js';
 
 // ---------------------------------------------------------------- WebSocket abstraction
@@ -188,6 +189,12 @@ export interface ZoneClientOptions {
    * handoff between zones needs nothing from the application. Default false.
    */
   readonly followZoneChange?: boolean;
+  /**
+   * Predict the player's own entity (see prediction.ts): moves take effect at once and are
+   * reconciled with the server's acks. Off by default (bots need no rendering). While on, the
+   * client pings once a second to know how far ahead to run.
+   */
+  readonly prediction?: PredictionOptions | boolean;
 }
 
 /** Overrides for one connect() (e.g. the token of a ZoneChange). */
@@ -226,6 +233,8 @@ export class ZoneClient {
   readonly world: ClientWorld;
   readonly clock: ServerClock;
   readonly rtt: RttEstimator;
+  /** Prediction of the own entity; null unless options.prediction. */
+  readonly predictor: Predictor | null;
   readonly stats: ZoneClientStats = ZoneClient.emptyStats();
   /** The Welcome of the current connection, null before it. */
   welcomeMsg: WelcomeMsg | null = null;
@@ -256,6 +265,8 @@ export class ZoneClient {
     this.world = new ClientWorld(options.world);
     this.clock = new ServerClock({ ...options.clock, tickMs: this.world.tickMs });
     this.rtt = new RttEstimator(options.rttAlpha);
+    const p = options.prediction;
+    this.predictor = p ? new Predictor(p === true ? {} : p) : null;
   }
 
   private static emptyStats(): ZoneClientStats {
@@ -441,6 +452,8 @@ export class ZoneClient {
 
   private onSocketClose(code: number, reason: string): void {
     const byClient = this.closingByClient;
+    if (this.pingTimer !== undefined) clearInterval(this.pingTimer);
+    this.pingTimer = undefined;
     this.socket = null;
     this.stateValue = 'closed';
     this.failPending(new ZoneClientError('closed', `connection closed before Welcome (${code}${reason === '' ? '' : ` ${reason}`})`, { closeCode: code }));
@@ -504,6 +517,7 @@ export class ZoneClient {
       this.welcomeMsg = w;
       this.world.reset();
       this.world.welcome(w);
+      this.predictor?.reset(w.tickRate > 0 ? w.tickRate : undefined);
       this.clock.reset();
       if (w.tickRate > 0) this.clock.setTickRate(w.tickRate);
       this.clock.observeTick(w.tick, arrival);
@@ -519,6 +533,7 @@ export class ZoneClient {
     if (w.tickRate > 0) this.clock.setTickRate(w.tickRate);
     this.clock.observeTick(w.tick, arrival);
     this.stateValue = 'joined';
+    if (this.predictor) this.startPredicting(w);
     const p = this.pending;
     this.pending = null;
     if (p !== null) {
@@ -539,6 +554,8 @@ export class ZoneClient {
     stats.snapshots++;
     const changes = this.world.applySnapshot(s);
     this.clock.observeTick(s.tick, arrival);
+    const own = this.predictor ? this.world.own() : undefined;
+    if (own) this.predictor!.reconcile(s.tick, s.ackSeq, own.record, own.recordTick, arrival);
     this.emit('snapshot', s, changes);
     if (this.listeners.event.length > 0) for (const e of s.events) this.emit('event', e, s.tick);
   }
@@ -589,7 +606,13 @@ export class ZoneClient {
    */
   move(x: number, y: number): number {
     if (!Number.isFinite(x) || !Number.isFinite(y)) throw new RangeError(`move target must be finite, got (${x}, ${y})`);
-    return this.sendInput((seq) => encodeMove({ seq, x, y }));
+    const p = this.predictor;
+    if (p === null) return this.sendInput((seq) => encodeMove({ seq, x, y }));
+    // Predicted: tagged with the tick it lands at, and walked from that same tick locally.
+    const applyTick = p.applyTickFor(this.serverTick(), this.predictionRttMs());
+    const seq = this.sendInput((n) => encodeMove({ seq: n, x, y, applyTick }));
+    if (seq !== 0) p.move(seq, x, y, applyTick);
+    return seq;
   }
 
   /** Say `text` (1..256 characters, checked by the server). Returns the seq, or 0. */
@@ -629,6 +652,37 @@ export class ZoneClient {
   /** Where to sample interpolation buffers now: server time − interpolation delay. */
   renderTimeMs(): number {
     return this.clock.renderTimeMs(this.now());
+  }
+
+  /**
+   * Where to draw the player's own entity now: its prediction (what the server will have once
+   * this client's moves land) plus a fading correction. null without prediction or before the
+   * first record of it.
+   */
+  predictedPosition(): { x: number; y: number } | null {
+    const p = this.predictor;
+    if (p === null || !p.ready) return null;
+    p.advanceTo(p.applyTickFor(this.serverTick(), this.predictionRttMs()) - 1);
+    return p.displayed(this.now());
+  }
+
+  /** The newest server tick this client could be receiving now (fractional; NaN before Welcome). */
+  private serverTick(): number {
+    return this.serverTimeMs() / this.clock.tickMs;
+  }
+
+  /** Round trip used to run ahead: the measured average, 100 ms until the first Pong. */
+  private predictionRttMs(): number {
+    return Number.isFinite(this.rtt.averageMs) ? this.rtt.averageMs : 100;
+  }
+
+  private pingTimer: ReturnType<typeof setInterval> | undefined;
+
+  /** A predicting client measures its round trip from the start, and once a second after. */
+  private startPredicting(w: WelcomeMsg): void {
+    this.predictor!.reset(w.tickRate > 0 ? w.tickRate : undefined);
+    this.ping();
+    if (this.pingTimer === undefined) this.pingTimer = setInterval(() => this.ping(), 1000);
   }
 
   /** Interpolated state of a known entity at the current render time; null if unknown. */

@@ -23,6 +23,8 @@ export {
   type ZoneClientStats,
 } from './connection.js';
 
+export { Predictor, type Correction, type PredictionOptions } from './prediction.js';
+
 export {
   ClientWorld,
   DEFAULT_TICK_RATE,

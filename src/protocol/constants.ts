@@ -1,14 +1,15 @@
-// Protocol constants. schemas/PROTOCOL.md is the prose version of this file.
+// Protocol constants. schemas/PROTOCOL.md is the prose version of this file. File identifiers,
+// string limits and struct sizes come from the schemas (via the generated tables).
 
+import { CLIENT_FILE_IDENTIFIER, CLIENT_LIMITS } from './generated/client_specs.js';
 import { ErrorCode } from './generated/server_generated.js';
+import { SERVER_FILE_IDENTIFIER, SERVER_STRUCTS } from './generated/server_specs.js';
 
 /** Sent in Hello and Welcome; a mismatch gets Error{ProtocolVersion} and a close. */
 export const PROTOCOL_VERSION = 1;
 
-/** File identifier at bytes 4..7 of every client -> server frame (root ClientMessage). */
-export const CLIENT_FILE_IDENTIFIER = 'MMOC';
-/** File identifier at bytes 4..7 of every server -> client frame (root ServerMessage). */
-export const SERVER_FILE_IDENTIFIER = 'MMOS';
+/** File identifiers at bytes 4..7 of client -> server (MMOC) and server -> client (MMOS) frames. */
+export { CLIENT_FILE_IDENTIFIER, SERVER_FILE_IDENTIFIER };
 
 /**
  * Largest client -> server frame in bytes. The largest honest frame, a Chat of 256
@@ -20,18 +21,18 @@ export const MAX_CLIENT_FRAME_BYTES = 2048;
 export const MAX_SERVER_FRAME_BYTES = 1 << 20;
 
 /** Hello.name: 1..24 characters (Unicode code points). */
-export const MIN_NAME_CHARS = 1;
-export const MAX_NAME_CHARS = 24;
+export const MIN_NAME_CHARS = CLIENT_LIMITS.Hello.name.minChars;
+export const MAX_NAME_CHARS = CLIENT_LIMITS.Hello.name.maxChars;
 /** Chat.text and Event.text: 1..256 characters (Unicode code points). */
-export const MIN_CHAT_CHARS = 1;
-export const MAX_CHAT_CHARS = 256;
+export const MIN_CHAT_CHARS = CLIENT_LIMITS.Chat.text.minChars;
+export const MAX_CHAT_CHARS = CLIENT_LIMITS.Chat.text.maxChars;
 /** Hello.token and ZoneChange.token: at most 512 bytes of printable ASCII. */
-export const MAX_TOKEN_BYTES = 512;
+export const MAX_TOKEN_BYTES = CLIENT_LIMITS.Hello.token.maxBytes;
 /** UTF-8 needs at most 4 bytes per character. */
 export const MAX_UTF8_BYTES_PER_CHAR = 4;
 
 /** sizeof(EntityState) on the wire: 40 bytes, 4-byte aligned, no padding. */
-export const ENTITY_STATE_SIZE = 40;
+export const ENTITY_STATE_SIZE = SERVER_STRUCTS.EntityState.size;
 
 /** A connection that has not sent Hello this long after opening is closed (IdleTimeout). */
 export const HELLO_TIMEOUT_MS = 10_000;

@@ -22,6 +22,7 @@ import {
   Ping,
   UseItem,
 } from './generated/client_generated.js';
+import { CLIENT_MESSAGE_SPEC } from './generated/client_specs.js';
 import {
   EntityState,
   ErrorCode,
@@ -34,6 +35,7 @@ import {
   Welcome,
   ZoneChange,
 } from './generated/server_generated.js';
+import { SERVER_MESSAGE_SPEC } from './generated/server_specs.js';
 import {
   CLIENT_FILE_IDENTIFIER,
   ENTITY_STATE_SIZE,
@@ -48,7 +50,6 @@ import {
   errorCodeName,
 } from './constants.js';
 import { readEntityState } from './entity.js';
-import { CLIENT_MESSAGE_SPEC, SERVER_MESSAGE_SPEC } from './specs.js';
 import type {
   DecodeResult,
   EntityStateObj,
@@ -194,7 +195,8 @@ function decodeClientUnsafe(data: Uint8Array | ArrayBuffer): DecodeResult {
       if (!Number.isFinite(x) || !Number.isFinite(y)) {
         return reject(ErrorCode.OutOfRange, `move target (${x}, ${y}) is not finite`);
       }
-      return { ok: true, msg: { type: 'move', seq, x, y } };
+      const applyTick = m.applyTick();
+      return { ok: true, msg: applyTick === 0 ? { type: 'move', seq, x, y } : { type: 'move', seq, x, y, applyTick } };
     }
     case ClientBody.Chat: {
       const c = root.body(chatObj) as Chat;

@@ -218,6 +218,7 @@ export class Encoder {
     Move.addSeq(b, m.seq);
     Move.addX(b, m.x);
     Move.addY(b, m.y);
+    if (m.applyTick) Move.addApplyTick(b, m.applyTick);
     return this.client(ClientBody.Move, Move.endMove(b));
   }
 

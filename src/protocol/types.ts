@@ -18,6 +18,8 @@ export interface MoveMsg {
   readonly seq: number;
   readonly x: number;
   readonly y: number;
+  /** Tick to apply it at (a predicting client); absent or 0: on arrival. */
+  readonly applyTick?: number;
 }
 
 export interface ChatMsg {

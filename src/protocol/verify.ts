@@ -2,8 +2,8 @@
 //
 // The flatbuffers JS runtime has no verifier: reads past the end return 0, forged vector
 // lengths make loops run for ages and the object API can run out of memory. Every frame is
-// therefore checked against a TableSpec (a hand-written mirror of the schema, see specs.ts)
-// before any generated accessor touches it. Checks, following the C++ flatbuffers::Verifier:
+// therefore checked against a TableSpec (generated from the schema by tools/codegen.ts into
+// generated/<schema>_specs.ts) before any generated accessor touches it. Checks, following the C++ flatbuffers::Verifier:
 //
 // - root: buffer long enough for root offset + file identifier, length a multiple of 4 (every
 //   builder pads the finished buffer to its alignment), identifier matches, the root uoffset
@@ -14,7 +14,7 @@
 //   field aligned to its size;
 // - uoffsets (strings, vectors, sub-tables): 1..2^31-1 and the target in bounds;
 // - strings: length prefix 4-aligned, bytes + NUL terminator in bounds, NUL present, length
-//   within the field's byte cap;
+//   within the field's byte cap (when the schema declares one);
 // - vectors: length prefix 4-aligned, count * element size in bounds, elements aligned;
 //   vectors of tables verify every element;
 // - unions: the type byte must be one of the spec's members (others -> UnknownMessage), a
@@ -37,7 +37,8 @@ export type FieldSpec = FieldBase &
   (
     | { readonly kind: 'scalar'; readonly size: 1 | 2 | 4 | 8 }
     | { readonly kind: 'struct'; readonly size: number; readonly align: 1 | 2 | 4 | 8 }
-    | { readonly kind: 'string'; readonly maxBytes: number }
+    /** maxBytes absent: bounded only by the buffer. */
+    | { readonly kind: 'string'; readonly maxBytes?: number }
     | { readonly kind: 'vector'; readonly elemSize: number; readonly elemAlign: 1 | 2 | 4 | 8 }
     | { readonly kind: 'tableVector'; readonly table: TableSpec }
     | { readonly kind: 'table'; readonly table: TableSpec }
@@ -226,7 +227,7 @@ export class Verifier {
     return true;
   }
 
-  private verifyString(pos: number, maxBytes: number, what: string): boolean {
+  private verifyString(pos: number, maxBytes: number | undefined, what: string): boolean {
     if (pos % 4 !== 0 || pos + 4 > this.len) {
       return this.bad(ErrorCode.BadFrame, `${what}: string out of bounds or misaligned`);
     }
@@ -234,7 +235,7 @@ export class Verifier {
     const end = pos + 4 + n; // index of the NUL terminator
     if (end + 1 > this.len) return this.bad(ErrorCode.BadFrame, `${what}: string length ${n} past the end`);
     if (this.bytes[end] !== 0) return this.bad(ErrorCode.BadFrame, `${what}: string not NUL-terminated`);
-    if (n > maxBytes) return this.bad(ErrorCode.BadString, `${what}: ${n} bytes, at most ${maxBytes} allowed`);
+    if (maxBytes !== undefined && n > maxBytes) return this.bad(ErrorCode.BadString, `${what}: ${n} bytes, at most ${maxBytes} allowed`);
     return true;
   }
 

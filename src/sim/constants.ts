@@ -11,6 +11,10 @@ export const WAYPOINT_DISTANCE = 1.0;
 
 export const ATTACK_RANGE = 10;
 export const ATTACK_COOLDOWN_TICKS = 20; // one attack per second
+/** Positions kept for lag compensation: one second of ticks. */
+export const HISTORY_TICKS = 20;
+/** The furthest an attack is judged in the past: 200 ms. */
+export const MAX_REWIND_TICKS = 4;
 export const NPC_LEASH_RANGE = 30; // an NPC gives up a chase beyond this
 export const RESPAWN_TICKS = 100; // 5 s dead before respawning
 

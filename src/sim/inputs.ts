@@ -17,7 +17,8 @@ export type SimInput =
   | { type: 'join'; session: number; name: string; state?: PlayerState }
   | { type: 'leave'; session: number }
   | { type: 'move'; session: number; seq: number; x: number; y: number }
-  | { type: 'attack'; session: number; seq: number; target: number }
+  /** `rewind`: ticks back at which the target's position is judged (0..MAX_REWIND_TICKS), set by the zone from the attacker's measured latency. */
+  | { type: 'attack'; session: number; seq: number; target: number; rewind?: number }
   | { type: 'useItem'; session: number; seq: number; item: number }
   | { type: 'chat'; session: number; seq: number; text: string }
   /** From the server, not a client: a failed handoff puts the player back at (x, y) inside the zone. */

@@ -1,5 +1,6 @@
 // The one place the order of systems is declared.
 
+import { historySystem } from './history.js';
 import { applyInputsSystem } from './systems/applyInputs.js';
 import { boundarySystem } from './systems/boundary.js';
 import { combatSystem } from './systems/combat.js';
@@ -22,4 +23,5 @@ export const PHASES: readonly Phase[] = [
   { name: 'items', run: itemsSystem },
   { name: 'boundary', run: boundarySystem },
   { name: 'interest', run: interestSystem },
+  { name: 'history', run: historySystem },
 ];

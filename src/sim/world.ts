@@ -7,6 +7,7 @@ import { createComponents, EntityKind, type Components } from './components.js';
 import { inRect, validateZoneConfig, type Rect, type ZoneConfig } from './config.js';
 import { MAX_WAYPOINTS, NEW_PLAYER, NPC_SPEED, PLAYER_SPEED } from './constants.js';
 import type { SimEvent } from './events.js';
+import { PositionHistory } from './history.js';
 import type { PlayerState, Rejection, SimInput } from './inputs.js';
 import { Rng } from './rng.js';
 import { SpatialGrid } from './grid.js';
@@ -19,6 +20,8 @@ export interface PendingAction {
   target: number;
   session: number;
   seq: number;
+  /** Attacks: judge the target where it was this many ticks ago (lag compensation). */
+  rewind?: number;
 }
 
 export interface Joined {
@@ -60,6 +63,8 @@ export interface ZoneWorld {
   /** Ticks at which a picked-up item respawns, in order. */
   readonly itemRespawns: number[];
   readonly grid: SpatialGrid;
+  /** Positions of the last second, for lag-compensated attacks. */
+  readonly history: PositionHistory;
 
   // Per-tick inputs and outputs, reset by stepZone.
   inputs: readonly SimInput[];
@@ -101,6 +106,7 @@ export function createZoneWorld(config: ZoneConfig, seed: number): ZoneWorld {
     nextSlot: 0,
     itemRespawns: [],
     grid: new SpatialGrid(cfg.bounds, cfg.cellSize, capacity + 1),
+    history: new PositionHistory(capacity + 1),
     inputs: [],
     events: [],
     rejections: [],
@@ -151,6 +157,7 @@ function spawnEntity(world: ZoneWorld, kind: EntityKind, x: number, y: number): 
   addComponent(world.ecs, eid, c.Replicated);
   c.Position.x[eid] = x;
   c.Position.y[eid] = y;
+  world.history.bornAt[eid] = world.tick;
   touch(world, eid);
   world.netToEid.set(netId, eid);
   if (world.orderLen === world.orderEids.length) compactOrder(world);

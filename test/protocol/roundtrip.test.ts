@@ -127,6 +127,8 @@ describe('client -> server round trips', () => {
       x: Math.fround(-3e38),
       y: 0,
     });
+    // A predicting client's move carries the tick it is meant for.
+    expect(client(encodeMove({ seq: 2, x: 5, y: 6, applyTick: 12_345 }))).toEqual({ type: 'move', seq: 2, x: 5, y: 6, applyTick: 12_345 });
   });
 
   it('Chat', () => {

@@ -1,6 +1,7 @@
-// The verifier's hand-written specs (src/protocol/specs.ts) must mirror the schema. This reads
-// the generated accessors (field name -> vtable slot, read width) and compares, so a schema
-// edit that the specs do not follow fails here rather than as a rejected frame in production.
+// The verifier tables (src/protocol/generated/*_specs.ts, generated from flatc's binary schema)
+// must agree with flatc's TypeScript output. This reads the generated accessors (field name ->
+// vtable slot, read width) and compares: two independent outputs of flatc cross-check the table
+// generator. Every string a server reads from untrusted bytes must have a byte cap.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,7 +11,9 @@ import { describe, expect, it } from 'vitest';
 
 import { ENTITY_STATE_SIZE } from '../../src/protocol/index.js';
 import { EntityState, Rect } from '../../src/protocol/generated/server_generated.js';
-import { CLIENT_TABLE_SPECS, SERVER_TABLE_SPECS } from '../../src/protocol/specs.js';
+import { CLIENT_TABLE_SPECS } from '../../src/protocol/generated/client_specs.js';
+import { SERVER_TABLE_SPECS } from '../../src/protocol/generated/server_specs.js';
+import { CLUSTER_TABLE_SPECS } from '../../src/protocol/generated/cluster_specs.js';
 import type { FieldSpec, TableSpec } from '../../src/protocol/verify.js';
 
 const GEN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/protocol/generated/mmo/wire');
@@ -77,6 +80,13 @@ describe('verifier specs mirror the schema', () => {
   for (const spec of [...CLIENT_TABLE_SPECS, ...SERVER_TABLE_SPECS]) {
     it(spec.name, () => check(spec));
   }
+
+  it('every string of an untrusted message (client.fbs, cluster.fbs) has a byte cap', () => {
+    const uncapped = [...CLIENT_TABLE_SPECS, ...CLUSTER_TABLE_SPECS].flatMap((t) =>
+      t.fields.flatMap((f) => (f.kind === 'string' && f.maxBytes === undefined ? [`${t.name}.${f.name}`] : [])),
+    );
+    expect(uncapped).toEqual([]);
+  });
 
   it('struct sizes', () => {
     expect(EntityState.sizeOf()).toBe(ENTITY_STATE_SIZE);

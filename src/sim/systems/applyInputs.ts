@@ -5,7 +5,7 @@
 import { hasComponent } from 'bitecs';
 import { EntityKind } from '../components.js';
 import { inRect } from '../config.js';
-import { CHAT_MAX_CHARS, EVENT_RADIUS, NAME_MAX_CHARS } from '../constants.js';
+import { CHAT_MAX_CHARS, EVENT_RADIUS, MAX_REWIND_TICKS, NAME_MAX_CHARS } from '../constants.js';
 import { EventKind } from '../events.js';
 import { checkText, isU32, type PlayerState, type RejectReason, type SimInput } from '../inputs.js';
 import { isFiniteNumber } from '../math.js';
@@ -52,6 +52,8 @@ function applyMove(world: ZoneWorld, eid: number, input: Obj): void {
 
 function applyAttack(world: ZoneWorld, eid: number, input: Obj): void {
   if (!isU32(input.target)) return reject(world, input, 'bad_input');
+  const rewind = input.rewind ?? 0;
+  if (typeof rewind !== 'number' || !Number.isInteger(rewind) || rewind < 0 || rewind > MAX_REWIND_TICKS) return reject(world, input, 'bad_input');
   const target = world.netToEid.get(input.target);
   if (target === undefined) return reject(world, input, 'unknown_target');
   if (target === eid) return reject(world, input, 'self_target');
@@ -60,7 +62,7 @@ function applyAttack(world: ZoneWorld, eid: number, input: Obj): void {
   if (world.tick < world.c.Attacker.readyAt[eid]) return reject(world, input, 'cooldown');
   world.pendingAttacks.push({
     eid, actor: world.c.NetId.id[eid], target: input.target,
-    session: input.session as number, seq: input.seq as number,
+    session: input.session as number, seq: input.seq as number, rewind,
   });
 }
 

@@ -83,6 +83,18 @@ function inRange(world: ZoneWorld, a: number, b: number, rangeSq: number): boole
   return dx * dx + dy * dy <= rangeSq;
 }
 
+const seen = { x: 0, y: 0 };
+
+/** In range of the target where the attacker saw it: `rewind` ticks ago (lag compensation). */
+function inRangeAsSeen(world: ZoneWorld, a: number, t: number, rewind: number): boolean {
+  if (rewind === 0) return inRange(world, a, t, RANGE_SQ);
+  // History holds positions at the end of each past tick; this tick's are not in it yet.
+  world.history.at(t, world.tick - rewind, world.tick - 1, seen);
+  const { x, y } = world.c.Position;
+  const dx = seen.x - x[a], dy = seen.y - y[a];
+  return dx * dx + dy * dy <= RANGE_SQ;
+}
+
 function resolveAttacks(world: ZoneWorld): void {
   const { c } = world;
   for (const p of world.pendingAttacks) {
@@ -94,7 +106,7 @@ function resolveAttacks(world: ZoneWorld): void {
     if (t === undefined) { reject('unknown_target'); continue; }
     if (hasComponent(world.ecs, t, c.Dead)) { reject('target_dead'); continue; }
     if (world.tick < c.Attacker.readyAt[p.eid]) { reject('cooldown'); continue; }
-    if (!inRange(world, p.eid, t, RANGE_SQ)) { reject('out_of_range'); continue; }
+    if (!inRangeAsSeen(world, p.eid, t, p.rewind ?? 0)) { reject('out_of_range'); continue; }
     strike(world, p.eid, t);
   }
 }

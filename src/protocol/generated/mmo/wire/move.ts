@@ -49,8 +49,18 @@ y():number {
   return offset ? this.bb!.readFloat32(this.bb_pos + offset) : 0.0;
 }
 
+/**
+ * The tick the client asks the server to apply this move at (a predicting client runs
+ * ahead on the server's timeline); 0 = on arrival. A past tick is applied on arrival, one
+ * more than 20 ticks ahead is held only 20 ticks. See PROTOCOL.md §6.
+ */
+applyTick():number {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+}
+
 static startMove(builder:flatbuffers.Builder) {
-  builder.startObject(3);
+  builder.startObject(4);
 }
 
 static addSeq(builder:flatbuffers.Builder, seq:number) {
@@ -65,16 +75,21 @@ static addY(builder:flatbuffers.Builder, y:number) {
   builder.addFieldFloat32(2, y, 0.0);
 }
 
+static addApplyTick(builder:flatbuffers.Builder, applyTick:number) {
+  builder.addFieldInt32(3, applyTick, 0);
+}
+
 static endMove(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createMove(builder:flatbuffers.Builder, seq:number, x:number, y:number):flatbuffers.Offset {
+static createMove(builder:flatbuffers.Builder, seq:number, x:number, y:number, applyTick:number):flatbuffers.Offset {
   Move.startMove(builder);
   Move.addSeq(builder, seq);
   Move.addX(builder, x);
   Move.addY(builder, y);
+  Move.addApplyTick(builder, applyTick);
   return Move.endMove(builder);
 }
 }
