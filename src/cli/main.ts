@@ -125,6 +125,7 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .addOption(new Option('--port <n>', 'port nats-server listens on').argParser(intArg(1, 65535)).default(4222))
     .action((o: { out: string; world?: string; zones?: number; host: string; port: number }) => {
       if ((o.world === undefined) === (o.zones === undefined)) throw new Error('give exactly one of --world FILE and --zones N');
+      // Only the zones' server and zone ids matter here, not their sizes or endpoints.
       const layout = o.world !== undefined ? readLayout(o.world) : worldLayout(o.zones!, 500, '127.0.0.1', Array(o.zones!).fill(0));
       for (const f of writeNatsConfig({ layout, out: o.out, host: o.host, port: o.port })) print(`wrote ${f}`);
       print(`start it with: nats-server -c ${o.out}/nats-server.conf; give each zone its file: mmo zone --nats-credentials ${o.out}/<server id>.json`);
