@@ -4,7 +4,7 @@
 //   const gateway = new Gateway({ store, directory: registry, secret, rng: new Rng(seed) });
 //   const app = newApp();
 //   mountRegistry(app, registry, { secret: clusterSecret }); // /register /heartbeat /query /deregister /servers
-//   mountGateway(app, gateway);                             // /login /route
+//   mountGateway(app, gateway, { trustedProxies: [] });     // /login /route
 //   notFound(app);
 //   const { port, close } = await listen(app, '0.0.0.0', 7000);
 //
@@ -13,9 +13,13 @@
 // and registers/heartbeats itself through RegistryClient.
 
 export {
-  NAME_RULE, PASSWORD_RULE, checkName, checkPassword, hashPassword, login, verifyPassword,
-  type AuthStore, type LoginFailure, type LoginResult, type Spawn,
+  NAME_RULE, PASSWORD_RULE, checkCredentials, checkName, checkPassword, hashPassword, libuvScrypt, login, verifyPassword,
+  type AuthStore, type LoginFailure, type LoginResult, type ScryptRunner, type Spawn,
 } from './auth.js';
+export { addressList, clientSource, sourceKey } from './clientAddress.js';
+export { HashPool, defaultHashThreads } from './hashPool.js';
+export { KeyedBuckets, type BucketRule } from './keyedBuckets.js';
+export { DEFAULT_ATTEMPTS, DEFAULT_CREATIONS, LoginGate, type GateFailure, type GateResult, type LoginGateOptions, type SourceLimits } from './loginGate.js';
 export { FieldError } from './fields.js';
 export {
   Gateway, createGatewayApp, endpointOf, mountGateway,
