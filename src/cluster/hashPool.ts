@@ -59,8 +59,8 @@ export class HashPool {
     return this.queue.length + this.live.size - this.idle.length;
   }
 
-  /** How long (ms) until `jobs` more jobs would be done, from the recent mean time of a hash. */
-  drainMs(jobs = this.backlog): number {
+  /** How long (ms) until `jobs` jobs would be done, from the recent mean time of a hash. */
+  drainMs(jobs: number): number {
     return Math.ceil(jobs / this.threads) * this.meanMs;
   }
 

@@ -17,6 +17,7 @@ export {
   type AuthStore, type LoginFailure, type LoginResult, type ScryptRunner, type Spawn,
 } from './auth.js';
 export { addressList, clientSource, sourceKey } from './clientAddress.js';
+export { FairQueue } from './fairQueue.js';
 export { HashPool, defaultHashThreads } from './hashPool.js';
 export { KeyedBuckets, type BucketRule } from './keyedBuckets.js';
 export { DEFAULT_ATTEMPTS, DEFAULT_CREATIONS, LoginGate, type GateFailure, type GateResult, type LoginGateOptions, type SourceLimits } from './loginGate.js';

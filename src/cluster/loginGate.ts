@@ -9,10 +9,13 @@
 //   6. the hashing queue full                                      → busy (503)
 // Refusals 2–6 say when to try again (retryAfterS, for Retry-After). Sources are client
 // addresses (see clientAddress.ts); an exempt list skips limits 3 and 4 (e.g. a load-test host).
+// Admitted logins take turns by source for the hashing threads (FairQueue), so a flood from one
+// address never queues in front of everyone else.
 
 import type { BlockList } from 'node:net';
 import { checkCredentials, login, type AuthStore, type LoginFailure, type LoginResult, type Spawn } from './auth.js';
 import { addressList, listed } from './clientAddress.js';
+import { FairQueue } from './fairQueue.js';
 import type { HashPool } from './hashPool.js';
 import { KeyedBuckets, checkBucketRule, type BucketRule } from './keyedBuckets.js';
 
@@ -59,6 +62,7 @@ export class LoginGate {
   private readonly creations: KeyedBuckets;
   private readonly exempt: BlockList | undefined;
   private readonly inFlight = new Set<string>();
+  private readonly turns: FairQueue;
   private pending = 0;
 
   constructor(private readonly options: LoginGateOptions) {
@@ -71,6 +75,7 @@ export class LoginGate {
     this.attempts = new KeyedBuckets(checkBucketRule(l.attempts ?? DEFAULT_ATTEMPTS, 'limits.attempts'));
     this.creations = new KeyedBuckets(checkBucketRule(l.creations ?? DEFAULT_CREATIONS, 'limits.creations'));
     this.exempt = l.exempt && l.exempt.length > 0 ? addressList(l.exempt, 'exempt source') : undefined;
+    this.turns = new FairQueue(options.pool.threads);
   }
 
   /** Logins queued or hashing now. */
@@ -94,12 +99,13 @@ export class LoginGate {
     }
     // One attempt per source and name at a time, so parallel guesses cannot outrun the failure count.
     if (this.inFlight.has(pair)) return refuse('busy', 'a login for this name is in progress', 1000);
-    if (this.pending >= this.maxPending) return refuse('busy', 'too many logins in progress', this.options.pool.drainMs());
+    if (this.pending >= this.maxPending) return refuse('busy', 'too many logins in progress', this.options.pool.drainMs(this.pending));
     this.pending++;
     this.inFlight.add(pair);
     let r: LoginResult;
     try {
-      r = await login(this.options.store, c.name, c.password, this.options.spawn, (...a) => this.options.pool.scrypt(...a));
+      const pool = this.options.pool;
+      r = await login(this.options.store, c.name, c.password, this.options.spawn, (...a) => this.turns.run(source, () => pool.scrypt(...a)));
     } finally {
       this.pending--;
       this.inFlight.delete(pair);

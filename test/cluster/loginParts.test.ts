@@ -3,7 +3,7 @@
 
 import { scryptSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { HashPool, KeyedBuckets, addressList, clientSource, hashPassword, sourceKey, verifyPassword } from '../../src/cluster/index.js';
+import { FairQueue, HashPool, KeyedBuckets, addressList, clientSource, hashPassword, sourceKey, verifyPassword } from '../../src/cluster/index.js';
 
 describe('sourceKey / clientSource', () => {
   it('keys IPv4 by address, IPv4-mapped IPv6 as IPv4, IPv6 by its /64; refuses non-addresses', () => {
@@ -60,6 +60,37 @@ describe('KeyedBuckets', () => {
   it('refuses rules that cannot work', () => {
     expect(() => new KeyedBuckets({ burst: 0.5, perSecond: 1 })).toThrow(/burst/);
     expect(() => new KeyedBuckets({ burst: 1, perSecond: 0 })).toThrow(/perSecond/);
+  });
+});
+
+describe('FairQueue', () => {
+  it('takes turns between keys: a key with many jobs waiting delays another by one job per round', async () => {
+    const q = new FairQueue(1);
+    const order: string[] = [];
+    const gates: (() => void)[] = [];
+    const job = (name: string) => () => new Promise<string>((resolve) => gates.push(() => { order.push(name); resolve(name); }));
+    const all = [
+      ...Array.from({ length: 5 }, (_, i) => q.run('flood', job(`flood-${i}`))),
+      q.run('honest', job('honest-0')),
+      q.run('other', job('other-0')),
+      q.run('honest', job('honest-1')),
+    ];
+    expect(q.waiting).toBe(7); // one running
+    for (let i = 0; i < 8; i++) {
+      await new Promise((r) => setImmediate(r));
+      gates.shift()!();
+    }
+    expect(await Promise.all(all)).toHaveLength(8);
+    // flood-0 was running; then one job per key per round: flood's turn came first (its key
+    // queued first), then honest and other, then flood again.
+    expect(order).toEqual(['flood-0', 'flood-1', 'honest-0', 'other-0', 'flood-2', 'honest-1', 'flood-3', 'flood-4']);
+  });
+
+  it('passes a failing job\'s error on and keeps going', async () => {
+    const q = new FairQueue(2);
+    await expect(q.run('a', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(await q.run('a', async () => 7)).toBe(7);
+    expect(() => new FairQueue(0)).toThrow(/concurrency/);
   });
 });
 
