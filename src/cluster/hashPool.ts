@@ -8,10 +8,9 @@
 
 import { availableParallelism } from 'node:os';
 import type { ScryptOptions } from 'node:crypto';
-import type { Worker } from 'node:worker_threads';
-import { startTsWorker } from '../runtime/index.js';
+import { Worker } from 'node:worker_threads';
 
-/** Posted to a hashing thread. */
+/** Posted to a hashing thread (hashWorker.mjs). */
 export interface HashJob {
   password: string;
   salt: Uint8Array;
@@ -93,7 +92,7 @@ export class HashPool {
   }
 
   private start(): Thread {
-    const worker = startTsWorker(new URL('./hashWorker.ts', import.meta.url), null);
+    const worker = new Worker(new URL('./hashWorker.mjs', import.meta.url));
     const thread: Thread = { worker, current: undefined };
     this.live.add(thread);
     worker.on('message', (r: HashReply) => this.done(thread, r));
