@@ -14,6 +14,7 @@
 //     remote registry unreachable)
 // Bodies: JSON objects of at most 16 KiB (413), malformed → 400, unknown fields → 400.
 
+import type { KeyObject } from 'node:crypto';
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { AuthStore, Spawn } from './auth.js';
 import { addressList, clientSource } from './clientAddress.js';
@@ -36,8 +37,10 @@ export interface ServerDirectory {
 export interface GatewayOptions {
   store: AuthStore;
   directory: ServerDirectory;
-  /** Signs session and join tokens; servers verifying join tokens need the same one. ≥ 16 bytes. */
+  /** Signs session tokens (and join tokens when there is no joinKey). ≥ 16 bytes. */
   secret: Secret;
+  /** Ed25519 private key for join tokens: servers then verify with the public key and cannot make tokens. */
+  joinKey?: KeyObject;
   /** Used by the 'weighted' and 'random' strategies. */
   rng?: RandomSource;
   /** One strategy for every type, or per type. Default 'geographic' (region tag, else least loaded). */
@@ -103,6 +106,7 @@ export class Gateway {
     this.logins = new LoginGate({ ...options, pool: this.pool, limits: options.sourceLimits });
     // Fail at start, not at the first login, on a short secret.
     signSessionToken({ accountId: 1, playerId: 1, name: 'x', expiresAt: 0, nonce: newNonce() }, options.secret);
+    if (options.joinKey) signJoinToken({ accountId: 1, playerId: 1, name: 'x', expiresAt: 0, nonce: newNonce() }, options.joinKey);
   }
 
   /**
@@ -150,7 +154,7 @@ export class Gateway {
     const expiresAt = now + this.joinTtlMs;
     const token = signJoinToken({
       accountId: who.accountId, playerId: who.playerId, name: who.name, serverId: server.id, expiresAt, nonce: newNonce(),
-    }, this.options.secret);
+    }, this.options.joinKey ?? this.options.secret);
     return { endpoint: endpointOf(server), token, expiresAt, server };
   }
 }

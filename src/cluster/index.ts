@@ -9,7 +9,9 @@
 //   const { port, close } = await listen(app, '0.0.0.0', 7000);
 //
 // A zone server checks Hello.token with
-//   verifyJoinToken(token, secret, Date.now(), { serverId: myRegistryId, replay: guard })
+//   verifyJoinToken(token, joinPublicKey, Date.now(), { serverId: myRegistryId, replay: guard })
+// (joinPublicKey: the public half of the gateway's joinKey, see newJoinKeyPair/joinKeyFromPem;
+// or the shared secret where the gateway has no joinKey).
 // and registers/heartbeats itself through RegistryClient.
 
 export {
@@ -35,8 +37,8 @@ export {
 export { RegistryClient, RegistryClientError, type RegistryClientOptions } from './registryClient.js';
 export { createRegistryApp, mountRegistry, type RegistryHttpOptions } from './registryHttp.js';
 export {
-  MAX_TOKEN_BYTES, ReplayGuard, TokenError, newNonce, signJoinToken, signSessionToken, verifyJoinToken, verifySessionToken,
-  type JoinTokenPayload, type Secret, type SessionPayload, type TokenFailure, type TokenResult, type VerifyJoinOptions,
+  MAX_TOKEN_BYTES, ReplayGuard, TokenError, joinKeyFromPem, newJoinKeyPair, newNonce, signJoinToken, signSessionToken, verifyJoinToken, verifySessionToken,
+  type JoinSigningKey, type JoinTokenPayload, type JoinVerifyKey, type Secret, type SessionPayload, type TokenFailure, type TokenResult, type VerifyJoinOptions,
 } from './tokens.js';
 export {
   BusRegistryClient, BusRegistryError, LOAD_SUBJECT, REGISTRY_REQUEST_SUBJECT, bridgeLoadReports, busServerType, publishLoad,

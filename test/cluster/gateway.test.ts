@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  Gateway, NoServerError, Registry, RegistryClient, ReplayGuard, endpointOf, listen, mountGateway, mountRegistry, newApp, notFound, verifyJoinToken,
+  Gateway, NoServerError, Registry, RegistryClient, ReplayGuard, endpointOf, listen, mountGateway, mountRegistry, newApp, newJoinKeyPair, notFound, verifyJoinToken,
 } from '../../src/cluster/index.js';
 import { Rng } from '../../src/sim/index.js';
 import { PlayerStore } from '../../src/store/index.js';
@@ -231,6 +231,18 @@ describe('Gateway class', () => {
       srv.close();
       await down.close();
     }
+  });
+
+  it('signs join tokens with its Ed25519 joinKey: servers verify with the public key; the secret does not verify them', async () => {
+    const reg = new Registry();
+    const now = 5_000_000;
+    const { privateKey, publicKey } = newJoinKeyPair();
+    const gw = new Gateway({ store, directory: reg, secret: SECRET, joinKey: privateKey, clock: () => now });
+    reg.register({ type: 'zone', host: '127.0.0.1', port: 9001, capacity: 10, id: 'zone-k' }, now);
+    const r = await gw.route({ accountId: 1, playerId: 1, name: 'alice' }, 'zone');
+    expect(verifyJoinToken(r.token, publicKey, now, { serverId: 'zone-k' })).toMatchObject({ ok: true, payload: { name: 'alice' } });
+    expect(verifyJoinToken(r.token, SECRET, now, { serverId: 'zone-k' })).toMatchObject({ ok: false, reason: 'bad_signature' });
+    expect(() => new Gateway({ store, directory: reg, secret: SECRET, joinKey: publicKey })).toThrow(/private key/);
   });
 
   it('refuses a short secret at construction', () => {
