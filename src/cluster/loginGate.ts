@@ -78,11 +78,6 @@ export class LoginGate {
     this.turns = new FairQueue(options.pool.threads);
   }
 
-  /** Logins queued or hashing now. */
-  get backlog(): number {
-    return this.pending;
-  }
-
   /** Admits (or refuses) a login from `source` and runs it on the hash pool. */
   async login(name: unknown, password: unknown, source: string, now: number): Promise<GateResult> {
     const c = checkCredentials(name, password);
