@@ -1,6 +1,7 @@
 // Accounts and passwords. A first login creates the account (and its player row); later logins
 // check the password. Passwords are hashed with scrypt (random 16-byte salt) off the main
-// thread and compared in constant time. The stored hash starts with a version byte, so the
+// thread (libuv's pool by default; the gateway passes its HashPool) and compared in constant
+// time. The stored hash starts with a version byte, so the
 // parameters can change later without breaking existing accounts.
 
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
@@ -37,22 +38,24 @@ export type LoginResult =
   | { ok: true; accountId: number; playerId: number; name: string; created: boolean }
   | { ok: false; reason: LoginFailure; message: string };
 
-function derive(password: string, salt: Uint8Array): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(password, salt, KEY_BYTES, SCRYPT_V1, (err, key) => (err ? reject(err) : resolve(key)));
-  });
-}
+/** Where scrypt runs: node's async scrypt (libuv's pool) or a HashPool's `scrypt`. */
+export type ScryptRunner = (password: string, salt: Uint8Array, keylen: number, options: ScryptOptions) => Promise<Buffer>;
+
+/** node's async scrypt, on libuv's thread pool. */
+export const libuvScrypt: ScryptRunner = (password, salt, keylen, options) => new Promise((resolve, reject) => {
+  scrypt(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key)));
+});
 
 /** A stored hash (version byte + key) and its fresh random salt. */
-export async function hashPassword(password: string): Promise<{ hash: Buffer; salt: Buffer }> {
+export async function hashPassword(password: string, run: ScryptRunner = libuvScrypt): Promise<{ hash: Buffer; salt: Buffer }> {
   const salt = randomBytes(SALT_BYTES);
-  const key = await derive(password, salt);
+  const key = await run(password, salt, KEY_BYTES, SCRYPT_V1);
   return { hash: Buffer.concat([Buffer.from([V1]), key]), salt };
 }
 
 /** True when `password` matches; constant-time in the key comparison. */
-export async function verifyPassword(password: string, hash: Uint8Array, salt: Uint8Array): Promise<boolean> {
-  const key = await derive(password, salt);
+export async function verifyPassword(password: string, hash: Uint8Array, salt: Uint8Array, run: ScryptRunner = libuvScrypt): Promise<boolean> {
+  const key = await run(password, salt, KEY_BYTES, SCRYPT_V1);
   const stored = Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength);
   const good = stored.length === 1 + KEY_BYTES && stored[0] === V1;
   // Compare against something of the right length even when the stored hash is unusable.
@@ -69,14 +72,11 @@ export function checkPassword(password: unknown): string {
   return text(typeof password === 'string' ? password.normalize('NFKC') : password, 'password', PASSWORD_RULE);
 }
 
-/**
- * Logs in, creating the account and its player row (at `spawn`) on the first login of a name.
- * A guest player row of the same name (no account) becomes this account's player; a row that
- * belongs to another account refuses the login. Two first logins racing for one name: the
- * loser's password is checked against the winner's account.
- */
-export async function login(store: AuthStore, name: unknown, password: unknown, spawn: Spawn = { x: 0, y: 0, zone: '' }): Promise<LoginResult> {
-  let n: string, p: string;
+/** Both credentials in canonical form, or the first one that is malformed and why. */
+export function checkCredentials(name: unknown, password: unknown):
+  | { ok: true; name: string; password: string }
+  | { ok: false; reason: 'bad_name' | 'bad_password'; message: string } {
+  let n: string;
   try {
     n = checkName(name);
   } catch (e) {
@@ -84,15 +84,29 @@ export async function login(store: AuthStore, name: unknown, password: unknown, 
     throw e;
   }
   try {
-    p = checkPassword(password);
+    return { ok: true, name: n, password: checkPassword(password) };
   } catch (e) {
     if (e instanceof FieldError) return { ok: false, reason: 'bad_password', message: e.message };
     throw e;
   }
+}
+
+/**
+ * Logs in, creating the account and its player row (at `spawn`) on the first login of a name.
+ * A guest player row of the same name (no account) becomes this account's player; a row that
+ * belongs to another account refuses the login. Two first logins racing for one name: the
+ * loser's password is checked against the winner's account.
+ */
+export async function login(
+  store: AuthStore, name: unknown, password: unknown, spawn: Spawn = { x: 0, y: 0, zone: '' }, run: ScryptRunner = libuvScrypt,
+): Promise<LoginResult> {
+  const c = checkCredentials(name, password);
+  if (!c.ok) return c;
+  const { name: n, password: p } = c;
   let account = store.account(n);
   let created = false;
   if (!account) {
-    const { hash, salt } = await hashPassword(p);
+    const { hash, salt } = await hashPassword(p, run);
     account = store.account(n); // created while we hashed?
     if (!account) {
       try {
@@ -105,7 +119,7 @@ export async function login(store: AuthStore, name: unknown, password: unknown, 
       }
     }
   }
-  if (!created && !(await verifyPassword(p, account.passwordHash, account.passwordSalt))) {
+  if (!created && !(await verifyPassword(p, account.passwordHash, account.passwordSalt, run))) {
     return { ok: false, reason: 'wrong_password', message: 'wrong password' };
   }
   const player = store.loadOrCreatePlayer(n, { ...spawn, accountId: account.id });

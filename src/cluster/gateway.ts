@@ -5,18 +5,23 @@
 //   POST /login {name, password}
 //     → 200 {accountId, playerId, name, created, token, expiresAt}   token = session token
 //     400 {error, field} bad name/password shape · 401 wrong password · 409 name held by another
-//     account · 429 too many wrong passwords for that name · 503 too many logins in progress (or
-//     one for this name already)
+//     account · 429 too many wrong passwords for that name from this address, too many logins or
+//     new accounts from this address · 503 the login queue is full (or a login for this name from
+//     this address is in progress). 429 and 503 carry Retry-After (seconds).
 //   POST /route {type, region?}   with header  Authorization: Bearer <session token>
 //     → 200 {endpoint: 'ws://host:port/', token, expiresAt, serverId, region}   token = join token
 //     401 missing/invalid/expired session · 400 bad type/region · 503 no server available (or a
 //     remote registry unreachable)
 // Bodies: JSON objects of at most 16 KiB (413), malformed → 400, unknown fields → 400.
 
+import type { KeyObject } from 'node:crypto';
 import type { TemplatedApp } from 'uWebSockets.js';
-import { login, type AuthStore, type LoginFailure, type Spawn } from './auth.js';
+import type { AuthStore, Spawn } from './auth.js';
+import { addressList, clientSource } from './clientAddress.js';
 import { onlyFields, own, required } from './fields.js';
+import { HashPool } from './hashPool.js';
 import { HttpError, bearer, newApp, notFound, postJson, type JsonRouteOptions } from './http.js';
+import { LoginGate, type GateFailure, type SourceLimits } from './loginGate.js';
 import { LoadBalancer, NoServerError, type RandomSource, type Strategy } from './loadBalancer.js';
 import { checkRegion, checkServerType, type ServerInfo, type ServerType } from './registry.js';
 import { RegistryClientError } from './registryClient.js';
@@ -32,8 +37,10 @@ export interface ServerDirectory {
 export interface GatewayOptions {
   store: AuthStore;
   directory: ServerDirectory;
-  /** Signs session and join tokens; servers verifying join tokens need the same one. ≥ 16 bytes. */
+  /** Signs session tokens (and join tokens when there is no joinKey). ≥ 16 bytes. */
   secret: Secret;
+  /** Ed25519 private key for join tokens: servers then verify with the public key and cannot make tokens. */
+  joinKey?: KeyObject;
   /** Used by the 'weighted' and 'random' strategies. */
   rng?: RandomSource;
   /** One strategy for every type, or per type. Default 'geographic' (region tag, else least loaded). */
@@ -45,18 +52,23 @@ export interface GatewayOptions {
   sessionTtlMs?: number;
   /** Where a player created at first login starts. Default {x: 0, y: 0, zone: ''}. */
   spawn?: Spawn;
-  /** Logins hashing at once (scrypt uses the libuv pool); more are refused as 'busy'. Default 32. */
+  /** Logins queued or hashing at once; more are refused as 'busy' (503). Default 1024. */
   maxPendingLogins?: number;
-  /** Wrong passwords for one name within failureWindowMs before it is 'throttled'. Default 5. */
+  /** Wrong passwords one source may try for one name before it is 'throttled'; regained over failureWindowMs. Default 5. */
   maxFailures?: number;
+  /** Default 60 s. */
   failureWindowMs?: number;
+  /** Per-source limits on logins and new accounts (see loginGate.ts for the defaults). */
+  sourceLimits?: SourceLimits;
+  /** Where passwords are hashed. Default a pool of its own (cores − 1 threads, started on first use). */
+  hashPool?: HashPool;
 }
 
-export type GatewayLoginFailure = LoginFailure | 'throttled' | 'busy';
+export type GatewayLoginFailure = GateFailure;
 
 export type GatewayLogin =
   | { ok: true; accountId: number; playerId: number; name: string; created: boolean; token: string; expiresAt: number }
-  | { ok: false; reason: GatewayLoginFailure; message: string };
+  | { ok: false; reason: GatewayLoginFailure; message: string; retryAfterS?: number };
 
 export interface Identity {
   accountId: number;
@@ -73,8 +85,6 @@ export interface Route {
   server: ServerInfo;
 }
 
-const MAX_THROTTLED_NAMES = 10_000;
-
 /** ws://host:port/ with an IPv6 literal bracketed. */
 export function endpointOf(s: { host: string; port: number }): string {
   return `ws://${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}/`;
@@ -84,63 +94,36 @@ export class Gateway {
   private readonly clock: () => number;
   private readonly joinTtlMs: number;
   private readonly sessionTtlMs: number;
-  private readonly maxPending: number;
-  private readonly maxFailures: number;
-  private readonly failureWindowMs: number;
+  private readonly pool: HashPool;
+  private readonly logins: LoginGate;
   private readonly balancers = new Map<ServerType, LoadBalancer>();
-  private readonly failures = new Map<string, { count: number; since: number }>();
-  private readonly inFlight = new Set<string>();
-  private pending = 0;
 
   constructor(private readonly options: GatewayOptions) {
     this.clock = options.clock ?? Date.now;
     this.joinTtlMs = options.joinTtlMs ?? 30_000;
     this.sessionTtlMs = options.sessionTtlMs ?? 3_600_000;
-    this.maxPending = options.maxPendingLogins ?? 32;
-    this.maxFailures = options.maxFailures ?? 5;
-    this.failureWindowMs = options.failureWindowMs ?? 60_000;
+    this.pool = options.hashPool ?? new HashPool();
+    this.logins = new LoginGate({ ...options, pool: this.pool, limits: options.sourceLimits });
     // Fail at start, not at the first login, on a short secret.
     signSessionToken({ accountId: 1, playerId: 1, name: 'x', expiresAt: 0, nonce: newNonce() }, options.secret);
+    if (options.joinKey) signJoinToken({ accountId: 1, playerId: 1, name: 'x', expiresAt: 0, nonce: newNonce() }, options.joinKey);
   }
 
-  /** Checks the password (creating the account on a first login) and issues a session token. */
-  async login(name: unknown, password: unknown, now = this.clock()): Promise<GatewayLogin> {
-    const key = typeof name === 'string' ? name.normalize('NFC') : '';
-    const f = this.failures.get(key);
-    if (f && now - f.since < this.failureWindowMs && f.count >= this.maxFailures) {
-      return { ok: false, reason: 'throttled', message: `too many wrong passwords; try again in ${Math.ceil((f.since + this.failureWindowMs - now) / 1000)} s` };
-    }
-    if (this.pending >= this.maxPending) return { ok: false, reason: 'busy', message: 'too many logins in progress; try again' };
-    // One attempt per name at a time, so parallel guesses cannot outrun the failure count.
-    if (this.inFlight.has(key)) return { ok: false, reason: 'busy', message: 'a login for this name is in progress; try again' };
-    this.pending++;
-    this.inFlight.add(key);
-    let r;
-    try {
-      r = await login(this.options.store, name, password, this.options.spawn);
-    } finally {
-      this.pending--;
-      this.inFlight.delete(key);
-    }
-    if (!r.ok) {
-      if (r.reason === 'wrong_password') this.failed(key, now);
-      return r;
-    }
-    this.failures.delete(key);
+  /**
+   * Checks the password (creating the account on a first login) and issues a session token.
+   * `source` is the client's address (see clientAddress.ts): limits and throttles apply per source.
+   */
+  async login(name: unknown, password: unknown, source: string, now = this.clock()): Promise<GatewayLogin> {
+    const r = await this.logins.login(name, password, source, now);
+    if (!r.ok) return r;
     const expiresAt = now + this.sessionTtlMs;
     const token = signSessionToken({ accountId: r.accountId, playerId: r.playerId, name: r.name, expiresAt, nonce: newNonce() }, this.options.secret);
     return { ...r, token, expiresAt };
   }
 
-  private failed(key: string, now: number): void {
-    const f = this.failures.get(key);
-    if (f && now - f.since < this.failureWindowMs) {
-      f.count++;
-      return;
-    }
-    this.failures.delete(key);
-    if (this.failures.size >= MAX_THROTTLED_NAMES) this.failures.delete(this.failures.keys().next().value!);
-    this.failures.set(key, { count: 1, since: now });
+  /** Stops the hashing threads of a pool the gateway made itself. */
+  async close(): Promise<void> {
+    if (!this.options.hashPool) await this.pool.close();
   }
 
   /** Who a session token belongs to. */
@@ -171,18 +154,24 @@ export class Gateway {
     const expiresAt = now + this.joinTtlMs;
     const token = signJoinToken({
       accountId: who.accountId, playerId: who.playerId, name: who.name, serverId: server.id, expiresAt, nonce: newNonce(),
-    }, this.options.secret);
+    }, this.options.joinKey ?? this.options.secret);
     return { endpoint: endpointOf(server), token, expiresAt, server };
   }
 }
 
 const LOGIN_STATUS: Record<GatewayLoginFailure, number> = {
-  bad_name: 400, bad_password: 400, wrong_password: 401, name_taken: 409, throttled: 429, busy: 503,
+  bad_name: 400, bad_password: 400, wrong_password: 401, name_taken: 409,
+  throttled: 429, too_many_attempts: 429, too_many_accounts: 429, busy: 503,
 };
 
 export interface GatewayHttpOptions extends JsonRouteOptions {
   /** Prepended to both paths. Default ''. */
   prefix?: string;
+  /**
+   * Reverse proxies (addresses or CIDR subnets) whose X-Forwarded-For names the client, for
+   * per-source limits. Default none: the connection's own address is the source.
+   */
+  trustedProxies?: readonly string[];
 }
 
 function gatewayErrorToHttp(e: unknown): HttpError | undefined {
@@ -194,12 +183,15 @@ function gatewayErrorToHttp(e: unknown): HttpError | undefined {
 /** Mounts POST /login and POST /route on `app`. */
 export function mountGateway(app: TemplatedApp, gateway: Gateway, options: GatewayHttpOptions = {}): TemplatedApp {
   const prefix = options.prefix ?? '';
+  const proxies = options.trustedProxies?.length ? addressList(options.trustedProxies, 'trusted proxy') : undefined;
   postJson(app, `${prefix}/login`, options, async (body, ctx) => {
     onlyFields(body, ['name', 'password']);
-    const r = await gateway.login(required(body, 'name'), required(body, 'password'), ctx.now);
+    const source = clientSource(ctx.peer, ctx.forwardedFor, proxies);
+    const r = await gateway.login(required(body, 'name'), required(body, 'password'), source, ctx.now);
     if (!r.ok) {
       const field = r.reason === 'bad_name' ? { field: 'name' } : r.reason === 'bad_password' ? { field: 'password' } : {};
-      throw new HttpError(LOGIN_STATUS[r.reason], r.message, { reason: r.reason, ...field });
+      const retry: Record<string, string> = r.retryAfterS === undefined ? {} : { 'Retry-After': String(r.retryAfterS) };
+      throw new HttpError(LOGIN_STATUS[r.reason], r.message, { reason: r.reason, ...field }, retry);
     }
     return { accountId: r.accountId, playerId: r.playerId, name: r.name, created: r.created, token: r.token, expiresAt: r.expiresAt };
   }, gatewayErrorToHttp);

@@ -92,6 +92,20 @@ export interface RequestContext {
   now: number;
   /** The Authorization header ('' when absent). */
   authorization: string;
+  /** The address the connection comes from, as uWS spells it (IPv6 in full). */
+  peer: string;
+  /** The X-Forwarded-For header ('' when absent); to be believed only from a trusted proxy. */
+  forwardedFor: string;
+}
+
+/** What a handler may know of its request, read while uWS still holds it. */
+function contextOf(res: HttpResponse, req: HttpRequest, now: number): RequestContext {
+  return {
+    now,
+    authorization: req.getHeader('authorization'),
+    peer: Buffer.from(res.getRemoteAddressAsText()).toString('latin1'),
+    forwardedFor: req.getHeader('x-forwarded-for'),
+  };
 }
 
 /** Maps an error a handler threw to a status and body; return undefined for "not mine". */
@@ -189,7 +203,7 @@ function resolved(o: JsonRouteOptions): Required<JsonRouteOptions> {
 export function postJson(app: TemplatedApp, path: string, options: JsonRouteOptions, handler: JsonHandler, map?: ErrorMapper): void {
   const { maxBodyBytes, clock, log } = resolved(options);
   app.post(path, (res: HttpResponse, req: HttpRequest) => {
-    const ctx: RequestContext = { now: clock(), authorization: req.getHeader('authorization') };
+    const ctx = contextOf(res, req, clock());
     const declared = req.getHeader('content-length');
     const reply = new Reply(res, rejectionsOf(app));
     const tooLarge = () => reply.send(413, { error: `body larger than ${maxBodyBytes} bytes` }, {}, true, 'too_large');
@@ -219,7 +233,7 @@ export function postJson(app: TemplatedApp, path: string, options: JsonRouteOpti
 export function getJson(app: TemplatedApp, path: string, options: JsonRouteOptions, handler: (ctx: RequestContext) => unknown, map?: ErrorMapper): void {
   const { clock, log } = resolved(options);
   app.get(path, (res, req) => {
-    const ctx: RequestContext = { now: clock(), authorization: req.getHeader('authorization') };
+    const ctx = contextOf(res, req, clock());
     respond(new Reply(res, rejectionsOf(app)), () => handler(ctx), map, log);
   });
   app.any(path, (res) => methodNotAllowed(app, res, 'GET'));

@@ -4,18 +4,25 @@
 //   const gateway = new Gateway({ store, directory: registry, secret, rng: new Rng(seed) });
 //   const app = newApp();
 //   mountRegistry(app, registry, { secret: clusterSecret }); // /register /heartbeat /query /deregister /servers
-//   mountGateway(app, gateway);                             // /login /route
+//   mountGateway(app, gateway, { trustedProxies: [] });     // /login /route
 //   notFound(app);
 //   const { port, close } = await listen(app, '0.0.0.0', 7000);
 //
 // A zone server checks Hello.token with
-//   verifyJoinToken(token, secret, Date.now(), { serverId: myRegistryId, replay: guard })
+//   verifyJoinToken(token, joinPublicKey, Date.now(), { serverId: myRegistryId, replay: guard })
+// (joinPublicKey: the public half of the gateway's joinKey, see newJoinKeyPair/joinKeyFromPem;
+// or the shared secret where the gateway has no joinKey).
 // and registers/heartbeats itself through RegistryClient.
 
 export {
-  NAME_RULE, PASSWORD_RULE, checkName, checkPassword, hashPassword, login, verifyPassword,
-  type AuthStore, type LoginFailure, type LoginResult, type Spawn,
+  NAME_RULE, PASSWORD_RULE, checkCredentials, checkName, checkPassword, hashPassword, libuvScrypt, login, verifyPassword,
+  type AuthStore, type LoginFailure, type LoginResult, type ScryptRunner, type Spawn,
 } from './auth.js';
+export { addressList, clientSource, sourceKey } from './clientAddress.js';
+export { FairQueue } from './fairQueue.js';
+export { HashPool, defaultHashThreads } from './hashPool.js';
+export { KeyedBuckets, type BucketRule } from './keyedBuckets.js';
+export { DEFAULT_ATTEMPTS, DEFAULT_CREATIONS, LoginGate, type GateFailure, type GateResult, type LoginGateOptions, type SourceLimits } from './loginGate.js';
 export { FieldError } from './fields.js';
 export {
   Gateway, createGatewayApp, endpointOf, mountGateway,
@@ -30,6 +37,6 @@ export {
 export { RegistryClient, RegistryClientError, type RegistryClientOptions } from './registryClient.js';
 export { createRegistryApp, mountRegistry, type RegistryHttpOptions } from './registryHttp.js';
 export {
-  MAX_TOKEN_BYTES, ReplayGuard, TokenError, newNonce, signJoinToken, signSessionToken, verifyJoinToken, verifySessionToken,
-  type JoinTokenPayload, type Secret, type SessionPayload, type TokenFailure, type TokenResult, type VerifyJoinOptions,
+  MAX_TOKEN_BYTES, ReplayGuard, TokenError, joinKeyFromPem, newJoinKeyPair, newNonce, signJoinToken, signSessionToken, verifyJoinToken, verifySessionToken,
+  type JoinSigningKey, type JoinTokenPayload, type JoinVerifyKey, type Secret, type SessionPayload, type TokenFailure, type TokenResult, type VerifyJoinOptions,
 } from './tokens.js';

@@ -1,12 +1,18 @@
-// Signed, expiring tokens: `base64url(payload JSON) "." base64url(HMAC-SHA256)`, printable
-// ASCII of at most 512 bytes (the wire's Hello.token limit).
+// Signed, expiring tokens: `base64url(payload JSON) "." base64url(signature)`, printable ASCII
+// of at most 512 bytes (the wire's Hello.token limit).
 //
 // Join tokens (gateway → client → zone) say who may join which server until when, and carry a
 // nonce so a ReplayGuard on the receiving server lets each one in once. Session tokens
-// (gateway → client → gateway) prove a login to /route until they expire. The MAC covers a
-// purpose label too, so one kind can never pass for the other even under the same secret.
+// (gateway → client → gateway) prove a login to /route until they expire. The signature covers
+// a purpose label too, so one kind can never pass for the other even under the same key.
+//
+// Session tokens are HMAC-SHA256 under the gateway's secret (only the gateway makes and checks
+// them). Join tokens are signed with an Ed25519 private key, so the servers that check them hold
+// only the public key and cannot make one; a shared secret (HMAC) still works for join tokens
+// where every server is trusted alike. The key decides the algorithm, never the token: a public
+// key accepts only Ed25519 signatures, a secret only HMACs.
 
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { KeyObject, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign as signBytes, timingSafeEqual, verify as verifyBytes } from 'node:crypto';
 import { FieldError, int, isRecord, onlyFields, own, pattern, required, text } from './fields.js';
 import { SERVER_ID_RE } from './registry.js';
 
@@ -41,6 +47,11 @@ export type TokenResult<T> = { ok: true; payload: T } | { ok: false; reason: Tok
 
 export type Secret = string | Uint8Array;
 
+/** What signs join tokens: an Ed25519 private key, or a shared secret (HMAC). */
+export type JoinSigningKey = KeyObject | Secret;
+/** What checks join tokens: the Ed25519 public key, or the shared secret. */
+export type JoinVerifyKey = KeyObject | Secret;
+
 /** Refused by sign (a bad payload or secret); verification throws only for a bad secret. */
 export class TokenError extends Error {
   override name = 'TokenError';
@@ -65,8 +76,51 @@ function secretBytes(secret: Secret): Buffer {
   return b;
 }
 
-function mac(purpose: Purpose, body: string, secret: Buffer): Buffer {
-  return createHmac('sha256', secret).update(`${purpose}.${body}`, 'latin1').digest();
+/** How one key signs and checks `purpose.body`. */
+interface Scheme {
+  sign(data: Buffer): Buffer;
+  /** Constant-time for a MAC; `sig` has the scheme's length. */
+  check(data: Buffer, sig: Buffer): boolean;
+  sigBytes: number;
+}
+
+function ed25519(key: KeyObject, use: 'sign' | 'verify'): Scheme {
+  const want = use === 'sign' ? 'private' : 'public';
+  if (key.asymmetricKeyType !== 'ed25519' || key.type !== want) {
+    throw new TokenError(`join tokens ${use === 'sign' ? 'are signed with an Ed25519 private' : 'are checked with an Ed25519 public'} key, not a ${key.asymmetricKeyType ?? 'secret'} ${key.type} key`);
+  }
+  return { sign: (data) => signBytes(null, data, key), check: (data, sig) => verifyBytes(null, data, key, sig), sigBytes: 64 };
+}
+
+function hmac(secret: Secret): Scheme {
+  const key = secretBytes(secret);
+  const mac = (data: Buffer) => createHmac('sha256', key).update(data).digest();
+  return { sign: mac, check: (data, sig) => timingSafeEqual(mac(data), sig), sigBytes: 32 };
+}
+
+function schemeOf(key: JoinSigningKey, use: 'sign' | 'verify'): Scheme {
+  return key instanceof KeyObject ? ed25519(key, use) : hmac(key);
+}
+
+function signed(purpose: Purpose, body: string): Buffer {
+  return Buffer.from(`${purpose}.${body}`, 'latin1');
+}
+
+/** A fresh Ed25519 key pair for join tokens: the gateway keeps the private key, servers get the public one. */
+export function newJoinKeyPair(): { privateKey: KeyObject; publicKey: KeyObject } {
+  return generateKeyPairSync('ed25519');
+}
+
+/** An Ed25519 key (private PKCS#8 or public SPKI) from PEM text, as read from a file or the environment. */
+export function joinKeyFromPem(pem: string): KeyObject {
+  let key: KeyObject;
+  try {
+    key = pem.includes('PRIVATE KEY') ? createPrivateKey(pem) : createPublicKey(pem);
+  } catch (e) {
+    throw new TokenError(`join key: not a PEM key (${(e as Error).message.slice(0, 80)})`);
+  }
+  if (key.asymmetricKeyType !== 'ed25519') throw new TokenError(`join key: expected Ed25519, got ${key.asymmetricKeyType}`);
+  return key;
 }
 
 /** 128 random bits, base64url (22 characters). */
@@ -112,7 +166,7 @@ function fromWire(w: unknown): unknown {
   return out;
 }
 
-function sign(purpose: Purpose, payload: JoinTokenPayload, secret: Secret): string {
+function sign(purpose: Purpose, payload: JoinTokenPayload, key: JoinSigningKey): string {
   let p: JoinTokenPayload;
   try {
     p = checkPayload(payload, purpose);
@@ -120,8 +174,9 @@ function sign(purpose: Purpose, payload: JoinTokenPayload, secret: Secret): stri
     if (e instanceof FieldError) throw new TokenError(`cannot sign: ${e.message}`);
     throw e;
   }
+  const scheme = schemeOf(key, 'sign');
   const body = Buffer.from(JSON.stringify(toWire(p)), 'utf8').toString('base64url');
-  const token = `${body}.${mac(purpose, body, secretBytes(secret)).toString('base64url')}`;
+  const token = `${body}.${scheme.sign(signed(purpose, body)).toString('base64url')}`;
   if (token.length > MAX_TOKEN_BYTES) throw new TokenError(`token would be ${token.length} bytes, over ${MAX_TOKEN_BYTES}`);
   return token;
 }
@@ -131,8 +186,8 @@ function fail<T>(reason: TokenFailure, message: string): TokenResult<T> {
 }
 
 /** Shape, signature (constant-time) and payload; expiry and the rest are the caller's. */
-function open(purpose: Purpose, token: unknown, secret: Secret): TokenResult<JoinTokenPayload> {
-  const key = secretBytes(secret);
+function open(purpose: Purpose, token: unknown, key: JoinVerifyKey): TokenResult<JoinTokenPayload> {
+  const scheme = schemeOf(key, 'verify');
   if (typeof token !== 'string') return fail('malformed', 'token must be a string');
   if (token.length === 0 || token.length > MAX_TOKEN_BYTES) return fail('malformed', `token must be 1..${MAX_TOKEN_BYTES} bytes`);
   const dot = token.indexOf('.');
@@ -141,10 +196,9 @@ function open(purpose: Purpose, token: unknown, secret: Secret): TokenResult<Joi
   const sig = token.slice(dot + 1);
   if (!B64URL_RE.test(body) || !B64URL_RE.test(sig)) return fail('malformed', 'token parts must be base64url');
   const given = Buffer.from(sig, 'base64url');
-  const expected = mac(purpose, body, key);
-  // The length of a MAC is public; the comparison of its bytes is constant-time. Only the
+  // The length of a signature is public; a MAC's bytes are compared in constant time. Only the
   // canonical spelling counts (base64url's unused low bits could otherwise vary).
-  if (given.length !== expected.length || given.toString('base64url') !== sig || !timingSafeEqual(given, expected)) {
+  if (given.length !== scheme.sigBytes || given.toString('base64url') !== sig || !scheme.check(signed(purpose, body), given)) {
     return fail('bad_signature', 'signature does not match');
   }
   let payload: JoinTokenPayload;
@@ -169,8 +223,9 @@ export function tokenServerId(token: string): string | undefined {
   }
 }
 
-export function signJoinToken(payload: JoinTokenPayload, secret: Secret): string {
-  return sign('mmo.join.v1', payload, secret);
+/** A join token signed with the gateway's Ed25519 private key (or, where all servers are trusted alike, a shared secret). */
+export function signJoinToken(payload: JoinTokenPayload, key: JoinSigningKey): string {
+  return sign('mmo.join.v1', payload, key);
 }
 
 export interface VerifyJoinOptions {
@@ -184,8 +239,8 @@ export interface VerifyJoinOptions {
  * The payload of a valid, unexpired join token for this server, seen for the first time; else
  * why not. Expired means now ≥ expiresAt. The nonce is spent only when every other check passed.
  */
-export function verifyJoinToken(token: unknown, secret: Secret, now: number, options: VerifyJoinOptions = {}): TokenResult<JoinTokenPayload> {
-  const r = open('mmo.join.v1', token, secret);
+export function verifyJoinToken(token: unknown, key: JoinVerifyKey, now: number, options: VerifyJoinOptions = {}): TokenResult<JoinTokenPayload> {
+  const r = open('mmo.join.v1', token, key);
   if (!r.ok) return r;
   const p = r.payload;
   if (now >= p.expiresAt) return fail('expired', `token expired at ${p.expiresAt}`);

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  Gateway, NoServerError, Registry, RegistryClient, ReplayGuard, endpointOf, listen, mountGateway, mountRegistry, newApp, notFound, verifyJoinToken,
+  Gateway, NoServerError, Registry, RegistryClient, ReplayGuard, endpointOf, listen, mountGateway, mountRegistry, newApp, newJoinKeyPair, notFound, verifyJoinToken,
 } from '../../src/cluster/index.js';
 import { Rng } from '../../src/sim/index.js';
 import { PlayerStore } from '../../src/store/index.js';
@@ -28,6 +28,7 @@ mountRegistry(app, registry, { clock: clock.now });
 mountGateway(app, gateway, { clock: clock.now });
 notFound(app);
 const { base } = await serve(app);
+afterAll(() => gateway.close());
 
 async function loginHttp(name: string, password: string) {
   return post(base, '/login', { name, password });
@@ -95,6 +96,7 @@ describe('end to end over HTTP', () => {
     const throttled = await loginHttp('bob', 'bob-password');
     expect(throttled.status).toBe(429);
     expect(throttled.body.reason).toBe('throttled');
+    expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     clock.advance(60_000);
     expect((await loginHttp('bob', 'bob-password')).status).toBe(200);
   });
@@ -189,19 +191,24 @@ describe('Gateway class', () => {
     expect(endpointOf({ host: 'zone.example', port: 7000 })).toBe('ws://zone.example:7000/');
   });
 
-  it('refuses logins beyond maxPendingLogins as busy', async () => {
+  it('refuses logins beyond maxPendingLogins as busy, saying when to try again', async () => {
     const gw = new Gateway({ store, directory: new Registry(), secret: SECRET, maxPendingLogins: 1 });
-    const [a, b] = await Promise.all([gw.login('frank', 'frank-password'), gw.login('gina', 'gina-password')]);
+    const [a, b] = await Promise.all([gw.login('frank', 'frank-password', '10.0.0.1'), gw.login('gina', 'gina-password', '10.0.0.2')]);
     expect(a.ok).toBe(true);
     expect(b).toMatchObject({ ok: false, reason: 'busy' });
-    expect((await gw.login('gina', 'gina-password')).ok).toBe(true);
+    expect(b.ok || b.retryAfterS! >= 1).toBe(true);
+    expect((await gw.login('gina', 'gina-password', '10.0.0.2')).ok).toBe(true);
+    await gw.close();
   });
 
-  it('takes one login per name at a time', async () => {
+  it('takes one login per name and source at a time; another source is not held up', async () => {
     const gw = new Gateway({ store, directory: new Registry(), secret: SECRET });
-    const [a, b] = await Promise.all([gw.login('hal', 'guess-one-1'), gw.login('hal', 'guess-two-2')]);
+    const [a, b] = await Promise.all([gw.login('hal', 'guess-one-1', '10.0.0.1'), gw.login('hal', 'guess-two-2', '10.0.0.1')]);
     expect(a.ok).toBe(true);
-    expect(b).toMatchObject({ ok: false, reason: 'busy' });
+    expect(b).toMatchObject({ ok: false, reason: 'busy', retryAfterS: 1 });
+    const [c, d] = await Promise.all([gw.login('hal', 'guess-one-1', '10.0.0.1'), gw.login('hal', 'guess-one-1', '10.0.0.2')]);
+    expect([c.ok, d.ok]).toEqual([true, true]);
+    await gw.close();
   });
 
   it('routes through a remote registry (RegistryClient); 503 over HTTP when it is unreachable', async () => {
@@ -222,10 +229,26 @@ describe('Gateway class', () => {
       expect(res).toMatchObject({ status: 503, body: { error: 'server registry unavailable; try again' } });
     } finally {
       srv.close();
+      await down.close();
     }
+  });
+
+  it('signs join tokens with its Ed25519 joinKey: servers verify with the public key; the secret does not verify them', async () => {
+    const reg = new Registry();
+    const now = 5_000_000;
+    const { privateKey, publicKey } = newJoinKeyPair();
+    const gw = new Gateway({ store, directory: reg, secret: SECRET, joinKey: privateKey, clock: () => now });
+    reg.register({ type: 'zone', host: '127.0.0.1', port: 9001, capacity: 10, id: 'zone-k' }, now);
+    const r = await gw.route({ accountId: 1, playerId: 1, name: 'alice' }, 'zone');
+    expect(verifyJoinToken(r.token, publicKey, now, { serverId: 'zone-k' })).toMatchObject({ ok: true, payload: { name: 'alice' } });
+    expect(verifyJoinToken(r.token, SECRET, now, { serverId: 'zone-k' })).toMatchObject({ ok: false, reason: 'bad_signature' });
+    expect(() => new Gateway({ store, directory: reg, secret: SECRET, joinKey: publicKey })).toThrow(/private key/);
   });
 
   it('refuses a short secret at construction', () => {
     expect(() => new Gateway({ store, directory: new Registry(), secret: 'short' })).toThrow(/at least 16 bytes/);
+    expect(() => new Gateway({ store, directory: new Registry(), secret: SECRET, sourceLimits: { attempts: { burst: 0, perSecond: 1 } } })).toThrow(/attempts.burst/);
+    expect(() => new Gateway({ store, directory: new Registry(), secret: SECRET, sourceLimits: { exempt: ['10.0.0.0/40'] } })).toThrow(/exempt source/);
+    expect(() => mountGateway(newApp(), gateway, { trustedProxies: ['proxy.local'] })).toThrow(/trusted proxy/);
   });
 });

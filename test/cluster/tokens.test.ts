@@ -1,9 +1,9 @@
 // Join and session tokens: signing, every refusal reason, replay memory.
 
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
-  MAX_TOKEN_BYTES, ReplayGuard, TokenError, newNonce, signJoinToken, signSessionToken, verifyJoinToken, verifySessionToken,
+  MAX_TOKEN_BYTES, ReplayGuard, TokenError, joinKeyFromPem, newJoinKeyPair, newNonce, signJoinToken, signSessionToken, verifyJoinToken, verifySessionToken,
   type JoinTokenPayload,
 } from '../../src/cluster/index.js';
 
@@ -132,6 +132,52 @@ describe('verifyJoinToken refuses', () => {
     const notJson = Buffer.from('{not json').toString('base64url');
     const t2 = `${notJson}.${createHmac('sha256', SECRET).update(`mmo.join.v1.${notJson}`).digest('base64url')}`;
     expect(verifyJoinToken(t2, SECRET, NOW)).toMatchObject({ reason: 'malformed' });
+  });
+});
+
+describe('Ed25519 join tokens', () => {
+  const { privateKey, publicKey } = newJoinKeyPair();
+
+  it('verify with the public key alone, to the same payload; every token the gateway makes fits 512 bytes', () => {
+    const p = payload();
+    const t = signJoinToken(p, privateKey);
+    expect(t).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{86}$/);
+    expect(verifyJoinToken(t, publicKey, NOW)).toEqual({ ok: true, payload: p });
+    // The gateway's longest: 24 four-byte characters of name, a 64-character server id, its 22-character nonce.
+    const { zone: _zone, ...longest } = payload({
+      accountId: Number.MAX_SAFE_INTEGER, playerId: Number.MAX_SAFE_INTEGER, name: '🐉'.repeat(24), serverId: 's'.repeat(64), expiresAt: Number.MAX_SAFE_INTEGER,
+    });
+    const lt = signJoinToken(longest, privateKey);
+    expect(lt.length).toBeLessThanOrEqual(MAX_TOKEN_BYTES);
+    expect(verifyJoinToken(lt, publicKey, NOW)).toMatchObject({ ok: true, payload: { name: '🐉'.repeat(24) } });
+    // A 64-byte signature leaves less room than a MAC: every field at its maximum is refused when signing.
+    const everyMax = payload({ name: '🐉'.repeat(24), zone: 'z'.repeat(64), serverId: 's'.repeat(64), nonce: 'n'.repeat(64) });
+    expect(() => signJoinToken(everyMax, privateKey)).toThrow(/over 512/);
+    const guard = new ReplayGuard();
+    expect(verifyJoinToken(t, publicKey, NOW, { serverId: 'zone-1', replay: guard }).ok).toBe(true);
+    expect(verifyJoinToken(t, publicKey, NOW, { serverId: 'zone-1', replay: guard })).toMatchObject({ reason: 'replayed' });
+  });
+
+  it('a holder of the public key cannot make one; tampering, another key pair and HMAC tokens are refused', () => {
+    expect(() => signJoinToken(payload(), publicKey)).toThrow(/signed with an Ed25519 private key/);
+    const t = signJoinToken(payload(), privateKey);
+    expect(verifyJoinToken(flip(t, 3), publicKey, NOW)).toMatchObject({ ok: false, reason: 'bad_signature' });
+    expect(verifyJoinToken(flip(t, t.length - 5), publicKey, NOW)).toMatchObject({ ok: false, reason: 'bad_signature' });
+    expect(verifyJoinToken(t, newJoinKeyPair().publicKey, NOW)).toMatchObject({ ok: false, reason: 'bad_signature' });
+    // The key decides the algorithm: an HMAC token (whatever its secret) never passes a public key, nor the reverse.
+    expect(verifyJoinToken(signJoinToken(payload(), SECRET), publicKey, NOW)).toMatchObject({ ok: false, reason: 'bad_signature' });
+    expect(verifyJoinToken(t, SECRET, NOW)).toMatchObject({ ok: false, reason: 'bad_signature' });
+    // A server given the private key is misconfigured: it is told so, loudly.
+    expect(() => verifyJoinToken(t, privateKey, NOW)).toThrow(/checked with an Ed25519 public key/);
+  });
+
+  it('keys travel as PEM (private PKCS#8 for the gateway, public SPKI for servers); other keys are refused', () => {
+    const pub = joinKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }) as string);
+    const priv = joinKeyFromPem(privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
+    expect(verifyJoinToken(signJoinToken(payload(), priv), pub, NOW).ok).toBe(true);
+    expect(() => joinKeyFromPem('not a key')).toThrow(/not a PEM key/);
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    expect(() => joinKeyFromPem(rsa)).toThrow(/expected Ed25519, got rsa/);
   });
 });
 
