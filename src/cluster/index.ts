@@ -1,33 +1,37 @@
 // Cluster: registry (master), load balancer, gateway (login + routing), join tokens.
 //
-//   const registry = new Registry();                       // pure; pass `now` (ms) in
-//   const gateway = new Gateway({ store, directory: registry, secret, rng: new Rng(seed) });
+//   const registry = new Registry({ serverKeys });            // pure; pass `now` (ms) in
+//   const gateway = new Gateway({ store, directory: new LocalDirectory(registry), secret, rng: new Rng(seed) });
 //   const app = newApp();
-//   mountRegistry(app, registry, { secret: clusterSecret }); // /register /heartbeat /query /deregister /servers
-//   mountGateway(app, gateway);                             // /login /route
+//   mountRegistry(app, registry);                             // /register /heartbeat /deregister /query /servers
+//   mountGateway(app, gateway);                               // /login /route
+//   mountOps(app, { registry });                              // /health /metrics
 //   notFound(app);
 //   const { port, close } = await listen(app, '0.0.0.0', 7000);
 //
 // A zone server checks Hello.token with
 //   verifyJoinToken(token, secret, Date.now(), { serverId: myRegistryId, replay: guard })
-// and registers/heartbeats itself through RegistryClient.
+// and registers/heartbeats itself through a Directory holding its own key: a LocalDirectory in
+// the master's process, a RegistryClient elsewhere.
 
 export {
   NAME_RULE, PASSWORD_RULE, checkName, checkPassword, hashPassword, login, verifyPassword,
   type AuthStore, type LoginFailure, type LoginResult, type Spawn,
 } from './auth.js';
+export { LocalDirectory, type Directory, type LocalDirectoryOptions, type Registration } from './directory.js';
 export { FieldError } from './fields.js';
 export {
   Gateway, createGatewayApp, endpointOf, mountGateway,
-  type GatewayHttpOptions, type GatewayLogin, type GatewayLoginFailure, type GatewayOptions, type Identity, type Route, type ServerDirectory,
+  type GatewayHttpOptions, type GatewayLogin, type GatewayLoginFailure, type GatewayOptions, type Identity, type Route, type SavedPositions, type ZoneBounds,
 } from './gateway.js';
-export { DEFAULT_MAX_BODY_BYTES, HttpError, listen, newApp, notFound, type JsonRouteOptions, type Listening } from './http.js';
+export { DEFAULT_MAX_BODY_BYTES, HttpError, PortInUseError, listen, newApp, notFound, type JsonRouteOptions, type Listening } from './http.js';
 export { LoadBalancer, NoServerError, STRATEGIES, available, canTake, type Candidate, type RandomSource, type Strategy } from './loadBalancer.js';
+export { mountOps, type OpsOptions } from './ops.js';
 export {
-  HEARTBEAT_TIMEOUT_MS, Registry, RegistryError, SERVER_TYPES,
+  HEARTBEAT_TIMEOUT_MS, MIN_SERVER_KEY_LENGTH, Registry, RegistryError, SERVER_TYPES, newServerKeys,
   type HeartbeatInput, type RegisterInput, type RegistryErrorCode, type RegistryOptions, type ServerInfo, type ServerType,
 } from './registry.js';
-export { RegistryClient, RegistryClientError, type RegistryClientOptions } from './registryClient.js';
+export { RegistryClient, type RegistryClientOptions } from './registryClient.js';
 export { createRegistryApp, mountRegistry, type RegistryHttpOptions } from './registryHttp.js';
 export {
   MAX_TOKEN_BYTES, ReplayGuard, TokenError, newNonce, signJoinToken, signSessionToken, verifyJoinToken, verifySessionToken,
