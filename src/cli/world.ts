@@ -12,9 +12,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Gateway, Registry, RegistryClient, bridgeLoadReports, serveRegistry, listen, mountGateway, mountRegistry, newApp, notFound, type Listening } from '../cluster/index.js';
+import {
+  Gateway, LocalDirectory, Registry, bridgeLoadReports, serveRegistry, listen, mountGateway, mountOps, mountRegistry, newApp, newServerKeys, notFound,
+  type Directory, type Listening,
+} from '../cluster/index.js';
 import { InProcessBus, InProcessHub, NatsBus, ServerType, freePort, startNatsServer, type Bus } from '../bus/index.js';
 import { PlayerStore } from '../store/index.js';
+import { SERVER_KEYS_ENV, SERVER_KEY_ENV } from './registryKeys.js';
 import { untilStopped } from './signals.js';
 import { SharedFront, startZoneServer, type ZoneServer, type ZoneServerInit } from '../zone/index.js';
 import type { ZoneEntry } from '../zone/handoff.js';
@@ -65,21 +69,20 @@ export function zoneInitFor(layout: WorldLayout, entry: ZoneEntry, bus: Bus, r: 
   };
 }
 
-/** Something servers register with: the Registry itself, or its HTTP API from another process. */
-type Directory = Registry | RegistryClient;
-
-/** Registers a zone and keeps heartbeating its load; the returned function stops and deregisters. */
+/**
+ * Registers a zone and keeps heartbeating its load through a directory holding the zone's own
+ * key; the returned function stops and deregisters.
+ */
 export function keepRegistered(dir: Directory, server: ZoneServer, id: string, log: (m: string) => void): () => Promise<void> {
   let registered = false;
   const beat = async () => {
     try {
-      const now = Date.now();
       if (!registered) {
-        await dir.register({ id, type: 'zone', host: server.options.host, port: server.port, region: 'local', capacity: server.options.maxClients }, now);
+        await dir.register({ id, type: 'zone', host: server.options.host, port: server.port, region: 'local', capacity: server.options.maxClients });
         registered = true;
       }
       const players = server.status().players;
-      await dir.heartbeat(id, { load: players, players }, now);
+      await dir.heartbeat(id, { load: players, players });
     } catch (e) {
       registered = false; // e.g. the registry restarted: register again
       log(`registry: ${(e as Error).message}`);
@@ -99,28 +102,52 @@ export interface Master {
   stop(): Promise<void>;
 }
 
-/** The registry and the gateway on one HTTP port. */
-export async function startMaster(o: { host: string; port: number; secret: string; db?: string; nats?: string; spawn: { x: number; y: number; zone: string } }): Promise<Master> {
-  const registry = new Registry();
+export interface MasterOptions {
+  host: string;
+  port: number;
+  secret: string;
+  db?: string;
+  nats?: string;
+  spawn: { x: number; y: number; zone: string };
+  /** Server id → that server's own registry key: only its holder may register it. Absent: an open registry. */
+  serverKeys?: Record<string, string>;
+  /** The world's zones, so the gateway sends a returning player to the zone holding its saved position. */
+  zones?: readonly ZoneEntry[];
+}
+
+/** The registry, the gateway and their /health and /metrics on one HTTP port. */
+export async function startMaster(o: MasterOptions): Promise<Master> {
+  const registry = new Registry({ serverKeys: o.serverKeys });
   const bus = o.nats ? await NatsBus.connect({ servers: o.nats, serverId: 'master', serverType: ServerType.Master, secret: o.secret }) : undefined;
   // Over the bus as well as HTTP: register/heartbeat/query/deregister requests, and load reports.
   const bridge = bus ? bridgeLoadReports(bus, registry) : undefined;
   const served = bus ? serveRegistry(bus, registry) : undefined;
   const store = PlayerStore.open(o.db ?? ':memory:');
-  const gateway = new Gateway({ store, directory: registry, secret: o.secret, strategy: 'least_connections', spawn: o.spawn });
+  const gateway = new Gateway({
+    store, directory: new LocalDirectory(registry), secret: o.secret, strategy: 'least_connections', spawn: o.spawn, zones: o.zones, positions: store,
+  });
   const app = newApp();
-  mountRegistry(app, registry, { secret: o.secret });
+  let stopping = false;
+  mountRegistry(app, registry);
   mountGateway(app, gateway);
+  mountOps(app, { registry, draining: () => stopping });
   notFound(app);
-  const http: Listening = await listen(app, o.host, o.port);
+  const close = async () => {
+    bridge?.stop();
+    served?.stop();
+    await bus?.close();
+    store.close();
+  };
+  const http: Listening = await listen(app, o.host, o.port).catch(async (e: unknown) => {
+    await close();
+    throw e;
+  });
   return {
     port: http.port, registry,
     async stop() {
-      bridge?.stop();
-      served?.stop();
-      await bus?.close();
+      stopping = true;
       http.close();
-      store.close();
+      await close();
     },
   };
 }
@@ -178,17 +205,28 @@ export async function startWorld(o: WorldOptions): Promise<World> {
     front.add(z.serverId, zone);
     zones.push(zone);
   }
-  const master = await startMaster({ host: o.host, port: o.port, secret, db: o.db, spawn: spawnOf(layout) });
+  const stopZones = async () => {
+    await Promise.all(zones.map((z) => z.stop()));
+    front.close();
+    await Promise.all(buses.map((b) => b.close()));
+  };
+  const serverKeys = newServerKeys(layout.zones.map((z) => z.serverId));
+  const master = await startMaster({ host: o.host, port: o.port, secret, db: o.db, spawn: spawnOf(layout), serverKeys, zones: layout.zones })
+    .catch(async (e: unknown) => {
+      await stopZones();
+      throw e;
+    });
   const log = (m: string) => process.stderr.write(`${m}\n`);
-  const stops = zones.map((z, i) => keepRegistered(master.registry, z, layout.zones[i].serverId, log));
+  const stops = zones.map((z, i) => {
+    const id = layout.zones[i].serverId;
+    return keepRegistered(new LocalDirectory(master.registry, { key: serverKeys[id] }), z, id, log);
+  });
   return {
     port: master.port, secret, registry: master.registry, zones, directory: layout.zones, bounds: layout.bounds,
     async stop() {
       await Promise.all(stops.map((s) => s()));
       await master.stop();
-      await Promise.all(zones.map((z) => z.stop()));
-      front.close();
-      await Promise.all(buses.map((b) => b.close()));
+      await stopZones();
     },
   };
 }
@@ -203,11 +241,21 @@ export interface ProcessWorld {
   stop(): Promise<void>;
 }
 
-/** Starts a child `mmo` and resolves once it printed a line matching `ready`. */
-async function child(args: string[], ready: RegExp, echo?: (line: string) => void): Promise<ChildProcess> {
-  const p = spawn(process.execPath, [MMO, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  p.stderr!.setEncoding('utf8').on('data', (d: string) => echo?.(d.trimEnd()));
+/**
+ * Starts a child `mmo` (with `env` added to this process's environment) and resolves once it
+ * printed a line matching `ready`; if it exits first, rejects with its last error line.
+ */
+async function child(args: string[], ready: RegExp, echo?: (line: string) => void, env: Record<string, string> = {}): Promise<ChildProcess> {
+  // Registry keys never pass on by inheritance: each child gets only those given here.
+  const inherited = { ...process.env };
+  delete inherited[SERVER_KEYS_ENV];
+  delete inherited[SERVER_KEY_ENV];
+  const p = spawn(process.execPath, [MMO, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...inherited, ...env } });
+  let out = '', lastError = '';
+  p.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    lastError = d.trim().split('\n').pop() ?? lastError;
+    echo?.(d.trimEnd());
+  });
   p.stdout!.setEncoding('utf8');
   await new Promise<void>((resolve, reject) => {
     const onData = (d: string) => {
@@ -216,7 +264,7 @@ async function child(args: string[], ready: RegExp, echo?: (line: string) => voi
       if (ready.test(out)) resolve();
     };
     p.stdout!.on('data', onData);
-    p.once('exit', (code) => reject(new Error(`mmo ${args[0]} exited (${code}) before it was ready: ${out.slice(-500)}`)));
+    p.once('exit', (code) => reject(new Error(`mmo ${args[0]} exited (${code}) before it was ready: ${lastError || out.slice(-300).replace(/\s+/g, ' ')}`)));
   });
   return p;
 }
@@ -239,12 +287,15 @@ export async function startProcessWorld(o: WorldOptions & { nats: string }, echo
   };
   try {
     const common = ['--secret', secret, ...(o.db ? ['--db', o.db] : [])];
-    children.push(await child(['master', '--host', o.host, '--port', String(masterPort), '--world', file, '--nats', o.nats, ...common], /listening/, echo));
+    // Each zone gets only its own registry key; the master gets them all. By environment, never a flag.
+    const serverKeys = newServerKeys(layout.zones.map((z) => z.serverId));
+    children.push(await child(['master', '--host', o.host, '--port', String(masterPort), '--world', file, '--nats', o.nats, ...common], /listening/, echo,
+      { [SERVER_KEYS_ENV]: JSON.stringify(serverKeys) }));
     for (const z of layout.zones) {
       children.push(await child(['zone', '--world', file, '--zone-id', String(z.zoneId), '--nats', o.nats, '--seed', String(o.seed),
         '--registry', `http://${o.host}:${masterPort}`, '--host', o.host, ...(o.tickRate ? ['--tick-rate', String(o.tickRate)] : []),
         ...(o.npcs !== undefined ? ['--npcs', String(o.npcs)] : []), ...(o.items !== undefined ? ['--items', String(o.items)] : []),
-        ...(o.db ? [] : ['--no-db']), ...common], /listening on/, echo));
+        ...(o.db ? [] : ['--no-db']), ...common], /listening on/, echo, { [SERVER_KEY_ENV]: serverKeys[z.serverId] }));
     }
   } catch (e) {
     await stop();
@@ -262,15 +313,20 @@ export async function runWorldCommand(o: WorldOptions, print: (line: string) => 
     o = { ...o, nats: nats.url };
   }
   let lines: string[];
-  if (o.nats) {
-    const w = await startProcessWorld({ ...o, nats: o.nats }, print);
-    lines = [`world: ${o.zones} zone processes + master over NATS ${o.nats}; registry + gateway on http://${o.host}:${w.port}/`];
-    stop = w.stop;
-  } else {
-    const w = await startWorld(o);
-    lines = [`world: ${o.zones} zones in one process; registry + gateway on http://${o.host}:${w.port}/ (POST /login, /route; GET /servers)`,
-      ...w.directory.map((z) => `  zone ${z.zoneId} ${z.endpoint} bounds ${JSON.stringify(z.bounds)}`)];
-    stop = w.stop;
+  try {
+    if (o.nats) {
+      const w = await startProcessWorld({ ...o, nats: o.nats }, print);
+      lines = [`world: ${o.zones} zone processes + master over NATS ${o.nats}; registry + gateway on http://${o.host}:${w.port}/`];
+      stop = w.stop;
+    } else {
+      const w = await startWorld(o);
+      lines = [`world: ${o.zones} zones in one process; registry + gateway on http://${o.host}:${w.port}/ (POST /login, /route; GET /servers /health /metrics)`,
+        ...w.directory.map((z) => `  zone ${z.zoneId} ${z.endpoint} bounds ${JSON.stringify(z.bounds)}`)];
+      stop = w.stop;
+    }
+  } catch (e) {
+    await nats?.stop();
+    throw e;
   }
   const stopped = untilStopped(print, 'stopping every zone', stop);
   for (const l of lines) print(l);

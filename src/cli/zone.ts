@@ -8,6 +8,7 @@ import { resolveOptions, startZoneServer, type ZoneServerInit } from '../zone/in
 import { DEFAULT_ZONE } from '../sim/index.js';
 import { untilStopped } from './signals.js';
 import { keepRegistered, zoneInitFor, type WorldLayout } from './world.js';
+import { SERVER_KEY_ENV } from './registryKeys.js';
 
 export interface ZoneCommandOptions {
   config?: string;
@@ -52,7 +53,9 @@ async function startWorldZone(o: ZoneCommandOptions, print: (line: string) => vo
     npcs: o.npcs, items: o.items, tickRate: o.tickRate,
   });
   const server = await startZoneServer(init);
-  const unregister = o.registry ? keepRegistered(new RegistryClient(o.registry, { secret: o.secret }), server, entry.serverId, print) : async () => {};
+  // This zone's own registry key, from `mmo world` by environment: only it can change its registration.
+  const directory = o.registry ? new RegistryClient(o.registry, { key: process.env[SERVER_KEY_ENV] }) : undefined;
+  const unregister = directory ? keepRegistered(directory, server, entry.serverId, print) : async () => {};
   // The same heartbeat over the bus, for a master listening there.
   const report = setInterval(() => publishLoad(bus, server.status().players, server.options.maxClients), 5000);
   // Deregistered while the server drains, before its socket closes; the bus goes last.
