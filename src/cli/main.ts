@@ -72,7 +72,7 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .description('the registry and the gateway of a multi-process world, on one HTTP port')
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .addOption(new Option('--port <n>', 'HTTP port').argParser(intArg(0, 65535)).default(7700))
-    .requiredOption('--secret <s>', 'shared secret of tokens and the registry')
+    .requiredOption('--secret <s>', 'secret of session and join tokens (registry writes need each server\'s own key, from MMO_REGISTRY_KEYS)')
     .requiredOption('--world <file>', 'world layout (for the spawn of new players)')
     .option('--db <file>', 'SQLite file of accounts and players', './data/world.db')
     .option('--nats <url>', 'also take registry heartbeats (load reports) over this NATS bus')

@@ -83,6 +83,7 @@ export interface Route {
   /** Join token to send in Hello. */
   token: string;
   expiresAt: number;
+  /** The chosen server; its load counts the players routed there since its last heartbeat. */
   server: ServerInfo;
 }
 
