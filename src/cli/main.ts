@@ -7,6 +7,7 @@ import { readLayout, runZoneCommand, type ZoneCommandOptions } from './zone.js';
 import { runBotsCommand, type BotsCommandOptions } from './bots.js';
 import { BEHAVIORS } from '../bots/index.js';
 import { runWorldCommand, startMaster, worldLayout } from './world.js';
+import { SERVER_KEYS_ENV, serverKeysFromEnv } from './registryKeys.js';
 import { untilStopped } from './signals.js';
 import { SECRET_ENV, newSecret, secretOnCommandLine, tokenSecret } from './secrets.js';
 import { writeNatsConfig } from './worldNats.js';
@@ -91,7 +92,12 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
       if (!secret) throw new Error(`the master needs the world's token secret: set ${SECRET_ENV} or use --secret-file FILE`);
       const layout = readLayout(o.world);
       const b = layout.zones[0].bounds;
-      const master = await startMaster({ host: o.host, port: o.port, secret, db: o.db, spawn: { x: (b.minX + b.maxX) / 2, y: (b.minY + b.maxY) / 2, zone: layout.zones[0].serverId } });
+      const serverKeys = serverKeysFromEnv();
+      const master = await startMaster({
+        host: o.host, port: o.port, secret, db: o.db, spawn: { x: (b.minX + b.maxX) / 2, y: (b.minY + b.maxY) / 2, zone: layout.zones[0].serverId },
+        serverKeys, zones: layout.zones,
+      });
+      if (!serverKeys) print(`master: no ${SERVER_KEYS_ENV}: the registry is open, any process that reaches the port may register servers`);
       const stopped = untilStopped(print, 'registry and gateway', () => master.stop());
       print(`master: registry + gateway listening on http://${o.host}:${master.port}/`);
       await stopped;

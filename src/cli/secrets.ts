@@ -10,6 +10,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { SERVER_KEYS_ENV, SERVER_KEY_ENV } from './registryKeys.js';
 
 export const SECRET_ENV = 'MMO_SECRET';
 export const NATS_USER_ENV = 'MMO_NATS_USER';
@@ -88,11 +89,12 @@ function parseCredentials(file: string, text: string): NatsCredentials {
   return { user: o.user, pass: o.password };
 }
 
-/** The environment a child server gets: ours plus its secrets. */
-export function childEnv(secret: string, nats: NatsCredentials | undefined): NodeJS.ProcessEnv {
+/** The environment a child server gets: ours plus its own secrets (token secret, NATS user, registry key). */
+export function childEnv(secret: string, nats: NatsCredentials | undefined, own: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, [SECRET_ENV]: secret };
-  delete env[NATS_USER_ENV];
-  delete env[NATS_PASSWORD_ENV];
+  // Credentials never pass on by inheritance: each child gets only its own, given here.
+  for (const name of [NATS_USER_ENV, NATS_PASSWORD_ENV, SERVER_KEYS_ENV, SERVER_KEY_ENV]) delete env[name];
+  Object.assign(env, own);
   if (nats) Object.assign(env, { [NATS_USER_ENV]: nats.user, [NATS_PASSWORD_ENV]: nats.pass });
   return env;
 }

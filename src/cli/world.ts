@@ -13,9 +13,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Gateway, Registry, RegistryClient, listen, mountGateway, mountRegistry, newApp, notFound, type Listening } from '../cluster/index.js';
+import {
+  Gateway, LocalDirectory, Registry, listen, mountGateway, mountOps, mountRegistry, newApp, newServerKeys, notFound,
+  type Directory, type Listening,
+} from '../cluster/index.js';
 import { InProcessBus, InProcessHub, freePort, startNatsServer, type Bus, type NatsServer } from '../bus/index.js';
 import { PlayerStore } from '../store/index.js';
+import { SERVER_KEYS_ENV, SERVER_KEY_ENV } from './registryKeys.js';
 import { untilStopped } from './signals.js';
 import { childEnv, natsCredentials, newSecret, type NatsCredentials } from './secrets.js';
 import { credentialsOf, worldNatsUsers, zoneSubscriptions } from './worldNats.js';
@@ -68,21 +72,20 @@ export function zoneInitFor(layout: WorldLayout, entry: ZoneEntry, bus: Bus, r: 
   };
 }
 
-/** Something servers register with: the Registry itself, or its HTTP API from another process. */
-type Directory = Registry | RegistryClient;
-
-/** Registers a zone and keeps heartbeating its load; the returned function stops and deregisters. */
+/**
+ * Registers a zone and keeps heartbeating its load through a directory holding the zone's own
+ * key; the returned function stops and deregisters.
+ */
 export function keepRegistered(dir: Directory, server: ZoneServer, id: string, log: (m: string) => void): () => Promise<void> {
   let registered = false;
   const beat = async () => {
     try {
-      const now = Date.now();
       if (!registered) {
-        await dir.register({ id, type: 'zone', host: server.options.host, port: server.port, region: 'local', capacity: server.options.maxClients }, now);
+        await dir.register({ id, type: 'zone', host: server.options.host, port: server.port, region: 'local', capacity: server.options.maxClients });
         registered = true;
       }
       const players = server.status().players;
-      await dir.heartbeat(id, { load: players, players }, now);
+      await dir.heartbeat(id, { load: players, players });
     } catch (e) {
       registered = false; // e.g. the registry restarted: register again
       log(`registry: ${(e as Error).message}`);
@@ -102,21 +105,44 @@ export interface Master {
   stop(): Promise<void>;
 }
 
-/** The registry and the gateway on one HTTP port (the only way to reach the registry). */
-export async function startMaster(o: { host: string; port: number; secret: string; db?: string; spawn: { x: number; y: number; zone: string } }): Promise<Master> {
-  const registry = new Registry();
+export interface MasterOptions {
+  host: string;
+  port: number;
+  secret: string;
+  db?: string;
+  spawn: { x: number; y: number; zone: string };
+  /** Server id → that server's own registry key: only its holder may register it. Absent: an open registry. */
+  serverKeys?: Record<string, string>;
+  /** The world's zones, so the gateway sends a returning player to the zone holding its saved position. */
+  zones?: readonly ZoneEntry[];
+}
+
+/** The registry, the gateway and their /health and /metrics on one HTTP port (the only way to reach the registry). */
+export async function startMaster(o: MasterOptions): Promise<Master> {
+  const registry = new Registry({ serverKeys: o.serverKeys });
   const store = PlayerStore.open(o.db ?? ':memory:');
-  const gateway = new Gateway({ store, directory: registry, secret: o.secret, strategy: 'least_connections', spawn: o.spawn });
+  const gateway = new Gateway({
+    store, directory: new LocalDirectory(registry), secret: o.secret, strategy: 'least_connections', spawn: o.spawn, zones: o.zones, positions: store,
+  });
   const app = newApp();
-  mountRegistry(app, registry, { secret: o.secret });
+  let stopping = false;
+  mountRegistry(app, registry);
   mountGateway(app, gateway);
+  mountOps(app, { registry, draining: () => stopping });
   notFound(app);
-  const http: Listening = await listen(app, o.host, o.port);
+  const close = async () => {
+    store.close();
+  };
+  const http: Listening = await listen(app, o.host, o.port).catch(async (e: unknown) => {
+    await close();
+    throw e;
+  });
   return {
     port: http.port, registry,
     async stop() {
+      stopping = true;
       http.close();
-      store.close();
+      await close();
     },
   };
 }
@@ -170,17 +196,28 @@ export async function startWorld(o: WorldOptions): Promise<World> {
     front.add(z.serverId, zone);
     zones.push(zone);
   }
-  const master = await startMaster({ host: o.host, port: o.port, secret, db: o.db, spawn: spawnOf(layout) });
+  const stopZones = async () => {
+    await Promise.all(zones.map((z) => z.stop()));
+    front.close();
+    await Promise.all(buses.map((b) => b.close()));
+  };
+  const serverKeys = newServerKeys(layout.zones.map((z) => z.serverId));
+  const master = await startMaster({ host: o.host, port: o.port, secret, db: o.db, spawn: spawnOf(layout), serverKeys, zones: layout.zones })
+    .catch(async (e: unknown) => {
+      await stopZones();
+      throw e;
+    });
   const log = (m: string) => process.stderr.write(`${m}\n`);
-  const stops = zones.map((z, i) => keepRegistered(master.registry, z, layout.zones[i].serverId, log));
+  const stops = zones.map((z, i) => {
+    const id = layout.zones[i].serverId;
+    return keepRegistered(new LocalDirectory(master.registry, { key: serverKeys[id] }), z, id, log);
+  });
   return {
     port: master.port, secret, registry: master.registry, zones, directory: layout.zones, bounds: layout.bounds,
     async stop() {
       await Promise.all(stops.map((s) => s()));
       await master.stop();
-      await Promise.all(zones.map((z) => z.stop()));
-      front.close();
-      await Promise.all(buses.map((b) => b.close()));
+      await stopZones();
     },
   };
 }
@@ -262,12 +299,15 @@ export async function startProcessWorld(o: ProcessWorldOptions, echo?: (line: st
       credentials = (id) => credentialsOf(users, id);
     }
     const db = o.db ? ['--db', o.db] : [];
-    children.push(await child(['master', '--host', o.host, '--port', String(masterPort), '--world', file, ...db], childEnv(secret, undefined), /listening/, echo));
+    // Each zone gets only its own registry key; the master gets them all. By environment, never a flag.
+    const serverKeys = newServerKeys(layout.zones.map((z) => z.serverId));
+    children.push(await child(['master', '--host', o.host, '--port', String(masterPort), '--world', file, ...db],
+      childEnv(secret, undefined, { [SERVER_KEYS_ENV]: JSON.stringify(serverKeys) }), /listening/, echo));
     for (const z of layout.zones) {
       children.push(await child(['zone', '--world', file, '--zone-id', String(z.zoneId), '--nats', url, '--seed', String(o.seed),
         '--registry', `http://${o.host}:${masterPort}`, '--host', o.host, ...(o.tickRate ? ['--tick-rate', String(o.tickRate)] : []),
         ...(o.npcs !== undefined ? ['--npcs', String(o.npcs)] : []), ...(o.items !== undefined ? ['--items', String(o.items)] : []),
-        ...(o.db ? db : ['--no-db'])], childEnv(secret, credentials(z.serverId)), /listening on/, echo));
+        ...(o.db ? db : ['--no-db'])], childEnv(secret, credentials(z.serverId), { [SERVER_KEY_ENV]: serverKeys[z.serverId] }), /listening on/, echo));
     }
   } catch (e) {
     await stop();
@@ -285,7 +325,7 @@ export async function runWorldCommand(o: WorldOptions & Partial<ProcessWorldOpti
     stop = w.stop;
   } else {
     const w = await startWorld(o);
-    lines = [`world: ${o.zones} zones in one process; registry + gateway on http://${o.host}:${w.port}/ (POST /login, /route; GET /servers)`,
+    lines = [`world: ${o.zones} zones in one process; registry + gateway on http://${o.host}:${w.port}/ (POST /login, /route; GET /servers /health /metrics)`,
       ...w.directory.map((z) => `  zone ${z.zoneId} ${z.endpoint} bounds ${JSON.stringify(z.bounds)}`)];
     stop = w.stop;
   }

@@ -9,6 +9,7 @@ import { DEFAULT_ZONE } from '../sim/index.js';
 import { untilStopped } from './signals.js';
 import { SECRET_ENV, natsCredentials, tokenSecret } from './secrets.js';
 import { keepRegistered, zoneInitFor, type WorldLayout } from './world.js';
+import { SERVER_KEY_ENV } from './registryKeys.js';
 
 export interface ZoneCommandOptions {
   config?: string;
@@ -58,7 +59,9 @@ async function startWorldZone(o: ZoneCommandOptions, print: (line: string) => vo
     npcs: o.npcs, items: o.items, tickRate: o.tickRate,
   });
   const server = await startZoneServer(init);
-  const unregister = o.registry ? keepRegistered(new RegistryClient(o.registry, { secret }), server, entry.serverId, print) : async () => {};
+  // This zone's own registry key, from `mmo world` by environment: only it can change its registration.
+  const directory = o.registry ? new RegistryClient(o.registry, { key: process.env[SERVER_KEY_ENV] }) : undefined;
+  const unregister = directory ? keepRegistered(directory, server, entry.serverId, print) : async () => {};
   // Deregistered while the server drains, before its socket closes; the bus goes last.
   return { server, deregister: unregister, close: () => bus.close() };
 }

@@ -22,21 +22,30 @@ import { onlyFields, own, required } from './fields.js';
 import { HashPool } from './hashPool.js';
 import { HttpError, bearer, newApp, notFound, postJson, type JsonRouteOptions } from './http.js';
 import { LoginGate, type GateFailure, type SourceLimits } from './loginGate.js';
-import { LoadBalancer, NoServerError, type RandomSource, type Strategy } from './loadBalancer.js';
-import { checkRegion, checkServerType, type ServerInfo, type ServerType } from './registry.js';
-import { RegistryClientError } from './registryClient.js';
+import type { Directory } from './directory.js';
+import { LoadBalancer, NoServerError, canTake, type RandomSource, type Strategy } from './loadBalancer.js';
+import { RegistryError, checkRegion, checkServerType, type ServerInfo, type ServerType } from './registry.js';
+import { Reservations } from './reservations.js';
+import { inRect, type Rect } from '../sim/index.js';
 import {
   newNonce, signJoinToken, signSessionToken, verifySessionToken, type Secret, type SessionPayload, type TokenResult,
 } from './tokens.js';
 
-/** Where the gateway finds servers: a local Registry, or a RegistryClient for a remote master. */
-export interface ServerDirectory {
-  query(type: ServerType, now: number): readonly ServerInfo[] | Promise<readonly ServerInfo[]>;
+/** Where each zone server's part of the map is, so a returning player goes back to it. */
+export interface ZoneBounds {
+  serverId: string;
+  bounds: Rect;
+}
+
+/** Where players were saved; PlayerStore fits it. */
+export interface SavedPositions {
+  player(playerId: number): { x: number; y: number } | undefined;
 }
 
 export interface GatewayOptions {
   store: AuthStore;
-  directory: ServerDirectory;
+  /** Where servers are found: a LocalDirectory, or a RegistryClient for a remote master. */
+  directory: Directory;
   /** Signs session tokens (and join tokens when there is no joinKey). ≥ 16 bytes. */
   secret: Secret;
   /** Ed25519 private key for join tokens: servers then verify with the public key and cannot make tokens. */
@@ -46,8 +55,12 @@ export interface GatewayOptions {
   /** One strategy for every type, or per type. Default 'geographic' (region tag, else least loaded). */
   strategy?: Strategy | Partial<Record<ServerType, Strategy>>;
   clock?: () => number;
-  /** Join token lifetime. Default 30 s. */
+  /** Join token lifetime, and the longest a routed player counts on its server's load. Default 30 s. */
   joinTtlMs?: number;
+  /** The world's zones: a player whose saved position lies in an active one is routed there. */
+  zones?: readonly ZoneBounds[];
+  /** Saved positions of players (read with `zones`). */
+  positions?: SavedPositions;
   /** Session token lifetime. Default 1 h. */
   sessionTtlMs?: number;
   /** Where a player created at first login starts. Default {x: 0, y: 0, zone: ''}. */
@@ -82,6 +95,7 @@ export interface Route {
   /** Join token to send in Hello. */
   token: string;
   expiresAt: number;
+  /** The chosen server; its load counts the players routed there since its last heartbeat. */
   server: ServerInfo;
 }
 
@@ -97,6 +111,8 @@ export class Gateway {
   private readonly pool: HashPool;
   private readonly logins: LoginGate;
   private readonly balancers = new Map<ServerType, LoadBalancer>();
+  /** Players routed since their server's last heartbeat, so a burst does not herd. */
+  private readonly reservations: Reservations;
 
   constructor(private readonly options: GatewayOptions) {
     this.clock = options.clock ?? Date.now;
@@ -104,6 +120,7 @@ export class Gateway {
     this.sessionTtlMs = options.sessionTtlMs ?? 3_600_000;
     this.pool = options.hashPool ?? new HashPool();
     this.logins = new LoginGate({ ...options, pool: this.pool, limits: options.sourceLimits });
+    this.reservations = new Reservations(this.joinTtlMs);
     // Fail at start, not at the first login, on a short secret.
     signSessionToken({ accountId: 1, playerId: 1, name: 'x', expiresAt: 0, nonce: newNonce() }, options.secret);
     if (options.joinKey) signJoinToken({ accountId: 1, playerId: 1, name: 'x', expiresAt: 0, nonce: newNonce() }, options.joinKey);
@@ -142,20 +159,33 @@ export class Gateway {
   }
 
   /**
-   * Picks an active, non-full server of `type` (near `region` for the geographic strategy) and
-   * signs a join token bound to it. Throws NoServerError when there is none, FieldError on a bad
-   * type or region.
+   * Picks an active, non-full server of `type` and signs a join token bound to it: for a zone,
+   * the one holding the player's saved position when it can take the player; otherwise by the
+   * strategy (near `region` for 'geographic'), counting the players it routed since each
+   * server's last heartbeat. Throws NoServerError when there is none, FieldError on a bad type
+   * or region, RegistryError('unavailable') when a remote registry cannot be reached.
    */
   async route(who: Identity, type: ServerType, region?: string, now = this.clock()): Promise<Route> {
     const t = checkServerType(type);
     const r = region === undefined ? undefined : checkRegion(region);
-    const servers = await this.options.directory.query(t, now);
-    const server = this.balancer(t).pick(servers, r);
+    const servers = this.reservations.adjust(await this.options.directory.query(t), now);
+    const server = (t === 'zone' ? this.home(who, servers) : undefined) ?? this.balancer(t).pick(servers, r);
+    this.reservations.add(server.id, now);
     const expiresAt = now + this.joinTtlMs;
     const token = signJoinToken({
       accountId: who.accountId, playerId: who.playerId, name: who.name, serverId: server.id, expiresAt, nonce: newNonce(),
     }, this.options.joinKey ?? this.options.secret);
     return { endpoint: endpointOf(server), token, expiresAt, server };
+  }
+
+  /** The zone server holding the player's saved position, when it is among `servers` and can take one more. */
+  private home(who: Identity, servers: readonly ServerInfo[]): ServerInfo | undefined {
+    const zones = this.options.zones;
+    if (zones === undefined) return undefined;
+    const saved = this.options.positions?.player(who.playerId);
+    if (saved === undefined) return undefined;
+    const owner = zones.find((z) => inRect(z.bounds, saved.x, saved.y));
+    return owner && servers.find((s) => s.id === owner.serverId && canTake(s));
   }
 }
 
@@ -176,7 +206,7 @@ export interface GatewayHttpOptions extends JsonRouteOptions {
 
 function gatewayErrorToHttp(e: unknown): HttpError | undefined {
   if (e instanceof NoServerError) return new HttpError(503, e.message);
-  if (e instanceof RegistryClientError) return new HttpError(503, 'server registry unavailable; try again');
+  if (e instanceof RegistryError && e.code === 'unavailable') return new HttpError(503, 'server registry unavailable; try again');
   return undefined;
 }
 

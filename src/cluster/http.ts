@@ -1,7 +1,7 @@
 // JSON-over-HTTP plumbing on uWS shared by the registry and the gateway: bodies read with a
 // size cap, parsed strictly, answered once (never after the client went away), JSON replies.
 
-import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { uWS } from '../runtime/index.js';
 import { FieldError, isRecord } from './fields.js';
 
@@ -28,17 +28,31 @@ export interface RejectionStats {
   byReason: Record<string, number>;
 }
 
-/** Counts refused requests by status and reason (served as GET /stats). */
+/** Distinct reasons counted by name; more (field names come from bodies) are counted as 'other'. */
+export const MAX_REJECTION_REASONS = 256;
+
+/** Counts refused requests by status and reason (served as GET /stats and as metrics). */
 export class RejectionCounter {
   private total = 0;
   private readonly byStatus = new Map<string, number>();
   private readonly byReason = new Map<string, number>();
+  /** `status reason` → count, for a metric labelled by both. */
+  private readonly byPair = new Map<string, { status: string; reason: string; count: number }>();
 
-  record(status: number, reason: string): void {
+  record(status: number, why: string): void {
+    const reason = this.byReason.has(why) || this.byReason.size < MAX_REJECTION_REASONS ? why : 'other';
     this.total++;
     const s = String(status);
     this.byStatus.set(s, (this.byStatus.get(s) ?? 0) + 1);
     this.byReason.set(reason, (this.byReason.get(reason) ?? 0) + 1);
+    const pair = this.byPair.get(`${s} ${reason}`);
+    if (pair) pair.count++;
+    else this.byPair.set(`${s} ${reason}`, { status: s, reason, count: 1 });
+  }
+
+  /** Counts by status and reason together. */
+  pairs(): { status: string; reason: string; count: number }[] {
+    return [...this.byPair.values()].map((p) => ({ ...p }));
   }
 
   snapshot(): RejectionStats {
@@ -67,6 +81,7 @@ const STATUS: Record<number, string> = {
   200: '200 OK',
   400: '400 Bad Request',
   401: '401 Unauthorized',
+  403: '403 Forbidden',
   404: '404 Not Found',
   405: '405 Method Not Allowed',
   409: '409 Conflict',
@@ -115,10 +130,13 @@ export type JsonHandler = (body: Record<string, unknown>, ctx: RequestContext) =
 
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Writes one JSON reply, corked; a no-op once answered or aborted. */
+/**
+ * Writes one reply, corked; a no-op once answered or aborted. For a HEAD request (`headOnly`)
+ * it writes the headers GET would, Content-Length included, and no body.
+ */
 export class Reply {
   private done = false;
-  constructor(private readonly res: HttpResponse, private readonly rejections?: RejectionCounter) {
+  constructor(private readonly res: HttpResponse, private readonly rejections?: RejectionCounter, private readonly headOnly = false) {
     res.onAborted(() => { this.done = true; });
   }
 
@@ -127,16 +145,21 @@ export class Reply {
   }
 
   send(status: number, body: unknown, headers: Record<string, string> = {}, closeConnection = false, reason = `http_${status}`): void {
+    this.sendText(status, JSON_TYPE, JSON.stringify(body), headers, closeConnection, reason);
+  }
+
+  sendText(status: number, contentType: string, text: string, headers: Record<string, string> = {}, closeConnection = false, reason = `http_${status}`): void {
     if (this.done) return;
     this.done = true;
     if (status >= 400) this.rejections?.record(status, reason);
     const res = this.res;
     res.cork(() => {
       res.writeStatus(STATUS[status] ?? `${status} Error`);
-      res.writeHeader('Content-Type', JSON_TYPE);
+      res.writeHeader('Content-Type', contentType);
       res.writeHeader('Cache-Control', 'no-store');
       for (const [k, v] of Object.entries(headers)) res.writeHeader(k, v);
-      res.end(JSON.stringify(body), closeConnection);
+      if (this.headOnly) res.endWithoutBody(Buffer.byteLength(text), closeConnection);
+      else res.end(text, closeConnection);
     });
   }
 
@@ -173,7 +196,8 @@ function toHttpError(e: unknown, map: ErrorMapper | undefined, log: (msg: string
   return new HttpError(500, 'internal error', {}, {}, 'internal');
 }
 
-function respond(reply: Reply, run: () => unknown, map: ErrorMapper | undefined, log: (msg: string) => void): void {
+/** Runs a handler and answers with what it returned (or resolved to) through `ok`, or with its error. */
+function respond(reply: Reply, run: () => unknown, map: ErrorMapper | undefined, log: (msg: string) => void, ok = (v: unknown) => reply.send(200, v)): void {
   let out: unknown;
   try {
     out = run();
@@ -182,9 +206,9 @@ function respond(reply: Reply, run: () => unknown, map: ErrorMapper | undefined,
     return;
   }
   if (out instanceof Promise) {
-    out.then((v) => reply.send(200, v), (e: unknown) => reply.fail(toHttpError(e, map, log)));
+    out.then(ok, (e: unknown) => reply.fail(toHttpError(e, map, log)));
   } else {
-    reply.send(200, out);
+    ok(out);
   }
 }
 
@@ -229,14 +253,34 @@ export function postJson(app: TemplatedApp, path: string, options: JsonRouteOpti
   app.any(path, (res) => methodNotAllowed(app, res, 'POST'));
 }
 
-/** GET `path`: `handler`'s return value is the 200 body. Other methods → 405. */
+/** A GET route's answer when it is not JSON (e.g. Prometheus text). */
+export interface TextBody {
+  contentType: string;
+  text: string;
+}
+
+/**
+ * GET `path` (and HEAD: the same headers, no body): `handler`'s return value, or what its
+ * promise resolves to, is the 200 body; a TextBody is sent as is, anything else as JSON.
+ * Other methods → 405.
+ */
 export function getJson(app: TemplatedApp, path: string, options: JsonRouteOptions, handler: (ctx: RequestContext) => unknown, map?: ErrorMapper): void {
   const { clock, log } = resolved(options);
-  app.get(path, (res, req) => {
+  const answer = (headOnly: boolean) => (res: HttpResponse, req: HttpRequest) => {
     const ctx = contextOf(res, req, clock());
-    respond(new Reply(res, rejectionsOf(app)), () => handler(ctx), map, log);
-  });
-  app.any(path, (res) => methodNotAllowed(app, res, 'GET'));
+    const reply = new Reply(res, rejectionsOf(app), headOnly);
+    respond(reply, () => handler(ctx), map, log, (v) => {
+      if (isTextBody(v)) reply.sendText(200, v.contentType, v.text);
+      else reply.send(200, v);
+    });
+  };
+  app.get(path, answer(false));
+  app.head(path, answer(true));
+  app.any(path, (res) => methodNotAllowed(app, res, 'GET, HEAD'));
+}
+
+function isTextBody(v: unknown): v is TextBody {
+  return isRecord(v) && typeof v.contentType === 'string' && typeof v.text === 'string' && Object.keys(v).length === 2;
 }
 
 function methodNotAllowed(app: TemplatedApp, res: HttpResponse, allow: string): void {
@@ -259,12 +303,29 @@ export interface Listening {
   close(): void;
 }
 
-/** Listens on host:port (0 = any free port); resolves with the bound port and a closer. */
+/** uWS's listen with options; its typings only declare the form without a host. */
+type ListenWithOptions = (host: string, port: number, options: number, cb: (socket: us_listen_socket | false) => void) => TemplatedApp;
+/** ListenOptions.LIBUS_LISTEN_EXCLUSIVE_PORT, exported at run time (the typings declare only the enum). */
+const EXCLUSIVE_PORT = (uWS as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT: number }).LIBUS_LISTEN_EXCLUSIVE_PORT;
+
+/** The port is in use (or cannot be bound); the message is one line fit for a terminal. */
+export class PortInUseError extends Error {
+  override name = 'PortInUseError';
+  constructor(readonly host: string, readonly port: number) {
+    super(`cannot listen on ${host}:${port}: the port is in use (or the address is not this machine's)`);
+  }
+}
+
+/**
+ * Listens on host:port (0 = any free port) with the port to itself: no SO_REUSEPORT, so a
+ * second server on a busy port fails with PortInUseError instead of silently sharing it.
+ * Resolves with the bound port and a closer.
+ */
 export function listen(app: TemplatedApp, host: string, port: number): Promise<Listening> {
   return new Promise((resolve, reject) => {
-    app.listen(host, port, (socket) => {
+    (app.listen as unknown as ListenWithOptions).call(app, host, port, EXCLUSIVE_PORT, (socket) => {
       if (!socket) {
-        reject(new Error(`cannot listen on ${host}:${port}`));
+        reject(new PortInUseError(host, port));
         return;
       }
       let open = true;

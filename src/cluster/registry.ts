@@ -2,10 +2,15 @@
 // Pure logic: the caller passes the time (`now`, ms) into every call that needs it, so tests
 // drive it with a fake clock and the HTTP layer reads its clock once per request.
 //
+// Trust: with `serverKeys` (server id → that server's own random key, provisioned by whoever
+// starts the world) a registration may only be made, refreshed or removed by the holder of its
+// id's key; without them the registry is open (tests, a single trusted host).
+//
 // A server whose last heartbeat (or registration) is `timeoutMs` old or older is inactive: it
 // is never returned by `query`, and `servers` shows it with `active: false` until it heartbeats
 // again, deregisters, or `sweep` forgets it after `forgetAfterMs`.
 
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { FieldError, int, isRecord, num, onlyFields, oneOf, own, pattern, required, text } from './fields.js';
 
 export const SERVER_TYPES = ['login', 'world', 'zone', 'chat', 'database', 'master'] as const;
@@ -75,9 +80,21 @@ export interface RegistryOptions {
   forgetAfterMs?: number;
   /** Most servers held at once (registration beyond it is refused). Default 4096. */
   maxServers?: number;
+  /**
+   * Server id → the key only that server holds (≥ 16 characters). When given, register,
+   * heartbeat and deregister of id X need X's key, and ids without a key are refused.
+   */
+  serverKeys?: Readonly<Record<string, string>>;
 }
 
-export type RegistryErrorCode = 'invalid' | 'not_found' | 'conflict' | 'full';
+/**
+ * `unauthorized`: no key presented where one is needed; `forbidden`: a key that is not the
+ * id's; `unavailable`: the registry could not be reached (clients only).
+ */
+export type RegistryErrorCode = 'invalid' | 'not_found' | 'conflict' | 'full' | 'unauthorized' | 'forbidden' | 'unavailable';
+
+/** Shortest per-server key accepted. */
+export const MIN_SERVER_KEY_LENGTH = 16;
 
 /** Refused input. `field` names the offending field for `invalid`. */
 export class RegistryError extends Error {
@@ -103,6 +120,16 @@ function validated<T>(fn: () => T): T {
     if (e instanceof FieldError) throw new RegistryError('invalid', e.message, e.field);
     throw e;
   }
+}
+
+/** A fresh random key for each server id, for whoever starts the world to hand out (each server gets only its own). */
+export function newServerKeys(ids: readonly string[]): Record<string, string> {
+  return Object.fromEntries(ids.map((id) => [id, randomBytes(24).toString('base64url')]));
+}
+
+/** SHA-256 of a key: equal-length digests make the comparison constant-time, and no key is kept. */
+function keyDigest(key: string): Buffer {
+  return createHash('sha256').update(key, 'utf8').digest();
 }
 
 function checkNow(now: number): void {
@@ -166,17 +193,32 @@ export function byLoad(a: { id: string; load: number; capacity: number }, b: { i
   return loadRatio(a) - loadRatio(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
+/** Digests of the provisioned keys; refuses bad ids and short keys at start. */
+function digestKeys(serverKeys: Readonly<Record<string, string>>): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const [id, key] of Object.entries(serverKeys)) {
+    validated(() => checkServerId(id, 'serverKeys'));
+    if (typeof key !== 'string' || key.length < MIN_SERVER_KEY_LENGTH) {
+      throw new RangeError(`serverKeys[${JSON.stringify(id)}] must be a string of at least ${MIN_SERVER_KEY_LENGTH} characters`);
+    }
+    out.set(id, keyDigest(key));
+  }
+  return out;
+}
+
 export class Registry {
   readonly timeoutMs: number;
   readonly forgetAfterMs: number;
   readonly maxServers: number;
   private readonly entries = new Map<string, Entry>();
-  /** `type host:port` → id, so one endpoint is registered once per type. */
   /** type + host:port → ids registered there (several zones of one process may share a port). */
   private readonly endpoints = new Map<string, Set<string>>();
   private nextId = 1;
+  /** Server id → digest of its key; undefined: an open registry. */
+  private readonly keys: Map<string, Buffer> | undefined;
 
   constructor(options: RegistryOptions = {}) {
+    this.keys = options.serverKeys === undefined ? undefined : digestKeys(options.serverKeys);
     this.timeoutMs = options.timeoutMs ?? HEARTBEAT_TIMEOUT_MS;
     this.forgetAfterMs = options.forgetAfterMs ?? 10 * 60_000;
     this.maxServers = options.maxServers ?? 4096;
@@ -189,18 +231,36 @@ export class Registry {
     return this.entries.size;
   }
 
+  /** Whether writes need a per-server key. */
+  get keyed(): boolean {
+    return this.keys !== undefined;
+  }
+
+  /** Refuses a write to `id` (undefined: an anonymous registration) by anyone but the holder of its key. */
+  private authorize(id: string | undefined, key: string | undefined): void {
+    if (this.keys === undefined) return;
+    if (key === undefined || key === '') throw new RegistryError('unauthorized', 'missing server key (Authorization: Bearer <this server\'s key>)');
+    if (id === undefined) throw new RegistryError('forbidden', 'registration needs the id the key was provisioned for', 'id');
+    const expected = this.keys.get(id);
+    if (expected === undefined || !timingSafeEqual(keyDigest(key), expected)) {
+      throw new RegistryError('forbidden', `this key may not change server ${JSON.stringify(id)}`, 'id');
+    }
+  }
+
   /**
    * Registers a server (registration counts as its first heartbeat, load 0) and returns its id.
    * The same id registering again replaces its record (a restart, maybe on a new port). An
    * anonymous registration (no id) of a type + host:port someone holds is a conflict (likely a
    * restarted server that lost its id); servers with their own ids may share an endpoint (a
    * process serving several zones on one port routes connections by join token).
+   * `key`: the caller's server key, checked when the registry has `serverKeys`.
    */
-  register(input: RegisterInput, now: number): string {
+  register(input: RegisterInput, now: number, key?: string): string {
     checkNow(now);
     const r = validated(() => parseRegister(input));
-    const key = `${r.type} ${r.host}:${r.port}`;
-    const holders = this.endpoints.get(key);
+    this.authorize(r.id, key);
+    const endpoint = `${r.type} ${r.host}:${r.port}`;
+    const holders = this.endpoints.get(endpoint);
     if (r.id === undefined && holders !== undefined && holders.size > 0) {
       throw new RegistryError('conflict', `${r.type} server ${r.host}:${r.port} is already registered as ${[...holders].join(', ')}`, 'port');
     }
@@ -215,8 +275,8 @@ export class Registry {
       load: 0, players: 0, cpu: null, memoryMB: null, zones: [],
       registeredAt: now, lastHeartbeat: now, swept: false,
     });
-    if (!this.endpoints.has(key)) this.endpoints.set(key, new Set());
-    this.endpoints.get(key)!.add(id);
+    if (!this.endpoints.has(endpoint)) this.endpoints.set(endpoint, new Set());
+    this.endpoints.get(endpoint)!.add(id);
     return id;
   }
 
@@ -228,8 +288,9 @@ export class Registry {
   }
 
   /** Records a heartbeat: the server is active again and its load is current. */
-  heartbeat(id: string, stats: HeartbeatInput, now: number): ServerInfo {
+  heartbeat(id: string, stats: HeartbeatInput, now: number, key?: string): ServerInfo {
     checkNow(now);
+    this.authorize(validated(() => checkServerId(id)), key);
     const e = this.entry(id);
     const h = validated(() => parseHeartbeat(stats));
     e.load = h.load;
@@ -243,8 +304,12 @@ export class Registry {
   }
 
   /** Removes a server; unknown ids throw. */
-  deregister(id: string): void {
-    const e = this.entry(id);
+  deregister(id: string, key?: string): void {
+    this.authorize(validated(() => checkServerId(id)), key);
+    this.forget(this.entry(id));
+  }
+
+  private forget(e: Entry): void {
     this.entries.delete(e.id);
     this.endpoints.get(`${e.type} ${e.host}:${e.port}`)?.delete(e.id);
   }
@@ -281,7 +346,7 @@ export class Registry {
     for (const e of [...this.entries.values()]) {
       if (this.isActive(e, now)) continue;
       if (now - e.lastHeartbeat >= this.timeoutMs + this.forgetAfterMs) {
-        this.deregister(e.id);
+        this.forget(e);
         removed.push(e.id);
       } else if (!e.swept) {
         e.swept = true;

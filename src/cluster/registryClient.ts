@@ -1,25 +1,29 @@
-// HTTP client of the registry API, for servers in other processes (register, heartbeat,
-// deregister) and for a gateway whose master runs elsewhere (query: it is a ServerDirectory).
+// The registry's HTTP API (registryHttp.ts) as a Directory, for servers and gateways in other
+// processes. Refusals come back as the same RegistryError codes the local Registry throws;
+// an unreachable registry, or one that answers 5xx without a code, is `unavailable`.
 
-import type { ServerDirectory } from './gateway.js';
-import type { HeartbeatInput, RegisterInput, ServerInfo, ServerType } from './registry.js';
-
-/** The registry answered with an error status (or not at all: status 0). */
-export class RegistryClientError extends Error {
-  override name = 'RegistryClientError';
-  constructor(readonly status: number, message: string, readonly field?: string) {
-    super(message);
-  }
-}
+import type { Directory, Registration } from './directory.js';
+import { RegistryError, type HeartbeatInput, type RegisterInput, type RegistryErrorCode, type ServerInfo, type ServerType } from './registry.js';
 
 export interface RegistryClientOptions {
-  /** Sent as `Authorization: Bearer <secret>` when the registry requires one. */
-  secret?: string;
+  /** This server's own key, sent as `Authorization: Bearer <key>` (writes need it on a keyed registry). */
+  key?: string;
   /** Per request. Default 5 s. */
   timeoutMs?: number;
 }
 
-export class RegistryClient implements ServerDirectory {
+const CODES: readonly RegistryErrorCode[] = ['invalid', 'not_found', 'conflict', 'full', 'unauthorized', 'forbidden', 'unavailable'];
+
+/** The code of an error answer: the one the registry named, else one read from the status. */
+function codeOf(status: number, named: unknown): RegistryErrorCode {
+  if (typeof named === 'string' && (CODES as readonly string[]).includes(named)) return named as RegistryErrorCode;
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not_found';
+  return status >= 500 ? 'unavailable' : 'invalid';
+}
+
+export class RegistryClient implements Directory {
   private readonly base: string;
 
   /** `baseUrl` like 'http://127.0.0.1:7000' (plus any prefix the registry is mounted under). */
@@ -30,7 +34,7 @@ export class RegistryClient implements ServerDirectory {
   private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    if (this.options.secret !== undefined) headers.authorization = `Bearer ${this.options.secret}`;
+    if (this.options.key !== undefined) headers.authorization = `Bearer ${this.options.key}`;
     let res: Response;
     try {
       res = await fetch(`${this.base}${path}`, {
@@ -38,22 +42,22 @@ export class RegistryClient implements ServerDirectory {
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
       });
     } catch (e) {
-      throw new RegistryClientError(0, `registry ${this.base} unreachable: ${(e as Error).message}`);
+      throw new RegistryError('unavailable', `registry ${this.base} unreachable: ${(e as Error).message}`);
     }
     let json: unknown;
     try {
       json = await res.json();
     } catch {
-      throw new RegistryClientError(res.status, `registry answered ${res.status} without JSON`);
+      throw new RegistryError(res.ok ? 'unavailable' : codeOf(res.status, undefined), `registry answered ${res.status} without JSON`);
     }
     if (!res.ok) {
-      const j = json as { error?: unknown; field?: unknown };
-      throw new RegistryClientError(res.status, String(j.error ?? `HTTP ${res.status}`), typeof j.field === 'string' ? j.field : undefined);
+      const j = json as { error?: unknown; field?: unknown; reason?: unknown };
+      throw new RegistryError(codeOf(res.status, j.reason), String(j.error ?? `HTTP ${res.status}`), typeof j.field === 'string' ? j.field : undefined);
     }
     return json as T;
   }
 
-  register(input: RegisterInput): Promise<{ id: string; timeoutMs: number }> {
+  register(input: RegisterInput): Promise<Registration> {
     return this.call('POST', '/register', input);
   }
 
@@ -61,16 +65,15 @@ export class RegistryClient implements ServerDirectory {
     return (await this.call<{ server: ServerInfo }>('POST', '/heartbeat', { id, ...stats })).server;
   }
 
-  /** `now` is the registry's own clock; the argument only fits ServerDirectory. */
-  async query(type: ServerType, _now?: number): Promise<ServerInfo[]> {
-    return (await this.call<{ servers: ServerInfo[] }>('POST', '/query', { type })).servers;
-  }
-
   async deregister(id: string): Promise<void> {
     await this.call('POST', '/deregister', { id });
   }
 
-  async servers(): Promise<ServerInfo[]> {
+  async query(type: ServerType): Promise<ServerInfo[]> {
+    return (await this.call<{ servers: ServerInfo[] }>('POST', '/query', { type })).servers;
+  }
+
+  list(): Promise<ServerInfo[]> {
     return this.call<ServerInfo[]>('GET', '/servers');
   }
 }

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  Gateway, NoServerError, Registry, RegistryClient, ReplayGuard, endpointOf, listen, mountGateway, mountRegistry, newApp, newJoinKeyPair, notFound, verifyJoinToken,
+  Gateway, LocalDirectory, NoServerError, Registry, RegistryClient, ReplayGuard, endpointOf, listen, mountGateway, mountRegistry, newApp, newJoinKeyPair, notFound, verifyJoinToken,
 } from '../../src/cluster/index.js';
 import { Rng } from '../../src/sim/index.js';
 import { PlayerStore } from '../../src/store/index.js';
@@ -20,7 +20,7 @@ afterAll(() => store.close());
 const clock = new FakeClock();
 const registry = new Registry();
 const gateway = new Gateway({
-  store, directory: registry, secret: SECRET, rng: new Rng(1), clock: clock.now,
+  store, directory: new LocalDirectory(registry, { clock: clock.now }), secret: SECRET, rng: new Rng(1), clock: clock.now,
   joinTtlMs: 30_000, sessionTtlMs: 600_000, spawn: { x: 100, y: 100, zone: 'meadow' }, maxFailures: 3, failureWindowMs: 60_000,
 });
 const app = newApp();
@@ -176,7 +176,7 @@ describe('Gateway class', () => {
   it('route() names the server and signs for it; throws NoServerError when there is none', async () => {
     const reg = new Registry();
     const now = 5_000_000;
-    const gw = new Gateway({ store, directory: reg, secret: SECRET, clock: () => now, strategy: { chat: 'round_robin' } });
+    const gw = new Gateway({ store, directory: new LocalDirectory(reg, { clock: () => now }), secret: SECRET, clock: () => now, strategy: { chat: 'round_robin' } });
     reg.register({ type: 'chat', host: '::1', port: 9001, capacity: 10, id: 'chat-a' }, now);
     reg.register({ type: 'chat', host: 'c2', port: 9002, capacity: 10, id: 'chat-b' }, now);
     const who = { accountId: 1, playerId: 1, name: 'alice' };
@@ -192,7 +192,7 @@ describe('Gateway class', () => {
   });
 
   it('refuses logins beyond maxPendingLogins as busy, saying when to try again', async () => {
-    const gw = new Gateway({ store, directory: new Registry(), secret: SECRET, maxPendingLogins: 1 });
+    const gw = new Gateway({ store, directory: new LocalDirectory(new Registry()), secret: SECRET, maxPendingLogins: 1 });
     const [a, b] = await Promise.all([gw.login('frank', 'frank-password', '10.0.0.1'), gw.login('gina', 'gina-password', '10.0.0.2')]);
     expect(a.ok).toBe(true);
     expect(b).toMatchObject({ ok: false, reason: 'busy' });
@@ -202,7 +202,7 @@ describe('Gateway class', () => {
   });
 
   it('takes one login per name and source at a time; another source is not held up', async () => {
-    const gw = new Gateway({ store, directory: new Registry(), secret: SECRET });
+    const gw = new Gateway({ store, directory: new LocalDirectory(new Registry()), secret: SECRET });
     const [a, b] = await Promise.all([gw.login('hal', 'guess-one-1', '10.0.0.1'), gw.login('hal', 'guess-two-2', '10.0.0.1')]);
     expect(a.ok).toBe(true);
     expect(b).toMatchObject({ ok: false, reason: 'busy', retryAfterS: 1 });
@@ -237,18 +237,18 @@ describe('Gateway class', () => {
     const reg = new Registry();
     const now = 5_000_000;
     const { privateKey, publicKey } = newJoinKeyPair();
-    const gw = new Gateway({ store, directory: reg, secret: SECRET, joinKey: privateKey, clock: () => now });
+    const gw = new Gateway({ store, directory: new LocalDirectory(reg), secret: SECRET, joinKey: privateKey, clock: () => now });
     reg.register({ type: 'zone', host: '127.0.0.1', port: 9001, capacity: 10, id: 'zone-k' }, now);
     const r = await gw.route({ accountId: 1, playerId: 1, name: 'alice' }, 'zone');
     expect(verifyJoinToken(r.token, publicKey, now, { serverId: 'zone-k' })).toMatchObject({ ok: true, payload: { name: 'alice' } });
     expect(verifyJoinToken(r.token, SECRET, now, { serverId: 'zone-k' })).toMatchObject({ ok: false, reason: 'bad_signature' });
-    expect(() => new Gateway({ store, directory: reg, secret: SECRET, joinKey: publicKey })).toThrow(/private key/);
+    expect(() => new Gateway({ store, directory: new LocalDirectory(reg), secret: SECRET, joinKey: publicKey })).toThrow(/private key/);
   });
 
   it('refuses a short secret at construction', () => {
-    expect(() => new Gateway({ store, directory: new Registry(), secret: 'short' })).toThrow(/at least 16 bytes/);
-    expect(() => new Gateway({ store, directory: new Registry(), secret: SECRET, sourceLimits: { attempts: { burst: 0, perSecond: 1 } } })).toThrow(/attempts.burst/);
-    expect(() => new Gateway({ store, directory: new Registry(), secret: SECRET, sourceLimits: { exempt: ['10.0.0.0/40'] } })).toThrow(/exempt source/);
+    expect(() => new Gateway({ store, directory: new LocalDirectory(new Registry()), secret: 'short' })).toThrow(/at least 16 bytes/);
+    expect(() => new Gateway({ store, directory: new LocalDirectory(new Registry()), secret: SECRET, sourceLimits: { attempts: { burst: 0, perSecond: 1 } } })).toThrow(/attempts.burst/);
+    expect(() => new Gateway({ store, directory: new LocalDirectory(new Registry()), secret: SECRET, sourceLimits: { exempt: ['10.0.0.0/40'] } })).toThrow(/exempt source/);
     expect(() => mountGateway(newApp(), gateway, { trustedProxies: ['proxy.local'] })).toThrow(/trusted proxy/);
   });
 });

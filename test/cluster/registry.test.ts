@@ -264,3 +264,19 @@ describe('validation', () => {
     expect(r.servers(T0).map((s) => s.region)).toContain('東京 🗼');
   });
 });
+
+describe('server keys', () => {
+  it('refuses a short key or a bad id at construction', () => {
+    expect(() => new Registry({ serverKeys: { 'zone-1': 'short' } })).toThrow(/at least 16/);
+    expect(() => new Registry({ serverKeys: { 'zone 1': 'long-enough-key-0123456789' } })).toThrow(/serverKeys/);
+  });
+
+  it('an open registry (no keys) takes writes without one; a keyed one needs the id\'s key', () => {
+    expect(new Registry().keyed).toBe(false);
+    const r = new Registry({ serverKeys: { 'zone-1': 'zone-1-key-0123456789' } });
+    expect(r.keyed).toBe(true);
+    expect(refused(() => r.register(zone(1, { id: 'zone-1' }), T0)).code).toBe('unauthorized');
+    expect(refused(() => r.register(zone(1, { id: 'zone-1' }), T0, 'zone-1-key-012345678X')).code).toBe('forbidden');
+    expect(r.register(zone(1, { id: 'zone-1' }), T0, 'zone-1-key-0123456789')).toBe('zone-1');
+  });
+});

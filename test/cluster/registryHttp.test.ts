@@ -1,17 +1,24 @@
-// The registry's HTTP API on a real uWS server (127.0.0.1, port 0) with real fetch: every
-// endpoint, and every way a body can be wrong.
+// The registry's HTTP API on a real uWS server (127.0.0.1, port 0) with real fetch: the
+// Directory contract through RegistryClient, every endpoint, and every way a body can be wrong.
 
 import { describe, expect, it } from 'vitest';
-import { Registry, RegistryClient, RegistryClientError, createRegistryApp } from '../../src/cluster/index.js';
+import { Registry, RegistryClient, createRegistryApp, listen } from '../../src/cluster/index.js';
 import { FakeClock, get, post, serve } from './helpers.js';
+import { KEYS, directoryContract } from './registryContract.js';
+
+directoryContract('RegistryClient over HTTP', async (serverKeys) => {
+  const clock = new FakeClock();
+  const server = await listen(createRegistryApp(new Registry({ serverKeys }), { clock: clock.now }), '127.0.0.1', 0);
+  const base = `http://127.0.0.1:${server.port}`;
+  return { clock, as: (key) => new RegistryClient(base, { key }), dispose: () => server.close() };
+});
 
 const clock = new FakeClock();
 const registry = new Registry();
 const { base } = await serve(createRegistryApp(registry, { clock: clock.now }));
 
-const secretRegistry = new Registry();
-const SECRET = 'cluster-secret-0123456789';
-const secured = await serve(createRegistryApp(secretRegistry, { clock: clock.now, secret: SECRET }));
+const keyedRegistry = new Registry({ serverKeys: { ...KEYS } });
+const keyed = await serve(createRegistryApp(keyedRegistry, { clock: clock.now }));
 
 let port = 20_000;
 function zoneBody(extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -169,33 +176,33 @@ describe('bad bodies', () => {
   });
 });
 
-describe('shared secret', () => {
-  it('401 without or with a wrong secret; served with it', async () => {
-    const body = zoneBody();
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: SECRET }] as Record<string, string>[]) {
-      const r = await post(secured.base, '/register', body, headers);
-      expect(r.status).toBe(401);
-      expect(r.headers.get('www-authenticate')).toBe('Bearer');
+describe('per-server keys', () => {
+  it('401 with WWW-Authenticate without a key, 403 with another server\'s; the key as Bearer is accepted', async () => {
+    const body = { id: 'zone-1', type: 'zone', host: '127.0.0.1', port: 7001, capacity: 10 };
+    const none = await post(keyed.base, '/register', body);
+    expect(none).toMatchObject({ status: 401, body: { reason: 'unauthorized' } });
+    expect(none.headers.get('www-authenticate')).toBe('Bearer');
+    for (const authorization of [`Bearer ${KEYS['zone-2']}`, 'Bearer wrong', KEYS['zone-1']]) {
+      const r = await post(keyed.base, '/register', body, { authorization });
+      expect(r.status, authorization).toBe(authorization === KEYS['zone-1'] ? 401 : 403);
+      expect(typeof r.body.error).toBe('string');
     }
-    // Reading the list is open; only writes need the secret.
-    expect((await get(secured.base, '/servers')).status).toBe(200);
-    const ok = await post(secured.base, '/register', body, { authorization: `Bearer ${SECRET}` });
-    expect(ok.status).toBe(200);
-    expect(secretRegistry.size).toBe(1);
+    expect(keyedRegistry.size).toBe(0);
+    // Reads are open; only writes need a key.
+    expect((await get(keyed.base, '/servers')).status).toBe(200);
+    expect((await post(keyed.base, '/query', { type: 'zone' })).status).toBe(200);
+    const ok = await post(keyed.base, '/register', body, { authorization: `Bearer ${KEYS['zone-1']}` });
+    expect(ok).toMatchObject({ status: 200, body: { id: 'zone-1' } });
   });
 });
 
 describe('RegistryClient', () => {
-  it('drives every endpoint and surfaces errors with status and field', async () => {
-    const c = new RegistryClient(`${secured.base}/`, { secret: SECRET });
+  it('surfaces errors as RegistryError codes; an unreachable registry is unavailable', async () => {
+    const c = new RegistryClient(`${base}/`);
     const { id } = await c.register({ type: 'chat', host: 'chat.local', port: 9000, capacity: 10, region: 'us' });
-    expect((await c.heartbeat(id, { load: 2 })).load).toBe(2);
-    expect((await c.query('chat', 0)).map((s) => s.id)).toEqual([id]);
-    expect((await c.servers()).some((s) => s.id === id)).toBe(true);
+    expect((await c.list()).some((s) => s.id === id)).toBe(true);
     await c.deregister(id);
-    await expect(c.deregister(id)).rejects.toMatchObject({ status: 404, field: 'id' });
-    await expect(c.register({ type: 'chat', host: 'h', port: 0, capacity: 1 })).rejects.toMatchObject({ status: 400, field: 'port' });
-    await expect(new RegistryClient(secured.base).heartbeat('nobody', { load: 0 })).rejects.toMatchObject({ status: 401 }); // writes need the secret
-    await expect(new RegistryClient('http://127.0.0.1:1', { timeoutMs: 2000 }).servers()).rejects.toMatchObject({ status: 0 });
+    await expect(c.deregister(id)).rejects.toMatchObject({ code: 'not_found', field: 'id' });
+    await expect(new RegistryClient('http://127.0.0.1:1', { timeoutMs: 2000 }).list()).rejects.toMatchObject({ code: 'unavailable' });
   });
 });
