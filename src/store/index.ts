@@ -9,11 +9,12 @@
 export { DEFAULT_BUSY_TIMEOUT_MS, openDatabase, type OpenOptions } from './db.js';
 export { MIGRATIONS, SCHEMA_VERSION, StoreVersionError, migrate, schemaVersion, type MigrateResult, type Migration } from './migrations.js';
 export {
-  NEW_PLAYER_STATS, PlayerStore,
-  type AccountRow, type GuildMember, type GuildRole, type GuildRow, type ItemStack, type Membership, type NewPlayer,
-  type PlayerRow, type StatRow, type StoreOptions,
+  PlayerStore,
+  type AccountRow, type GuildMember, type GuildRole, type GuildRow, type ItemStack, type Membership, type StatRow, type StoreOptions,
 } from './playerStore.js';
+export { NEW_PLAYER_STATS, PLAYER_KINDS, type NewPlayer, type PlayerKind, type PlayerRow } from './players.js';
+export type { StoreFault, ZoneStore } from './zoneStore.js';
+export { MemoryStore } from './memoryStore.js';
 export { SNAPSHOT_STRIDE, packSnapshots, unpackSnapshot, type PackedSnapshots, type PlayerSnapshot, type SnapshotWriter } from './snapshots.js';
 export { WorkerWriter, WriterError, type WorkerWriterOptions } from './workerWriter.js';
-export type { StoreFault } from './protocol.js';
 export { WriteBehind, type WriteBehindOptions } from './writeBehind.js';

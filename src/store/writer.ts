@@ -3,7 +3,8 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { PlayerStore } from './playerStore.js';
-import type { StoreFault, WireError, WriterInit, WriterReply, WriterRequest } from './protocol.js';
+import type { WireError, WriterInit, WriterReply, WriterRequest } from './protocol.js';
+import type { StoreFault } from './zoneStore.js';
 
 if (!parentPort) throw new Error('src/store/writer.ts is a worker entry; use WorkerWriter');
 const port = parentPort;

@@ -233,7 +233,7 @@ describe('WriteBehind with the writer thread', () => {
     try {
       const p = await writer.loadOrCreatePlayer('thread-born', { x: 5, y: 6, zone: 'cave' });
       expect(p).toMatchObject({ name: 'thread-born', level: 1, hp: 100, maxHp: 100, mana: 50, maxMana: 50, x: 5, y: 6, zone: 'cave' });
-      expect(store.playerByName('thread-born')).toEqual(p);
+      expect(store.playerByName('thread-born', 'guest')).toEqual(p);
       expect(await writer.removeItem(p.id, 1, 1)).toBeNull();
     } finally {
       await writer.close();
