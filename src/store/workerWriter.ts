@@ -90,8 +90,8 @@ export class WorkerWriter implements ZoneStore {
   }
 
   private request<T>(m: WriterRequest, transfer?: ArrayBuffer[]): Promise<T> {
-    if (this.dead) return Promise.reject(this.dead);
     if (this.closing) return Promise.reject(new Error(`WorkerWriter for ${this.path} is closed`));
+    if (this.dead) return Promise.reject(this.dead);
     return new Promise<T>((resolve, reject) => {
       if (this.waiting.size === 0) this.worker.ref();
       this.waiting.set(m.id, { resolve: resolve as (v: unknown) => void, reject });
