@@ -3,7 +3,7 @@
 // store (test/store/contract.ts), faults included, so code tested over it behaves the same
 // over the file.
 
-import { NEW_PLAYER_STATS, PLAYER_KINDS, checkInt, checkName, newPlayerKind, type NewPlayer, type PlayerKind, type PlayerRow } from './players.js';
+import { NEW_PLAYER_STATS, PLAYER_KINDS, checkInt, newPlayerKind, type NewPlayer, type PlayerKind, type PlayerRow } from './players.js';
 import type { ItemStack } from './playerStore.js';
 import { unpackSnapshot, type PackedSnapshots, type PlayerSnapshot } from './snapshots.js';
 import type { StoreFault, ZoneStore } from './zoneStore.js';
@@ -97,9 +97,7 @@ export class MemoryStore implements ZoneStore {
 
   writeStats(set: Record<string, number>, add: Record<string, number>): Promise<void> {
     return this.commit(true, () => {
-      const all = [...Object.entries(set), ...Object.entries(add)];
-      for (const [k, v] of all) {
-        checkName('stat name', k);
+      for (const [k, v] of [...Object.entries(set), ...Object.entries(add)]) {
         if (!Number.isFinite(v)) throw new RangeError(`stat ${k} must be finite, got ${v}`);
       }
       for (const [k, v] of Object.entries(set)) this.stats.set(k, v);
