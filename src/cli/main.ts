@@ -67,7 +67,7 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .addOption(new Option('--spawn-radius <units>', 'new players appear this far around the spawn point').argParser(intArg(0, 1_000_000)))
     .addOption(new Option('--idle-timeout <s>', 'close clients idle this long').argParser(intArg(1, 86_400)))
     .option('--record <file>', 'record the session to a replay file')
-    .option('--db <file>', 'SQLite file for players, inventory and stats', './data/world.db')
+    .option('--db <file>', 'SQLite file for players, inventory and stats (a world keeps ./data/world.db)', './data/zone.db')
     .option('--no-db', 'keep nothing')
     .addOption(new Option('--flush-ticks <n>', 'write changed players every n ticks').argParser(intArg(1, 1_000_000)))
     .option('--world <file>', `run one zone of a world laid out in this file (with --zone-id, --nats and $${SECRET_ENV} or --secret-file)`)

@@ -2,7 +2,11 @@
 // recording can store them verbatim; every field is checked again here because a replay file
 // is as untrusted as a socket.
 
-/** Saved state a returning player joins with (from the store); all of it is validated. */
+/**
+ * A player's saved state, the one shape from sim to bus to store: a returning player joins with
+ * it, a handoff carries it, and the store's rows extend it (PlayerSnapshot). All of it is
+ * validated on join.
+ */
 export interface PlayerState {
   x: number;
   y: number;

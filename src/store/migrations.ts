@@ -76,6 +76,40 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // Guests and accounts become two namespaces: a name is unique per kind, so a guest "alice"
+    // is never the account "alice"'s character. SQLite cannot drop the old UNIQUE (name), so the
+    // table is rebuilt (ids kept; inventory and guild rows point at the same ids afterwards).
+    // A row with an account was created by a login; every other row is a guest's.
+    version: 3,
+    name: 'guest and account players apart',
+    up: `
+      CREATE TABLE players_v3 (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind       TEXT    NOT NULL CHECK (kind IN ('guest', 'account')),
+        account_id INTEGER REFERENCES accounts(id) ON DELETE SET NULL,
+        name       TEXT    NOT NULL,
+        level      INTEGER NOT NULL,
+        hp         INTEGER NOT NULL,
+        max_hp     INTEGER NOT NULL,
+        mana       INTEGER NOT NULL,
+        max_mana   INTEGER NOT NULL,
+        x          REAL    NOT NULL,
+        y          REAL    NOT NULL,
+        zone       TEXT    NOT NULL DEFAULT '',
+        last_seen  INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (kind, name),
+        CHECK (kind = 'account' OR account_id IS NULL)
+      );
+      INSERT INTO players_v3 (id, kind, account_id, name, level, hp, max_hp, mana, max_mana, x, y, zone, last_seen)
+        SELECT id, CASE WHEN account_id IS NULL THEN 'guest' ELSE 'account' END, account_id, name,
+               level, hp, max_hp, mana, max_mana, x, y, zone, last_seen
+        FROM players;
+      DROP TABLE players;
+      ALTER TABLE players_v3 RENAME TO players;
+      CREATE INDEX players_account_id ON players(account_id);
+    `,
+  },
 ];
 
 /** The version the code expects a file to be at after opening. */
@@ -131,8 +165,19 @@ export interface MigrateResult {
 }
 
 /**
+ * Throws unless every foreign key holds. Migrations run with enforcement off (a table rebuild
+ * must not cascade deletes into its children), so each checks before it commits.
+ */
+function checkForeignKeys(db: Database.Database, m: Migration): void {
+  const bad = db.pragma('foreign_key_check') as { table: string }[];
+  if (bad.length > 0) throw new StoreVersionError(`migration ${m.version} (${m.name}) would break ${bad.length} foreign keys, first in ${bad[0].table}`);
+}
+
+/**
  * Brings the file up to the last version of `migrations`. Safe against another connection
  * migrating the same file at once: each step re-reads the history under the write lock.
+ * Foreign keys are off while migrating (SQLite's recipe for rebuilding a table) and checked
+ * before each commit.
  */
 export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS, now: () => number = Date.now): MigrateResult {
   checkList(migrations);
@@ -149,15 +194,22 @@ export function migrate(db: Database.Database, migrations: readonly Migration[] 
 
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
   const record = db.prepare<[number, string, number]>('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
-  for (const m of migrations.slice(from)) {
-    db.transaction(() => {
-      // Under the write lock: another connection may have applied it meanwhile.
-      const current = checkHistory(recorded(db), migrations);
-      if (current >= m.version) return;
-      db.exec(m.up);
-      record.run(m.version, m.name, now());
-      applied.push(m.version);
-    }).immediate();
+  const enforced = db.pragma('foreign_keys', { simple: true }) === 1;
+  db.pragma('foreign_keys = OFF');
+  try {
+    for (const m of migrations.slice(from)) {
+      db.transaction(() => {
+        // Under the write lock: another connection may have applied it meanwhile.
+        const current = checkHistory(recorded(db), migrations);
+        if (current >= m.version) return;
+        db.exec(m.up);
+        checkForeignKeys(db, m);
+        record.run(m.version, m.name, now());
+        applied.push(m.version);
+      }).immediate();
+    }
+  } finally {
+    if (enforced) db.pragma('foreign_keys = ON');
   }
   return { from, to: checkHistory(recorded(db), migrations), applied };
 }

@@ -8,25 +8,7 @@ import {
   F_HP, F_ID, F_LEVEL, F_MANA, F_MAX_HP, F_MAX_MANA, F_X, F_Y, F_ZONE, SNAPSHOT_STRIDE, unpackSnapshot,
   type PackedSnapshots, type PlayerSnapshot, type SnapshotWriter,
 } from './snapshots.js';
-
-/** Stats of a new player (the design's seed numbers). */
-export const NEW_PLAYER_STATS = { level: 1, hp: 100, maxHp: 100, mana: 50, maxMana: 50 } as const;
-
-export interface PlayerRow extends PlayerSnapshot {
-  /** null for a guest. */
-  accountId: number | null;
-  name: string;
-  /** ms since epoch of the last save (or creation); 0 for rows migrated from v1. */
-  lastSeen: number;
-}
-
-/** Where a new player appears. */
-export interface NewPlayer {
-  x: number;
-  y: number;
-  zone: string;
-  accountId?: number | null;
-}
+import { NEW_PLAYER_STATS, checkInt, checkName, newPlayerKind, type NewPlayer, type PlayerKind, type PlayerRow } from './players.js';
 
 export interface AccountRow {
   id: number;
@@ -80,15 +62,7 @@ export interface StoreOptions extends Omit<OpenOptions, 'migrations'> {
 }
 
 const PLAYER_COLUMNS =
-  'id, account_id AS accountId, name, level, hp, max_hp AS maxHp, mana, max_mana AS maxMana, x, y, zone, last_seen AS lastSeen';
-
-function checkName(what: string, name: unknown): asserts name is string {
-  if (typeof name !== 'string') throw new TypeError(`${what} must be a string`);
-}
-
-function checkInt(what: string, v: number, min: number): void {
-  if (!Number.isSafeInteger(v) || v < min) throw new RangeError(`${what} must be an integer ≥ ${min}, got ${v}`);
-}
+  'id, kind, account_id AS accountId, name, level, hp, max_hp AS maxHp, mana, max_mana AS maxMana, x, y, zone, last_seen AS lastSeen';
 
 export class PlayerStore implements SnapshotWriter {
   readonly db: Database.Database;
@@ -140,11 +114,11 @@ export class PlayerStore implements SnapshotWriter {
     this.now = options.now ?? Date.now;
     this.economyFull = (options.economySynchronous ?? 'FULL') === 'FULL';
 
-    this.sPlayerByName = db.prepare<[string], PlayerRow>(`SELECT ${PLAYER_COLUMNS} FROM players WHERE name = ?`);
+    this.sPlayerByName = db.prepare<[PlayerKind, string], PlayerRow>(`SELECT ${PLAYER_COLUMNS} FROM players WHERE kind = ? AND name = ?`);
     this.sPlayerById = db.prepare<[number], PlayerRow>(`SELECT ${PLAYER_COLUMNS} FROM players WHERE id = ?`);
-    this.sInsertPlayer = db.prepare<[number | null, string, number, number, number, number, number, number, number, string, number], PlayerRow>(
-      `INSERT INTO players (account_id, name, level, hp, max_hp, mana, max_mana, x, y, zone, last_seen)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING RETURNING ${PLAYER_COLUMNS}`,
+    this.sInsertPlayer = db.prepare<[PlayerKind, number | null, string, number, number, number, number, number, number, number, string, number], PlayerRow>(
+      `INSERT INTO players (kind, account_id, name, level, hp, max_hp, mana, max_mana, x, y, zone, last_seen)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, name) DO NOTHING RETURNING ${PLAYER_COLUMNS}`,
     );
     this.sUpdatePlayer = db.prepare<[number, number, number, number, number, number, number, string, number, number]>(
       'UPDATE players SET level = ?, hp = ?, max_hp = ?, mana = ?, max_mana = ?, x = ?, y = ?, zone = ?, last_seen = ? WHERE id = ?',
@@ -225,23 +199,26 @@ export class PlayerStore implements SnapshotWriter {
 
   // ---- players -------------------------------------------------------------------------------
 
-  /** The saved player, or a new one (level 1, hp 100/100, mana 50/50) at the given spawn. */
+  /**
+   * The saved player of that name in the spawn's namespace (a guest, or an account's with an
+   * accountId), or a new one (level 1, hp 100/100, mana 50/50) at the given spawn.
+   */
   loadOrCreatePlayer(name: string, spawn: NewPlayer): PlayerRow {
-    checkName('player name', name);
-    const found = this.sPlayerByName.get(name);
+    const kind = newPlayerKind(name, spawn);
+    const found = this.sPlayerByName.get(kind, name);
     if (found) return found;
     const s = NEW_PLAYER_STATS;
-    return this.sInsertPlayer.get(spawn.accountId ?? null, name, s.level, s.hp, s.maxHp, s.mana, s.maxMana, spawn.x, spawn.y, spawn.zone, this.now())
+    return this.sInsertPlayer.get(kind, spawn.accountId ?? null, name, s.level, s.hp, s.maxHp, s.mana, s.maxMana, spawn.x, spawn.y, spawn.zone, this.now())
       // Lost a race with another connection creating the same name.
-      ?? this.sPlayerByName.get(name)!;
+      ?? this.sPlayerByName.get(kind, name)!;
   }
 
   player(id: number): PlayerRow | undefined {
     return this.sPlayerById.get(id);
   }
 
-  playerByName(name: string): PlayerRow | undefined {
-    return this.sPlayerByName.get(name);
+  playerByName(name: string, kind: PlayerKind): PlayerRow | undefined {
+    return this.sPlayerByName.get(kind, name);
   }
 
   /** Saves the rows in ONE transaction (all or none); returns how many rows existed and were updated. */

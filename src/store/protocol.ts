@@ -1,6 +1,8 @@
 // Messages between WorkerWriter (tick thread) and the writer thread (writer.ts).
 
-import type { NewPlayer, StoreOptions } from './playerStore.js';
+import type { StoreOptions } from './playerStore.js';
+import type { NewPlayer } from './players.js';
+import type { StoreFault } from './zoneStore.js';
 
 /** workerData of the writer thread. */
 export interface WriterInit {
@@ -17,9 +19,6 @@ export type WriterRequest =
   | { op: 'close'; id: number }
   /** Test-only fault injection (see WorkerWriter.injectFault). */
   | { op: 'fault'; id: number; fault: StoreFault };
-
-/** A simulated storage fault: the disk is full, or the file became read-only; null clears it. */
-export type StoreFault = 'full' | 'readonly' | null;
 
 export interface WireError {
   name: string;

@@ -2,16 +2,11 @@
 // Float64Array (one stride per player, zone as an index into a small string table) in between,
 // so a 10,000-player batch crosses to the writer thread as one transferred buffer.
 
-/** The part of a player row that changes during play. */
-export interface PlayerSnapshot {
+import type { PlayerState } from '../sim/index.js';
+
+/** The part of a player row that changes during play: the sim's PlayerState, the row id and the zone. */
+export interface PlayerSnapshot extends PlayerState {
   id: number;
-  level: number;
-  hp: number;
-  maxHp: number;
-  mana: number;
-  maxMana: number;
-  x: number;
-  y: number;
   zone: string;
 }
 

@@ -4,9 +4,11 @@
 
 import type { Worker } from 'node:worker_threads';
 import { startTsWorker } from '../runtime/index.js';
-import type { NewPlayer, PlayerRow, StoreOptions } from './playerStore.js';
-import type { StoreFault, WireError, WriterInit, WriterReply, WriterRequest } from './protocol.js';
-import type { PackedSnapshots, SnapshotWriter } from './snapshots.js';
+import type { StoreOptions } from './playerStore.js';
+import type { NewPlayer, PlayerRow } from './players.js';
+import type { WireError, WriterInit, WriterReply, WriterRequest } from './protocol.js';
+import type { PackedSnapshots } from './snapshots.js';
+import type { StoreFault, ZoneStore } from './zoneStore.js';
 
 export type WorkerWriterOptions = Omit<StoreOptions, 'now'>;
 
@@ -30,7 +32,8 @@ function startThread(init: WriterInit): Worker {
   return startTsWorker(new URL('./writer.ts', import.meta.url), init);
 }
 
-export class WorkerWriter implements SnapshotWriter {
+/** The SQLite ZoneStore: one connection on a writer thread of its own. */
+export class WorkerWriter implements ZoneStore {
   readonly path: string;
   private readonly worker: Worker;
   private readonly waiting = new Map<number, Waiter>();
@@ -87,8 +90,8 @@ export class WorkerWriter implements SnapshotWriter {
   }
 
   private request<T>(m: WriterRequest, transfer?: ArrayBuffer[]): Promise<T> {
-    if (this.dead) return Promise.reject(this.dead);
     if (this.closing) return Promise.reject(new Error(`WorkerWriter for ${this.path} is closed`));
+    if (this.dead) return Promise.reject(this.dead);
     return new Promise<T>((resolve, reject) => {
       if (this.waiting.size === 0) this.worker.ref();
       this.waiting.set(m.id, { resolve: resolve as (v: unknown) => void, reject });

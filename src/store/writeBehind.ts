@@ -3,7 +3,6 @@
 // transaction. With a WorkerWriter the tick thread only transfers a buffer; the commit happens on
 // the writer thread and the returned promise settles when it is durable.
 
-import { PlayerStore, type NewPlayer, type PlayerRow, type StoreOptions } from './playerStore.js';
 import {
   SNAPSHOT_STRIDE, checkSnapshot, writeSnapshot,
   type PackedSnapshots, type PlayerSnapshot, type SnapshotWriter,
@@ -42,11 +41,6 @@ export class WriteBehind {
   /** Write-behind whose flushes commit on a writer thread (its own connection to `path`). */
   static async withWorker(path: string, options: WorkerWriterOptions & WriteBehindOptions = {}): Promise<WriteBehind> {
     return new WriteBehind(await WorkerWriter.open(path, options), options);
-  }
-
-  /** Write-behind whose flushes commit synchronously on the calling thread (blocks it). */
-  static sync(path: string, options: StoreOptions & WriteBehindOptions = {}): WriteBehind {
-    return new WriteBehind(PlayerStore.open(path, options), options);
   }
 
   constructor(writer: SnapshotWriter, options: WriteBehindOptions = {}) {

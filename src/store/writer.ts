@@ -3,7 +3,8 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { PlayerStore } from './playerStore.js';
-import type { StoreFault, WireError, WriterInit, WriterReply, WriterRequest } from './protocol.js';
+import type { WireError, WriterInit, WriterReply, WriterRequest } from './protocol.js';
+import type { StoreFault } from './zoneStore.js';
 
 if (!parentPort) throw new Error('src/store/writer.ts is a worker entry; use WorkerWriter');
 const port = parentPort;
@@ -21,12 +22,15 @@ function wire(e: unknown): WireError {
 // flush keeps its rows exactly as on a real fault):
 //   'readonly': `PRAGMA query_only = 1`, so every write fails with SQLITE_READONLY;
 //   'full':     `PRAGMA max_page_count` pinned to the file's size, plus TEMP triggers (this
-//               connection only) that make every write to players or inventory also insert a
-//               row larger than the free space, so it fails with SQLITE_FULL and rolls back (a
-//               rewrite of existing pages alone never grows the file, so the pin would not bite).
+//               connection only) that make every write to players, inventory or game_stats also
+//               insert a row larger than the free space, so it fails with SQLITE_FULL and rolls
+//               back (a rewrite of existing pages alone never grows the file, so the pin would not
+//               bite; triggers do not fire for their own inserts, recursive_triggers being off).
 // null clears it. Nothing of it is stored in the file.
 let maxPages = 0;
-const FULL_TRIGGERS = ['players AFTER INSERT', 'players AFTER UPDATE', 'inventory AFTER INSERT', 'inventory AFTER UPDATE'];
+const FULL_TRIGGERS = [
+  'players AFTER INSERT', 'players AFTER UPDATE', 'inventory AFTER INSERT', 'inventory AFTER UPDATE', 'game_stats AFTER INSERT', 'game_stats AFTER UPDATE',
+];
 
 function injectFault(store: PlayerStore, f: StoreFault): void {
   const { db } = store;

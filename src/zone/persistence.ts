@@ -1,8 +1,11 @@
 // The zone's link to the store: players load on join, changed players are written behind
-// every N ticks on the writer thread, a leaving player is saved at once, and item pickups are
-// committed before anyone is told of them. The tick thread only copies numbers and posts.
+// every N ticks, a leaving player is saved at once, and item pickups are committed before anyone
+// is told of them (retried until they are). It works over any ZoneStore: the SQLite one on a
+// writer thread (the tick thread only copies numbers and posts) or the in-memory one.
 
-import { WorkerWriter, WriteBehind, type PlayerRow, type PlayerSnapshot, type StoreFault } from '../store/index.js';
+import {
+  WorkerWriter, WriteBehind, type PlayerKind, type PlayerRow, type PlayerSnapshot, type StoreFault, type ZoneStore,
+} from '../store/index.js';
 import { EventKind, readPlayerState, type PlayerState, type SimEvent, type ZoneWorld } from '../sim/index.js';
 
 export interface PersistenceStats {
@@ -31,26 +34,33 @@ export class ZonePersistence {
   private kills = 0;
   private itemsPicked = 0;
 
-  private constructor(
-    private readonly writer: WorkerWriter,
-    private readonly wb: WriteBehind,
+  private readonly wb: WriteBehind;
+
+  /** Owns `store` from now on (close() closes it). */
+  constructor(
+    private readonly store: ZoneStore,
     private readonly zone: string,
     private readonly log: (msg: string) => void,
-    private readonly onFlush: (seconds: number) => void,
-  ) {}
-
-  static async open(path: string, zone: string, log: (msg: string) => void, onFlush: (seconds: number) => void = () => {}): Promise<ZonePersistence> {
-    const writer = await WorkerWriter.open(path);
-    return new ZonePersistence(writer, new WriteBehind(writer), zone, log, onFlush);
+    private readonly onFlush: (seconds: number) => void = () => {},
+  ) {
+    this.wb = new WriteBehind(store);
   }
 
-  /** The saved player, or a new one created at `spawn`. */
-  loadPlayer(name: string, spawn: { x: number; y: number }): Promise<PlayerRow> {
-    return this.writer.loadOrCreatePlayer(name, { x: spawn.x, y: spawn.y, zone: this.zone });
+  /** Over the SQLite file at `path`, written on a writer thread of its own. */
+  static async open(path: string, zone: string, log: (msg: string) => void, onFlush: (seconds: number) => void = () => {}): Promise<ZonePersistence> {
+    return new ZonePersistence(await WorkerWriter.open(path), zone, log, onFlush);
+  }
+
+  /**
+   * The saved player, or a new one created at `spawn`. A guest (a name alone) and an account's
+   * player (a join token) are looked up apart: a guest never gets an account's character.
+   */
+  loadPlayer(name: string, spawn: { x: number; y: number }, kind: PlayerKind = 'guest'): Promise<PlayerRow> {
+    return this.store.loadOrCreatePlayer(name, { x: spawn.x, y: spawn.y, zone: this.zone, kind });
   }
 
   /** A saved row as the sim's join state; one saved dead comes back respawned. */
-  static joinState(row: PlayerRow): PlayerState {
+  static joinState(row: PlayerState): PlayerState {
     const maxHp = Math.max(1, row.maxHp);
     return {
       x: row.x, y: row.y, level: Math.max(1, row.level), maxHp,
@@ -93,7 +103,7 @@ export class ZonePersistence {
     const { active } = world.c.Motion;
     for (const p of players) if (changedAt[p.eid] > since || active[p.eid] === 1) this.mark(world, p.eid, p.playerId);
     this.flush();
-    this.writer.writeStats({ players_online: world.sessions.size }, { kills: this.kills, items_picked_up: this.itemsPicked })
+    this.store.writeStats({ players_online: world.sessions.size }, { kills: this.kills, items_picked_up: this.itemsPicked })
       .catch((e: Error) => this.log(`store stats failed: ${e.message}`));
     this.kills = 0;
     this.itemsPicked = 0;
@@ -146,12 +156,12 @@ export class ZonePersistence {
     return c;
   }
 
-  /** Test-only: simulates a full disk or read-only file on the writer thread; null clears it. */
+  /** Test-only: simulates a full disk or a read-only file in the store; null clears it. */
   injectFault(fault: StoreFault): Promise<void> {
-    return this.writer.injectFault(fault);
+    return this.store.injectFault(fault);
   }
 
-  /** Saves every player still online, waits for all pending writes and stops the writer. */
+  /** Saves every player still online, waits for all pending writes and closes the store. */
   async close(world: ZoneWorld, players: Iterable<{ eid: number; playerId: number }>): Promise<void> {
     for (const p of players) this.mark(world, p.eid, p.playerId);
     await this.wb.close();

@@ -420,7 +420,7 @@ export class ZoneServer {
     if (this.names.has(name)) return this.refuse(conn, ErrorCode.AlreadyJoined, 'that name is already playing', now);
     this.names.set(name, s);
     this.setStage(s, 'loading');
-    this.store.loadPlayer(name, this.spawnPoint()).then((row) => {
+    this.store.loadPlayer(name, this.spawnPoint(), tokenPlayer !== 0 ? 'account' : 'guest').then((row) => {
       if (s.stage !== 'loading') return; // gone while loading
       if (tokenPlayer !== 0 && row.id !== tokenPlayer) {
         return this.refuse(conn, ErrorCode.BadToken, 'join token names another player', performance.now());

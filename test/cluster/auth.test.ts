@@ -110,10 +110,12 @@ describe('login', () => {
     if (c.ok && d.ok) expect(c.accountId).toBe(d.accountId);
   });
 
-  it('adopts a guest player row of the same name; refuses a row owned by another account', async () => {
+  it('never takes over a guest player row of the same name; refuses a row owned by another account', async () => {
     const guest = store.loadOrCreatePlayer('henry', { x: 1, y: 2, zone: 'meadow' });
     const r = await login(store, 'henry', 'henry-pass');
-    expect(r).toMatchObject({ ok: true, playerId: guest.id });
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.playerId).not.toBe(guest.id);
+    expect(store.playerByName('henry', 'guest')).toEqual(guest);
 
     // A store whose player row claims another account.
     const fake: AuthStore = {

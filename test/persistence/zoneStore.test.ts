@@ -34,7 +34,7 @@ describe('zone server with a store', () => {
     const me = c.world.get(c.netId)!.record;
     expect([me.level, me.hp, me.maxHp, me.mana, me.maxMana]).toEqual([1, 100, 100, 50, 50]);
     const store = PlayerStore.open(db);
-    const row = store.playerByName('Newcomer')!;
+    const row = store.playerByName('Newcomer', 'guest')!;
     expect(row).toMatchObject({ level: 1, hp: 100, maxHp: 100, mana: 50, maxMana: 50, zone: 'meadow' });
     expect(Math.abs(row.x - 500)).toBeLessThanOrEqual(20);
     expect(Math.abs(me.x - row.x)).toBeLessThan(0.001);
@@ -49,17 +49,17 @@ describe('zone server with a store', () => {
     const store = PlayerStore.open(db);
     // Within one flush interval (20 ticks at 100 Hz) plus the commit.
     await waitFor('flushed position', () => {
-      const r = store.playerByName('Walker')!;
+      const r = store.playerByName('Walker', 'guest')!;
       return Math.abs(r.x - 530) < 0.001 && Math.abs(r.y - 470) < 0.001;
     }, 2000);
     c.move(540, 470);
     await new Promise((r) => setTimeout(r, 30)); // mid-walk
     c.close();
     await waitFor('saved on leave', () => {
-      const r = store.playerByName('Walker')!;
+      const r = store.playerByName('Walker', 'guest')!;
       return r.x > 530 && r.x < 540 ? r : undefined;
     }, 2000);
-    const saved = store.playerByName('Walker')!;
+    const saved = store.playerByName('Walker', 'guest')!;
     const again = await join(s, 'Walker');
     const p = ownPosition(again);
     expect(p.x).toBeCloseTo(saved.x, 3);
@@ -72,7 +72,7 @@ describe('zone server with a store', () => {
     const s = await server(db);
     const c = await join(s, 'Picker');
     const store = PlayerStore.open(db);
-    const playerId = store.playerByName('Picker')!.id;
+    const playerId = store.playerByName('Picker', 'guest')!.id;
     const item = await waitFor('an item in view', () => [...c.world.entities()].find((e) => e.record.kind === EntityKind.Item)?.record);
     await walkTo(c, item.x, item.y);
     const told: { ev: EventObj; inventory: number; tick: number }[] = [];
@@ -116,7 +116,7 @@ describe('zone server with a store', () => {
     const names = ["'; DROP TABLE players--", 'Zoë 🐉 مرحبا', 'a"b\\c`d', 'x'.repeat(24)];
     for (const n of names) await join(s, n);
     const store = PlayerStore.open(db);
-    for (const n of names) expect(store.playerByName(n)?.name).toBe(n);
+    for (const n of names) expect(store.playerByName(n, 'guest')?.name).toBe(n);
     expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
     store.close();
   });
@@ -129,7 +129,7 @@ describe('zone server with a store', () => {
     servers.splice(servers.indexOf(s), 1);
     await s.stop();
     const store = PlayerStore.open(db);
-    const r = store.playerByName('Alpha')!;
+    const r = store.playerByName('Alpha', 'guest')!;
     expect([r.x, r.y]).toEqual([510, 520]);
     store.close();
   });

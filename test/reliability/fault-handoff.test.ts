@@ -99,7 +99,7 @@ describe.skipIf(SKIP)('faults: zone processes killed', () => {
     const file = PlayerStore.open(db);
     try {
       expect(file.integrityCheck()).toBe('ok');
-      const row = file.playerByName('wanderer')!;
+      const row = file.playerByName('wanderer', 'account')!;
       expect(row.zone).toBe(`zone-${src}`);
       expect(row.y).toBeCloseTo(50, 0);
       // When the client saw itself where the row says: at most one flush interval (1 s) plus

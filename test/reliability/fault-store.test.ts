@@ -48,7 +48,7 @@ describe('faults: the store cannot write', () => {
       await waitFor('own record', () => c.world.get(c.netId));
       const file = PlayerStore.open(db);
       clients.push(file);
-      const me = file.playerByName('Walker')!;
+      const me = file.playerByName('Walker', 'guest')!;
 
       // Fault on: flushes fail, the tick goes on.
       await persistence(s).injectFault(fault);
@@ -64,7 +64,7 @@ describe('faults: the store cannot write', () => {
       expect(during.tick - faultTick).toBeGreaterThan(50); // ticking all along
       expect(told).toEqual([]); // not committed, so not told
       expect(file.inventory(me.id)).toEqual([]);
-      const stale = file.playerByName('Walker')!;
+      const stale = file.playerByName('Walker', 'guest')!;
       expect([stale.x, stale.y]).toEqual([me.x, me.y]); // nothing written behind
       const failed = logs.filter((l) => l.includes('store flush failed'));
       expect(failed.length).toBeGreaterThan(0);
@@ -81,7 +81,7 @@ describe('faults: the store cannot write', () => {
       expect(file.inventory(me.id).reduce((n, st) => n + st.quantity, 0)).toBe(1);
       const pos = ownPosition(c);
       await waitFor('latest position in the file', () => {
-        const r = file.playerByName('Walker')!;
+        const r = file.playerByName('Walker', 'guest')!;
         return Math.abs(r.x - pos.x) < 0.001 && Math.abs(r.y - pos.y) < 0.001;
       }, 3000);
       await new Promise((r) => setTimeout(r, 300));

@@ -52,7 +52,7 @@ describe('migrations', () => {
     expect(history(path).map((r) => r.applied_at)).toEqual(MIGRATIONS.map(() => 1000));
   });
 
-  it('upgrades a v1-only file: rows survive, v2 is applied, schema_migrations lists both', () => {
+  it('upgrades a v1-only file: rows (and their inventory) survive, every later version is applied, guests and accounts fall apart', () => {
     const path = file('v1.db');
     const v1 = openDatabase(path, { migrations: MIGRATIONS.slice(0, 1) });
     expect(schemaVersion(v1)).toBe(1);
@@ -67,12 +67,20 @@ describe('migrations', () => {
     v1.close();
 
     const store = PlayerStore.open(path);
-    expect(store.schemaVersion).toBe(2);
-    expect(store.playerByName('veteran')).toEqual({
-      id: pid, accountId: acc.id, name: 'veteran', level: 7, hp: 55, maxHp: 140, mana: 12, maxMana: 80, x: 12.5, y: -3.25,
+    expect(store.schemaVersion).toBe(SCHEMA_VERSION);
+    expect(store.playerByName('veteran', 'account')).toEqual({
+      id: pid, kind: 'account', accountId: acc.id, name: 'veteran', level: 7, hp: 55, maxHp: 140, mana: 12, maxMana: 80, x: 12.5, y: -3.25,
       zone: '', lastSeen: 0,
     });
-    expect(store.playerByName('guest')?.accountId).toBeNull();
+    expect(store.playerByName('veteran', 'guest')).toBeUndefined();
+    expect(store.playerByName('guest', 'guest')).toMatchObject({ kind: 'guest', accountId: null });
+    // A guest of the account's name is a new row; ids keep growing past the migrated ones.
+    const twin = store.loadOrCreatePlayer('veteran', SPAWN);
+    expect(twin).toMatchObject({ kind: 'guest', level: 1 });
+    expect(twin.id).toBeGreaterThan(pid + 1);
+    expect(store.integrityCheck()).toBe('ok');
+    expect(store.db.pragma('foreign_key_check')).toEqual([]);
+    expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(store.inventory(pid)).toEqual([{ itemType: 1, quantity: 2 }, { itemType: 3, quantity: 250 }]);
     expect(store.account('old-account')).toMatchObject({ id: acc.id, passwordHash: Buffer.from([1, 2, 3]), createdAt: 77 });
     // v2 features work on migrated rows.
@@ -82,7 +90,7 @@ describe('migrations', () => {
     store.savePlayers([{ id: pid, level: 8, hp: 60, maxHp: 150, mana: 20, maxMana: 80, x: 1, y: 2, zone: 'meadow' }]);
     expect(store.player(pid)).toMatchObject({ level: 8, zone: 'meadow' });
     store.close();
-    expect(history(path).map((r) => r.version)).toEqual([1, 2]);
+    expect(history(path).map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
   });
 
   it('refuses a file whose schema is newer than the code, on both threads, without touching it', async () => {
@@ -126,7 +134,7 @@ describe('migrations', () => {
 
   it('PlayerStore refuses a connection that is not at the current version', () => {
     const db = openDatabase(file('old-conn.db'), { migrations: MIGRATIONS.slice(0, 1) });
-    expect(() => new PlayerStore(db)).toThrow(/needs schema version 2, the file is at 1/);
+    expect(() => new PlayerStore(db)).toThrow(`needs schema version ${SCHEMA_VERSION}, the file is at 1`);
     db.close();
   });
 

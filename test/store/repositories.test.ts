@@ -32,14 +32,14 @@ describe('players', () => {
   it('creates a new player with the seed stats at the given spawn, and loads it afterwards', () => {
     clock = 5000;
     const p = store.loadOrCreatePlayer('newbie', SPAWN);
-    expect(p).toEqual({ id: p.id, accountId: null, name: 'newbie', ...NEW_PLAYER_STATS, x: 100, y: 200, zone: 'meadow', lastSeen: 5000 });
+    expect(p).toEqual({ id: p.id, kind: 'guest', accountId: null, name: 'newbie', ...NEW_PLAYER_STATS, x: 100, y: 200, zone: 'meadow', lastSeen: 5000 });
     expect(NEW_PLAYER_STATS).toEqual({ level: 1, hp: 100, maxHp: 100, mana: 50, maxMana: 50 });
     store.savePlayers([snap(p.id, { level: 3, x: 7, y: 8, zone: 'cave' })]);
     // Loading again returns the saved row, whatever spawn is passed.
     expect(store.loadOrCreatePlayer('newbie', { x: 0, y: 0, zone: 'elsewhere' })).toMatchObject({ id: p.id, level: 3, x: 7, y: 8, zone: 'cave' });
     expect(store.player(p.id)?.name).toBe('newbie');
     expect(store.player(999_999)).toBeUndefined();
-    expect(store.playerByName('nobody')).toBeUndefined();
+    expect(store.playerByName('nobody', 'guest')).toBeUndefined();
   });
 
   it('links a player to an account, or leaves it a guest', () => {
@@ -48,6 +48,30 @@ describe('players', () => {
     expect(p.accountId).toBe(acc.id);
     expect(store.loadOrCreatePlayer('guest-1', SPAWN).accountId).toBeNull();
     expect(() => store.loadOrCreatePlayer('bad-account', { ...SPAWN, accountId: 424242 })).toThrow(/FOREIGN KEY/);
+  });
+
+  it('keeps guests and accounts apart: one name, two rows, each found only in its own namespace', () => {
+    const acc = store.createAccount('twin', new Uint8Array([1]), new Uint8Array(16));
+    const mine = store.loadOrCreatePlayer('twin', { ...SPAWN, accountId: acc.id });
+    store.savePlayers([snap(mine.id, { level: 9, x: 3, y: 4 })]);
+    const guest = store.loadOrCreatePlayer('twin', { x: 0, y: 0, zone: 'meadow' });
+    expect(guest).toMatchObject({ kind: 'guest', accountId: null, level: 1, x: 0, y: 0 });
+    expect(guest.id).not.toBe(mine.id);
+    expect(store.playerByName('twin', 'account')).toMatchObject({ id: mine.id, kind: 'account', accountId: acc.id, level: 9, x: 3 });
+    expect(store.playerByName('twin', 'guest')?.id).toBe(guest.id);
+    expect(store.loadOrCreatePlayer('twin', { ...SPAWN, kind: 'account' }).id).toBe(mine.id);
+    // The file refuses a guest row with an account, and an unknown kind.
+    expect(() => store.loadOrCreatePlayer('odd', { ...SPAWN, kind: 'guest', accountId: acc.id })).toThrow(/guest player has no account/);
+    expect(() => store.loadOrCreatePlayer('odd', { ...SPAWN, kind: 'admin' as never })).toThrow(/unknown player kind/);
+    expect(() => store.db.prepare("UPDATE players SET account_id = ? WHERE id = ?").run(acc.id, guest.id)).toThrow(/CHECK constraint/);
+  });
+
+  it('refuses a bad name or spawn with a clear error and creates nothing', () => {
+    const before = readOther<{ n: number }>('SELECT count(*) AS n FROM players').n;
+    expect(() => store.loadOrCreatePlayer(42 as never, SPAWN)).toThrow(/player name must be a string/);
+    expect(() => store.loadOrCreatePlayer('nan', { ...SPAWN, x: Number.NaN })).toThrow(/must be finite/);
+    expect(() => store.loadOrCreatePlayer('nozone', { ...SPAWN, zone: 7 as never })).toThrow(/zone must be a string/);
+    expect(readOther<{ n: number }>('SELECT count(*) AS n FROM players').n).toBe(before);
   });
 
   it('savePlayers writes every row in one transaction, all or nothing', () => {

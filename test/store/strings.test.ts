@@ -57,7 +57,7 @@ describe('strings round-trip verbatim', () => {
   it.each(NASTY.map((s, i) => [i, s] as const))('#%i in player, account, guild, stat and zone names', (_i, s) => {
     const p = store.loadOrCreatePlayer(s, { ...SPAWN, zone: s });
     expect(p.name).toBe(s);
-    expect(store.playerByName(s)).toEqual(p);
+    expect(store.playerByName(s, 'guest')).toEqual(p);
     expect(store.player(p.id)?.zone).toBe(s);
     expect(storedHex('SELECT hex(name) AS h FROM players WHERE id = ?', p.id)).toBe(hex(s));
     expect(storedHex('SELECT hex(zone) AS h FROM players WHERE id = ?', p.id)).toBe(hex(s));
@@ -102,7 +102,7 @@ describe('strings round-trip verbatim', () => {
       }
       await wb.flush();
       for (const s of NASTY) {
-        const p = store.playerByName(`w:${s}`)!;
+        const p = store.playerByName(`w:${s}`, 'guest')!;
         expect(p.zone).toBe(s);
         expect(storedHex('SELECT hex(zone) AS h FROM players WHERE id = ?', p.id)).toBe(hex(s));
       }

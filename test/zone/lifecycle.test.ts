@@ -52,7 +52,7 @@ describe('graceful lifecycle', () => {
     expect(Date.now() - t0).toBeLessThan(5000);
     expect((await closed).code).toBe(1001);
     const store = PlayerStore.open(db);
-    expect(store.playerByName('saver')).toMatchObject({ x: 512, y: 488 });
+    expect(store.playerByName('saver', 'guest')).toMatchObject({ x: 512, y: 488 });
     store.close();
   });
 
