@@ -93,8 +93,8 @@ export function checkCredentials(name: unknown, password: unknown):
 
 /**
  * Logs in, creating the account and its player row (at `spawn`) on the first login of a name.
- * A guest player row of the same name (no account) becomes this account's player; a row that
- * belongs to another account refuses the login. Two first logins racing for one name: the
+ * Account players and guests are apart in the store: a guest row of the same name stays the
+ * guest's. Two first logins racing for one name: the
  * loser's password is checked against the winner's account.
  */
 export async function login(

@@ -29,7 +29,7 @@ describe('a returning player', () => {
     const store = PlayerStore.open(db);
     try {
       await waitFor('hana saved in zone 2', () => {
-        const row = store.playerByName('hana');
+        const row = store.playerByName('hana', 'account');
         return row && Math.abs(row.x - 160) < 0.5 && Math.abs(row.y - 40) < 0.5;
       }, 20_000);
     } finally {
