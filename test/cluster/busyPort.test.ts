@@ -29,8 +29,8 @@ async function holdPort(): Promise<{ port: number; server: Server }> {
 }
 
 /** Runs `mmo ...args` to its exit (bounded) and returns its code and output. */
-async function mmo(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const p = spawn(process.execPath, [MMO, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function mmo(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string; err: string }> {
+  const p = spawn(process.execPath, [MMO, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   started.push(p);
   let out = '', err = '';
   p.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
@@ -57,7 +57,7 @@ describe('a busy port', () => {
     const { port } = await holdPort();
     const layout = join(dir, 'world.json');
     writeFileSync(layout, JSON.stringify(worldLayout(1, 100, '127.0.0.1', [1])));
-    const r = await mmo(['master', '--port', String(port), '--world', layout, '--secret', 'busy-port-secret-0123456789', '--db', join(dir, 'master.db')]);
+    const r = await mmo(['master', '--port', String(port), '--world', layout, '--db', join(dir, 'master.db')], { MMO_SECRET: 'busy-port-secret-0123456789' });
     expect(r.code).toBe(2);
     expect(r.err.trim().split('\n')).toEqual([`error: cannot listen on 127.0.0.1:${port}: the port is in use (or the address is not this machine's)`]);
     expect(r.out).not.toMatch(/listening/);
