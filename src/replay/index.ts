@@ -1,3 +1,7 @@
-export { REPLAY_FORMAT, REPLAY_VERSION, ReplayFileError, type Recording, type ReplayHeader, type ReplayTick } from './format.js';
-export { Recorder } from './recorder.js';
-export { parseRecording, readRecording, replay, type Divergence, type ReplayResult } from './replayer.js';
+export {
+  REPLAY_FORMAT, REPLAY_VERSION, ReplayFileError, type Recording, type ReplayHeader, type ReplayTick, type Truncation,
+} from './format.js';
+export { DEFAULT_SNAPSHOT_EVERY, Recorder, type RecorderOptions } from './recorder.js';
+export { decodeRecording, parseRecording, readRecording } from './reader.js';
+export { diffWorlds, entityState, type EntityState, type FieldDiff } from './inspect.js';
+export { ReplaySession, lastTickOf, replay, snapshotBefore, type Divergence, type ReplayResult } from './replayer.js';

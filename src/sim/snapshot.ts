@@ -173,10 +173,12 @@ export function serializeSnapshot(world: ZoneWorld): Uint8Array {
   // ... components registered in the original's order, each live entity's components ...
   const registered = [...ecs.componentMap.entries()].sort((a, b) => a[1].id - b[1].id).map(([c]) => nameOf.get(c) ?? -1);
   w.list(registered.map((i) => i >>> 0));
+  // (as a bit mask: the order within an entity's set is never read by the systems)
+  const masks = new Uint32Array(index.aliveCount);
   for (let i = 0; i < index.aliveCount; i++) {
-    const set = ecs.entityComponents.get(index.dense[i]);
-    w.list([...(set ?? [])].map((c) => nameOf.get(c)!));
+    for (const c of ecs.entityComponents.get(index.dense[i]) ?? []) masks[i] |= 1 << nameOf.get(c)!;
   }
+  w.array(masks, masks.length);
   // ... and each query's terms and members in their order, with removals not yet committed.
   w.u32(ecs.queries.size);
   for (const q of ecs.queries) {
@@ -262,17 +264,19 @@ function restore(r: Reader): ZoneWorld {
   index.sparse = [];
   index.dense.forEach((id, i) => { index.sparse[id] = i; });
   for (const i of r.list(comps.length, 'components')) registerComponent(world.ecs, comp(i));
-  const masks = new Map<object, number[]>();
+  const masks = new Uint32Array(index.aliveCount);
+  if (r.array(masks, 'entity components') !== index.aliveCount) throw new SnapshotError('snapshot entity components do not match its entities');
+  const internalsOf = ecs as unknown as { entityMasks: number[][]; componentMap: Map<object, { generationId: number; bitflag: number }> };
   for (let i = 0; i < index.aliveCount; i++) {
     const eid = index.dense[i];
-    const set = new Set(r.list(comps.length, 'entity components').map(comp));
+    const set = new Set<object>();
+    for (let k = 0; k < comps.length; k++) {
+      if ((masks[i] & (1 << k)) === 0) continue;
+      set.add(comps[k]);
+      const { generationId, bitflag } = internalsOf.componentMap.get(comps[k]) ?? registerComponent(world.ecs, comps[k]);
+      internalsOf.entityMasks[generationId][eid] |= bitflag;
+    }
     ecs.entityComponents.set(eid, set);
-    for (const c of set) (masks.get(c) ?? masks.set(c, []).get(c)!).push(eid);
-  }
-  const internalsOf = ecs as unknown as { entityMasks: number[][]; componentMap: Map<object, { generationId: number; bitflag: number }> };
-  for (const [c, eids] of masks) {
-    const { generationId, bitflag } = internalsOf.componentMap.get(c)!;
-    for (const eid of eids) internalsOf.entityMasks[generationId][eid] |= bitflag;
   }
   const queryCount = r.count(64, 'queries');
   const dirty: EcsQuery[] = [];
