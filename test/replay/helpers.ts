@@ -30,8 +30,8 @@ export function scenarioRun(seed: number, entities = 1200, players = 120): Scena
 }
 
 /** Records `ticks` ticks of scenarioRun to `path` (snapshots every `snapshotEvery` ticks); returns the final hash. */
-export function recordScenario(path: string, ticks: number, seed = 5, o: RecorderOptions = {}): string {
-  const run = scenarioRun(seed);
+export function recordScenario(path: string, ticks: number, seed = 5, o: RecorderOptions = {}, entities = 1200): string {
+  const run = scenarioRun(seed, entities, Math.round(entities / 10));
   const rec = new Recorder(path, seed, run.world.config, 'test', { world: run.world, snapshotEvery: 100, ...o });
   let hash = '';
   for (let t = 0; t < ticks; t++) {
