@@ -5,3 +5,5 @@ export { DEFAULT_SNAPSHOT_EVERY, Recorder, type RecorderOptions } from './record
 export { decodeRecording, parseRecording, readRecording } from './reader.js';
 export { diffWorlds, entityState, type EntityState, type FieldDiff } from './inspect.js';
 export { ReplaySession, lastTickOf, replay, snapshotBefore, type Divergence, type ReplayResult } from './replayer.js';
+export { FlightRecorder, type FlightOptions, type FlightSave } from './flight.js';
+export { writeRecording } from './writer.js';

@@ -6,6 +6,7 @@
 import { HASH_PARTS, serializeSnapshot, type SimInput, type StateHash, type ZoneConfig, type ZoneWorld } from '../sim/index.js';
 import { REPLAY_FORMAT, REPLAY_VERSION, type ReplayHeader } from './format.js';
 import { LineFile, wantsGzip } from './lineFile.js';
+import { tickLine } from './writer.js';
 
 const FLUSH_BYTES = 256 * 1024;
 const FLUSH_TICKS = 20;
@@ -19,6 +20,8 @@ export interface RecorderOptions {
   tickRate?: number;
   /** Gzip chunks (default: when the path ends in .gz). */
   gzip?: boolean;
+  /** The start snapshot's line when the caller has it already (snapshotLine of the world now). */
+  startSnapshot?: string;
 }
 
 export const DEFAULT_SNAPSHOT_EVERY = 200;
@@ -36,6 +39,8 @@ export class Recorder {
   private ticks = 0;
   private lastTick: number;
   private lastHash = '';
+  /** The last periodic snapshot written, for a follow-on recording to start from. */
+  lastSnapshot: { tick: number; line: string } | undefined;
 
   constructor(readonly path: string, seed: number, zone: ZoneConfig, source: string, o: RecorderOptions = {}) {
     this.world = o.world;
@@ -46,7 +51,7 @@ export class Recorder {
       format: REPLAY_FORMAT, version: REPLAY_VERSION, seed: seed >>> 0, zone, source, tickRate: o.tickRate ?? 20, start: this.start,
     };
     this.file.push(JSON.stringify(header));
-    if (this.world) this.file.push(snapshotLine(this.world));
+    if (this.world) this.file.push(o.startSnapshot ?? snapshotLine(this.world));
     this.file.flush();
   }
 
@@ -62,9 +67,12 @@ export class Recorder {
     this.lastTick = tick;
     this.lastHash = hash.hex;
     const p = HASH_PARTS.map((k) => hash.parts[k]);
-    this.file.push(`{"t":${tick},"in":${JSON.stringify(inputs)},"h":"${hash.hex}","p":[${p.join(',')}]}`);
+    this.file.push(tickLine(tick, JSON.stringify(inputs), hash.hex, p));
     const snap = this.world !== undefined && this.snapshotEvery > 0 && tick % this.snapshotEvery === 0;
-    if (snap) this.file.push(snapshotLine(this.world!));
+    if (snap) {
+      this.lastSnapshot = { tick, line: snapshotLine(this.world!) };
+      this.file.push(this.lastSnapshot.line);
+    }
     if (snap || this.file.pending >= FLUSH_BYTES || this.ticks % FLUSH_TICKS === 0) this.file.flush();
   }
 
