@@ -8,6 +8,7 @@ import {
   type HashPart, type SimInput, type ZoneWorld,
 } from '../sim/index.js';
 import type { Recording, ReplayTick, Truncation } from './format.js';
+import { readRecording } from './reader.js';
 import { diffWorlds, entityState, type EntityState, type FieldDiff } from './inspect.js';
 
 export interface Divergence {
@@ -164,6 +165,33 @@ export class ReplaySession {
   entity(netId: number): EntityState | undefined {
     return entityState(this.world, netId);
   }
+
+  /** A player in the world now, by the name it joined with. */
+  player(name: string): EntityState | undefined {
+    for (const [netId, n] of this.world.names) if (n === name) return this.entity(netId);
+    return undefined;
+  }
+
+  /** Every live entity (of one kind), in NetId order. */
+  entities(kind?: EntityState['kind']): EntityState[] {
+    const ids = [...this.world.netToEid.keys()].sort((a, b) => a - b);
+    return ids.map((id) => this.entity(id)!).filter((e) => kind === undefined || e.kind === kind);
+  }
+
+  /** A tick's recorded inputs. */
+  inputsAt(tick: number): SimInput[] {
+    const rec = this.recorded(tick);
+    if (!rec) throw new RangeError(`tick ${tick} is not in the recording`);
+    return rec.in;
+  }
+}
+
+/**
+ * Opens a recording for a test: `openRecording(file).stepTo(t)`, `.entity(netId)`,
+ * `.player(name)`, `.run()` (to the end: `divergence` is undefined when every tick matched).
+ */
+export function openRecording(path: string, o: { from?: number } = {}): ReplaySession {
+  return new ReplaySession(readRecording(path), o.from);
 }
 
 /** Re-runs a recording in this thread, from `from` (nearest snapshot before) to `to`. */
