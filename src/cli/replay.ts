@@ -74,7 +74,13 @@ export async function runReplayCommand(file: string, o: ReplayCommandOptions, pr
     return fail(e.message);
   }
   const last = lastTickOf(rec);
-  const result = await replayParallel(rec, { from, to, workers: o.workers });
+  let result;
+  try {
+    result = await replayParallel(rec, { from, to, workers: o.workers });
+  } catch (e) {
+    if (!(e instanceof ReplayFileError)) throw e;
+    return fail(`${file}: ${e.message}`);
+  }
   const d = result.divergence, cut = result.truncated;
   if (o.json) {
     print(JSON.stringify({ ok: !d && !cut, recordedTicks: rec.ticks.length, lastRecordedTick: last, ...result, hash: result.finalHash }));

@@ -5,7 +5,7 @@
 
 import { availableParallelism } from 'node:os';
 import { startTsWorker } from '../runtime/worker.js';
-import type { Recording } from './format.js';
+import { ReplayFileError, type Recording } from './format.js';
 import { lastTickOf, replay, snapshotBefore, type ReplayResult } from './replayer.js';
 
 /** Below this many ticks, starting threads costs more than it saves. */
@@ -45,7 +45,11 @@ function cuts(rec: Recording, start: number, to: number, parts: number): number[
 function runWorker(rec: Recording, to: number): Promise<ReplayResult> {
   const worker = startTsWorker(new URL('./segmentWorker.ts', import.meta.url), { rec, to });
   return new Promise((done, fail) => {
-    worker.once('message', (r: ReplayResult) => { done(r); void worker.terminate(); });
+    worker.once('message', (m: { result?: ReplayResult; fileError?: string }) => {
+      if (m.result) done(m.result);
+      else fail(new ReplayFileError(m.fileError ?? 'replay worker failed'));
+      void worker.terminate();
+    });
     worker.once('error', fail);
     worker.once('exit', (code) => { if (code !== 0) fail(new Error(`replay worker exited with ${code}`)); });
   });

@@ -4,10 +4,10 @@
 // file's next snapshot, the entities, components and fields that differ with both values.
 
 import {
-  HASH_PARTS, generateZone, restoreSnapshot, serializeSnapshot, stateHash, stepZone,
+  HASH_PARTS, SnapshotError, generateZone, restoreSnapshot, serializeSnapshot, stateHash, stepZone,
   type HashPart, type SimInput, type ZoneWorld,
 } from '../sim/index.js';
-import type { Recording, ReplayTick, Truncation } from './format.js';
+import { ReplayFileError, type Recording, type ReplayTick, type Truncation } from './format.js';
 import { readRecording } from './reader.js';
 import { diffWorlds, entityState, type EntityState, type FieldDiff } from './inspect.js';
 
@@ -46,6 +46,16 @@ function snapshotBytes(rec: Recording, tick: number): Uint8Array {
   return Buffer.from(rec.snapshots.get(tick)!, 'base64');
 }
 
+/** The world of the file's snapshot of `tick`; a damaged one is a damaged file. */
+function restoreAt(rec: Recording, tick: number): ZoneWorld {
+  try {
+    return restoreSnapshot(snapshotBytes(rec, tick));
+  } catch (e) {
+    if (e instanceof SnapshotError) throw new ReplayFileError(`the snapshot of tick ${tick}: ${e.message}`);
+    throw e;
+  }
+}
+
 /** The file's last snapshot at or before `tick` (header.start when the recording has none). */
 export function snapshotBefore(rec: Recording, tick: number): number {
   let best = rec.snapshots.has(rec.header.start) || rec.header.start === 0 ? rec.header.start : -1;
@@ -75,7 +85,7 @@ export class ReplaySession {
     const start = snapshotBefore(recording, Math.max(from, recording.header.start));
     if (start < 0) throw new RangeError('the recording has no snapshot to start from');
     this.startTick = start;
-    this.world = recording.snapshots.has(start) ? restoreSnapshot(snapshotBytes(recording, start))
+    this.world = recording.snapshots.has(start) ? restoreAt(recording, start)
       : generateZone(recording.header.zone, recording.header.seed);
   }
 
@@ -114,7 +124,7 @@ export class ReplaySession {
     const bytes = snapshotBytes(this.recording, rec.t);
     if (Buffer.from(serializeSnapshot(this.world)).equals(bytes)) return true;
     // Bytes may differ in bookkeeping only (e.g. the live zone registered other queries).
-    const { diffs, total } = diffWorlds(restoreSnapshot(bytes), this.world);
+    const { diffs, total } = diffWorlds(restoreAt(this.recording, rec.t), this.world);
     if (total === 0) return true;
     this.divergence = {
       tick: rec.t, expected: rec.h, actual: rec.h, parts: [], inputs: rec.in, detail: { atTick: rec.t, diffs, total },
@@ -132,7 +142,7 @@ export class ReplaySession {
       return;
     }
     while (this.world.tick < next) stepZone(this.world, this.recorded(this.world.tick + 1)!.in);
-    const { diffs, total } = diffWorlds(restoreSnapshot(snapshotBytes(this.recording, next)), this.world);
+    const { diffs, total } = diffWorlds(restoreAt(this.recording, next), this.world);
     d.detail = { atTick: next, diffs, total };
     if (total === 0) d.note = `the world matches the file's snapshot again at tick ${next}: only that tick's events or rejections differed`;
   }

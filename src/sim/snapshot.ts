@@ -323,5 +323,19 @@ function restore(r: Reader): ZoneWorld {
   for (const log of [g.movedEids, g.movedFrom, g.goneNets, g.goneCells]) log.push(...r.list(cap * 4, 'grid log'));
   for (const log of [g.movedFrom, g.goneCells]) for (let i = 0; i < log.length; i++) log[i] |= 0;
   r.end();
+  checkConsistent(world, ecs);
   return world;
+}
+
+/** Refuses a snapshot whose parts disagree (damaged or forged), before any system trips on it. */
+function checkConsistent(world: ZoneWorld, ecs: EcsInternals): void {
+  const { aliveCount, dense, sparse } = ecs.entityIndex;
+  const alive = (e: number) => sparse[e] < aliveCount && dense[sparse[e]] === e;
+  const bad = (what: string) => new SnapshotError(`snapshot is inconsistent: ${what}`);
+  for (const [netId, eid] of world.netToEid) if (!alive(eid) || world.c.NetId.id[eid] !== netId) throw bad(`NetId ${netId}`);
+  for (const [session, eid] of world.sessions) if (!alive(eid) || world.c.Player.session[eid] !== session) throw bad(`session ${session}`);
+  for (const cell of world.grid.cells) for (const e of cell) if (!alive(e)) throw bad(`grid entity ${e}`);
+  for (const q of ecs.queries) for (const e of q.dense) if (!alive(e)) throw bad(`query entity ${e}`);
+  for (let i = 0; i < world.orderLen; i++) if (world.orderEids[i] > ecs.entityIndex.maxId) throw bad(`order entity ${world.orderEids[i]}`);
+  for (const slot of world.freeSlots) if (!(slot < world.nextSlot)) throw bad(`route slot ${slot}`);
 }
