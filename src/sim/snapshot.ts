@@ -30,7 +30,8 @@ interface EcsQuery extends SparseSet {
 interface EcsInternals {
   entityIndex: { aliveCount: number; dense: number[]; sparse: number[]; maxId: number };
   entityComponents: Map<number, Set<object>>;
-  componentMap: Map<object, { id: number }>;
+  componentMap: Map<object, { id: number; generationId: number; bitflag: number }>;
+  entityMasks: number[][];
   queries: Set<EcsQuery>;
   dirtyQueries: Set<EcsQuery>;
 }
@@ -173,11 +174,14 @@ export function serializeSnapshot(world: ZoneWorld): Uint8Array {
   // ... components registered in the original's order, each live entity's components ...
   const registered = [...ecs.componentMap.entries()].sort((a, b) => a[1].id - b[1].id).map(([c]) => nameOf.get(c) ?? -1);
   w.list(registered.map((i) => i >>> 0));
-  // (as a bit mask: the order within an entity's set is never read by the systems)
+  // (as a bit mask read from bitECS's own masks: the order within an entity's set is never read)
   const masks = new Uint32Array(index.aliveCount);
-  for (let i = 0; i < index.aliveCount; i++) {
-    for (const c of ecs.entityComponents.get(index.dense[i]) ?? []) masks[i] |= 1 << nameOf.get(c)!;
-  }
+  comps.forEach((c, k) => {
+    const reg = ecs.componentMap.get(c);
+    if (!reg) return;
+    const em = ecs.entityMasks[reg.generationId];
+    for (let i = 0; i < index.aliveCount; i++) if ((em[index.dense[i]] & reg.bitflag) !== 0) masks[i] |= 1 << k;
+  });
   w.array(masks, masks.length);
   // ... and each query's terms and members in their order, with removals not yet committed.
   w.u32(ecs.queries.size);
@@ -266,15 +270,14 @@ function restore(r: Reader): ZoneWorld {
   for (const i of r.list(comps.length, 'components')) registerComponent(world.ecs, comp(i));
   const masks = new Uint32Array(index.aliveCount);
   if (r.array(masks, 'entity components') !== index.aliveCount) throw new SnapshotError('snapshot entity components do not match its entities');
-  const internalsOf = ecs as unknown as { entityMasks: number[][]; componentMap: Map<object, { generationId: number; bitflag: number }> };
   for (let i = 0; i < index.aliveCount; i++) {
     const eid = index.dense[i];
     const set = new Set<object>();
     for (let k = 0; k < comps.length; k++) {
       if ((masks[i] & (1 << k)) === 0) continue;
       set.add(comps[k]);
-      const { generationId, bitflag } = internalsOf.componentMap.get(comps[k]) ?? registerComponent(world.ecs, comps[k]);
-      internalsOf.entityMasks[generationId][eid] |= bitflag;
+      const { generationId, bitflag } = ecs.componentMap.get(comps[k]) ?? registerComponent(world.ecs, comps[k]);
+      ecs.entityMasks[generationId][eid] |= bitflag;
     }
     ecs.entityComponents.set(eid, set);
   }
