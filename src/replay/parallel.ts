@@ -14,8 +14,10 @@ const MIN_PARALLEL_TICKS = 4000;
 /** Threads worth using for a replay of this stretch (1 = in this thread). */
 export function defaultWorkers(rec: Recording, from: number, to: number): number {
   const snaps = [...rec.snapshots.keys()].filter((t) => t > from && t < to).length;
-  if (to - from < MIN_PARALLEL_TICKS || snaps === 0) return 1;
-  return Math.max(1, Math.min(availableParallelism(), 8, snaps + 1));
+  const cores = availableParallelism();
+  // Threads start by loading the code again: on a machine of 2-3 cores that costs more than it saves.
+  if (to - from < MIN_PARALLEL_TICKS || snaps === 0 || cores < 4) return 1;
+  return Math.min(cores, 8, snaps + 1);
 }
 
 /** The part of a recording from snapshot `a` to tick `b`, as a recording of its own. */
