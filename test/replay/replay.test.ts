@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ReplayFileError, parseRecording, readRecording, replay } from '../../src/replay/index.js';
+import { replayParallel } from '../../src/replay/parallel.js';
 import { restoreSnapshot, serializeSnapshot } from '../../src/sim/index.js';
 import { recordScenario } from './helpers.js';
 
@@ -59,6 +60,22 @@ describe('replay', () => {
     expect(['Position', 'Motion', 'Rotation']).toContain(first.component);
     expect(first.expected).not.toEqual(first.actual);
   });
+
+  it('gives the same answer on two threads (stretches between snapshots), divergence included', async () => {
+    const rec = readRecording(good);
+    const two = await replayParallel(rec, { workers: 2 });
+    expect(two.workers).toBe(2);
+    expect({ ...two, workers: 1 }).toEqual(replay(rec));
+    const copy = lines.slice();
+    const i = tickLine(777);
+    const t = JSON.parse(copy[i]) as { h: string };
+    t.h = t.h === '0000000000000000' ? '0000000000000001' : '0000000000000000';
+    copy[i] = JSON.stringify(t);
+    const changed = parseRecording(copy.join('\n') + '\n');
+    const d2 = await replayParallel(changed, { workers: 2 });
+    expect(d2.divergence!.tick).toBe(777);
+    expect(d2.divergence).toEqual(replay(changed).divergence);
+  }, 120_000);
 
   it('reports a changed recorded hash at its own tick', () => {
     const copy = lines.slice();
