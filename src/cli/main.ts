@@ -2,7 +2,7 @@
 
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { formatSimReport, runSim } from './sim.js';
-import { runReplayCommand } from './replay.js';
+import { runReplayCommand, type ReplayCommandOptions } from './replay.js';
 import { readLayout, runZoneCommand, type ZoneCommandOptions } from './zone.js';
 import { runBotsCommand, type BotsCommandOptions } from './bots.js';
 import { BEHAVIORS } from '../bots/index.js';
@@ -47,11 +47,15 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     });
 
   program.command('replay')
-    .description('re-run a recording; exit 0 if every tick matches, 1 naming the first diverging tick, 2 for a bad file')
-    .argument('<file>', 'replay file')
+    .description('re-run a recording; exit 0 if every tick matches, 1 naming the first diverging tick, 2 for a bad file, 3 for a file cut short whose ticks all match')
+    .argument('<file>', 'replay file (JSON Lines, or gzip when compressed)')
     .option('--json', 'print one JSON line')
-    .action((file: string, o: { json?: boolean }) => {
-      process.exitCode = runReplayCommand(file, o.json === true, print);
+    .option('--from <tick>', 'start at the nearest snapshot before this tick (or seconds: 90s)')
+    .option('--to <tick>', 'stop after this tick (or seconds: 120s)')
+    .addOption(new Option('--workers <n>', 'threads (default: by length and cores)').argParser(intArg(1, 64)))
+    .option('--convert <out>', 'write the recording to OUT instead (gzip if OUT ends in .gz, JSON Lines otherwise)')
+    .action(async (file: string, o: ReplayCommandOptions) => {
+      process.exitCode = await runReplayCommand(file, o, print);
     });
 
   program.command('zone')

@@ -47,7 +47,7 @@ export function runSim(o: SimOptions, now: () => number = () => performance.now(
   const zone = zoneForEntities(o.entities, { npcs, items, guardShare: 0 });
   const world = generateZone(zone, o.seed);
   const scenario = new Scenario(world, { seed: o.seed, ...o.scenario, players });
-  const recorder = o.record ? new Recorder(o.record, o.seed, world.config, 'mmo sim') : undefined;
+  const recorder = o.record ? new Recorder(o.record, o.seed, world.config, 'mmo sim', { world }) : undefined;
   const hashEveryTick = o.hashEveryTick || recorder !== undefined;
   const warmup = o.warmup ?? 0;
   const tickTimes: number[] = [];

@@ -1,3 +1,12 @@
-export { REPLAY_FORMAT, REPLAY_VERSION, ReplayFileError, type Recording, type ReplayHeader, type ReplayTick } from './format.js';
-export { Recorder } from './recorder.js';
-export { parseRecording, readRecording, replay, type Divergence, type ReplayResult } from './replayer.js';
+// The replay package: recording, reading, replaying, the flight recorder, and the test API
+// (openRecording, ReplaySession, diffWorlds), exported to users as "mmo-zone-server/replay".
+
+export {
+  REPLAY_FORMAT, REPLAY_VERSION, ReplayFileError, type Recording, type ReplayHeader, type ReplayTick, type Truncation,
+} from './format.js';
+export { DEFAULT_SNAPSHOT_EVERY, Recorder, type RecorderOptions } from './recorder.js';
+export { decodeRecording, parseRecording, readRecording } from './reader.js';
+export { diffWorlds, entityState, kindName, type EntityState, type FieldDiff, type KindName } from './inspect.js';
+export { ReplaySession, lastTickOf, openRecording, replay, snapshotBefore, type Divergence, type ReplayResult } from './replayer.js';
+export { FlightRecorder, type FlightOptions, type FlightSave } from './flight.js';
+export { writeRecording } from './writer.js';

@@ -13,6 +13,7 @@ export { PHASES, type Phase } from './phases.js';
 export { Rng } from './rng.js';
 export { Scenario, type ScenarioOptions } from './scenario.js';
 export { stepZone, stepZoneObserved } from './step.js';
+export { SnapshotError, restoreSnapshot, serializeSnapshot, snapshotInfo } from './snapshot.js';
 export {
   createZoneWorld, despawn, liveCount, readPlayerState, spawnItem, spawnNpc, spawnPlayer,
   type Handoff, type Joined, type ZoneWorld,

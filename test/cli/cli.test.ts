@@ -57,12 +57,12 @@ describe('mmo sim / mmo replay', () => {
     expect(r.out).toContain(`DIVERGED at tick ${tick.t} of 150`);
   });
 
-  it('exit 2 for a missing, truncated or foreign file', () => {
+  it('exit 2 for a missing or foreign file, 3 for a truncated one', () => {
     expect(mmo('replay', join(dir, 'missing')).code).toBe(2);
     const cut = join(dir, 'cut.replay');
     writeFileSync(cut, readFileSync(file, 'utf8').slice(0, 5000));
     const r = mmo('replay', cut);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(3);
     expect(r.out).toContain('truncated');
     expect(mmo('replay', join(import.meta.dirname, '../../package.json')).code).toBe(2);
   });

@@ -1,28 +1,21 @@
+// Replays of recordings made here: matching runs, divergences named to the tick and the field,
+// replays from the middle, snapshots checked, and every kind of bad file refused clearly.
+
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Recorder, ReplayFileError, parseRecording, readRecording, replay } from '../../src/replay/index.js';
-import { Scenario, generateZone, stateHash, stepZone, zoneForEntities } from '../../src/sim/index.js';
+import { ReplayFileError, parseRecording, readRecording, replay } from '../../src/replay/index.js';
+import { replayParallel } from '../../src/replay/parallel.js';
+import { restoreSnapshot, serializeSnapshot } from '../../src/sim/index.js';
+import { recordScenario } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mmo-replay-'));
-
-function record(path: string, ticks: number, seed = 5): void {
-  const world = generateZone(zoneForEntities(3000, { npcs: 2500, items: 200 }), seed);
-  const scenario = new Scenario(world, { players: 300, seed, attackChance: 0.2, pickupChance: 0.2, churnChance: 0.002 });
-  const rec = new Recorder(path, seed, world.config, 'test');
-  for (let t = 0; t < ticks; t++) {
-    const inputs = scenario.next();
-    stepZone(world, inputs);
-    rec.record(world.tick, inputs, stateHash(world));
-  }
-  rec.close();
-}
-
 const good = join(dir, 'good.replay');
-record(good, 1000);
+const finalHash = recordScenario(good, 1000);
 const text = readFileSync(good, 'utf8');
 const lines = text.split('\n').slice(0, -1);
+const tickLine = (t: number) => lines.findIndex((l) => l.startsWith(`{"t":${t},`));
 
 function write(name: string, content: string): string {
   const p = join(dir, name);
@@ -31,48 +24,108 @@ function write(name: string, content: string): string {
 }
 
 describe('replay', () => {
-  it('re-runs a recording with every tick matching', () => {
+  it('re-runs a recording with every tick and every snapshot matching', () => {
     const rec = readRecording(good);
     expect(rec.ticks).toHaveLength(1000);
+    expect([...rec.snapshots.keys()]).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
     const r = replay(rec);
     expect(r.divergence).toBeUndefined();
-    expect(r.ticks).toBe(1000);
-    expect(r.finalHash).toBe(rec.end.h);
+    expect(r.truncated).toBeUndefined();
+    expect(r).toMatchObject({ startTick: 0, lastTick: 1000, ticks: 1000, finalHash, snapshotsChecked: 10 });
+    expect(rec.end!.h).toBe(finalHash);
   });
 
-  it('names the tick where one changed input makes it diverge, and which state differs', () => {
+  it('starts from the nearest snapshot before --from and stops at --to', () => {
+    const r = replay(readRecording(good), { from: 450, to: 720 });
+    expect(r).toMatchObject({ startTick: 400, lastTick: 720, ticks: 320 });
+    expect(r.divergence).toBeUndefined();
+  });
+
+  it('names the tick, its inputs, and the entity, component, field and both values where a changed input makes it diverge', () => {
     const copy = lines.slice();
-    // Change the target of the first move at or after tick 400.
-    const i = copy.findIndex((l, n) => n >= 400 && l.includes('"type":"move"'));
-    const tick = JSON.parse(copy[i]) as { t: number; in: { type: string; x: number }[] };
-    tick.in.find((inp) => inp.type === 'move')!.x += 3;
+    const i = copy.findIndex((l, n) => n > tickLine(400) && l.includes('"type":"move"'));
+    const tick = JSON.parse(copy[i]) as { t: number; in: { type: string; session: number; x: number }[] };
+    const move = tick.in.find((inp) => inp.type === 'move')!;
+    move.x = Math.max(1, move.x - 30);
     copy[i] = JSON.stringify(tick);
     const r = replay(parseRecording(copy.join('\n') + '\n'));
-    expect(r.divergence).toBeDefined();
-    expect(r.divergence!.tick).toBe(tick.t);
-    expect(r.divergence!.parts).toContain('motion');
-    expect(r.divergence!.parts).not.toContain('vitals');
+    const d = r.divergence!;
+    expect(d.tick).toBe(tick.t);
+    expect(d.parts).toContain('motion');
+    expect(d.parts).not.toContain('vitals');
+    expect(d.inputs).toEqual(tick.in);
+    expect(d.detail!.atTick).toBe(Math.ceil(tick.t / 100) * 100);
+    const first = d.detail!.diffs.find((f) => f.kind === 'player')!;
+    expect(first.netId).toBeGreaterThan(0);
+    expect(['Position', 'Motion', 'Rotation']).toContain(first.component);
+    expect(first.expected).not.toEqual(first.actual);
   });
+
+  it('gives the same answer on two threads (stretches between snapshots), divergence included', async () => {
+    const rec = readRecording(good);
+    const two = await replayParallel(rec, { workers: 2 });
+    expect(two.workers).toBe(2);
+    expect({ ...two, workers: 1 }).toEqual(replay(rec));
+    const copy = lines.slice();
+    const i = tickLine(777);
+    const t = JSON.parse(copy[i]) as { h: string };
+    t.h = t.h === '0000000000000000' ? '0000000000000001' : '0000000000000000';
+    copy[i] = JSON.stringify(t);
+    const changed = parseRecording(copy.join('\n') + '\n');
+    const d2 = await replayParallel(changed, { workers: 2 });
+    expect(d2.divergence!.tick).toBe(777);
+    expect(d2.divergence).toEqual(replay(changed).divergence);
+  }, 120_000);
 
   it('reports a changed recorded hash at its own tick', () => {
     const copy = lines.slice();
-    const t = JSON.parse(copy[700]) as { t: number; h: string };
+    const i = tickLine(700);
+    const t = JSON.parse(copy[i]) as { t: number; h: string };
     t.h = t.h === '0000000000000000' ? '0000000000000001' : '0000000000000000';
-    copy[700] = JSON.stringify(t);
+    copy[i] = JSON.stringify(t);
     expect(replay(parseRecording(copy.join('\n') + '\n')).divergence!.tick).toBe(700);
+  });
+
+  it('checks the whole world at each snapshot, not only the hash', () => {
+    const copy = lines.slice();
+    const i = copy.findIndex((l) => l.startsWith('{"snap":600,'));
+    const world = restoreSnapshot(Buffer.from((JSON.parse(copy[i]) as { b64: string }).b64, 'base64'));
+    const npc = world.netToEid.get(3)!;
+    world.c.Patrol.slot[npc] += 1; // not hashed: only the snapshot comparison sees it
+    copy[i] = JSON.stringify({ snap: 600, b64: Buffer.from(serializeSnapshot(world)).toString('base64') });
+    const d = replay(parseRecording(copy.join('\n') + '\n')).divergence!;
+    expect(d.tick).toBe(600);
+    expect(d.parts).toEqual([]);
+    expect(d.detail!.diffs).toEqual([{ netId: 3, kind: 'npc', component: 'Patrol', field: 'slot', expected: world.c.Patrol.slot[npc], actual: world.c.Patrol.slot[npc] - 1 }]);
+  });
+
+  it('reads version 1 files (no snapshots, no start)', () => {
+    const v1 = join(dir, 'v1.replay');
+    recordScenario(v1, 50, 9, { world: undefined });
+    const [head, ...rest] = readFileSync(v1, 'utf8').split('\n');
+    const h = JSON.parse(head) as Record<string, unknown>;
+    delete h.tickRate;
+    delete h.start;
+    h.version = 1;
+    const r = replay(parseRecording([JSON.stringify(h), ...rest].join('\n')));
+    expect(r).toMatchObject({ lastTick: 50, ticks: 50 });
+    expect(r.divergence).toBeUndefined();
   });
 
   const bad: [string, () => string, RegExp][] = [
     ['missing file', () => join(dir, 'nope.replay'), /cannot read \(ENOENT\)/],
     ['empty file', () => write('empty', ''), /empty file/],
-    ['cut mid-line', () => write('cut1', text.slice(0, Math.floor(text.length / 2))), /truncated: the last line is incomplete/],
-    ['cut at a line end (no end record)', () => write('cut2', lines.slice(0, 500).join('\n') + '\n'), /truncated: no end record after 499 ticks/],
+    ['a cut header', () => write('cuthead', text.slice(0, 40)), /truncated before its header ended/],
     ['foreign JSON', () => write('foreign', '{"hello":"world"}\n'), /not an mmo-replay file/],
     ['binary garbage', () => write('garbage', '\u0000\u0001\u0002PK\u0003\n'), /not a JSON object/],
-    ['newer version', () => write('v9', lines[0].replace('"version":1', '"version":9') + '\n'), /version 9 is not supported/],
+    ['damaged gzip', () => write('gz', '\u001f\u008bxxxxxxxxxxxxxxxxxxxxxxxx'), /damaged gzip data|not a JSON object|truncated before/],
+    ['newer version', () => write('v9', lines[0].replace('"version":2', '"version":9') + '\n'), /version 9 is not supported/],
     ['bad zone config', () => write('zone', lines[0].replace('"capacity":', '"capacity":-') + '\n'), /zone config: capacity/],
-    ['a missing tick', () => write('gap', [lines[0], lines[1], lines[3]].join('\n') + '\n'), /expected tick 2, found 3/],
-    ['a forged end count', () => write('endcount', [lines[0], lines[1], '{"end":true,"ticks":5,"h":""}'].join('\n') + '\n'), /end record counts 5 ticks, file has 1/],
+    ['a missing tick', () => write('gap', [lines[0], lines[tickLine(1)], lines[tickLine(3)]].join('\n') + '\n'), /expected tick 2, found 3/],
+    ['a damaged middle line', () => write('mid', [lines[0], lines[tickLine(1)], '{"t":2,"in":[', lines[tickLine(3)]].join('\n') + '\n'), /:3: not a JSON object/],
+    ['a snapshot of the wrong tick', () => write('snap', [lines[0], lines[tickLine(1)], '{"snap":7,"b64":""}'].join('\n') + '\n'), /not of tick 1/],
+    ['a forged end count', () => write('endcount', [lines[0], lines[tickLine(1)], '{"end":true,"ticks":5,"h":""}'].join('\n') + '\n'), /end record counts 5 ticks, file has 1/],
+    ['a mid-run start without its snapshot', () => write('start', [lines[0].replace('"start":0', '"start":5'), lines[tickLine(1)].replace('"t":1,', '"t":6,')].join('\n') + '\n'), /starts at tick 5 but has no snapshot/],
   ];
   for (const [name, make, message] of bad) {
     it(`refuses ${name} with a clear error`, () => {
@@ -92,7 +145,7 @@ describe('replay', () => {
       null, 5, [], 'move',
     ];
     const body = JSON.stringify({ t: 1, in: forged, h: '0000000000000000', p: [0, 0, 0, 0, 0, 0, 0] });
-    const r = replay(parseRecording(`${head}\n${body}\n{"end":true,"ticks":1,"h":""}\n`));
+    const r = replay(parseRecording(`${head}\n${lines[1]}\n${body}\n{"end":true,"ticks":1,"h":""}\n`));
     expect(r.divergence?.tick).toBe(1); // the forged hash differs, but the replay ran
   });
 });

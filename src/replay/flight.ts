@@ -1,0 +1,158 @@
+// The flight recorder: a zone records all the time into a bounded ring of gzip segment files
+// on disk (the last 10 minutes by default), so that after a bug, a crash or an operator's
+// call, the last minutes can be saved as a normal replay file. Each segment starts with a
+// snapshot and carries one every snapshotEveryMs; it is written in one-second chunks, so a
+// crash (even SIGKILL) keeps all but the last second, and a closed segment is fsynced. At
+// start, segments left by a previous run (a crash) are moved to DIR/previous, where
+// FlightRecorder.saveFrom() can still save them.
+
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SimInput, StateHash, ZoneWorld } from '../sim/index.js';
+import { ReplayFileError, type Recording } from './format.js';
+import { decodeRecording, parseRecording } from './reader.js';
+import { Recorder } from './recorder.js';
+import { lastTickOf, snapshotBefore } from './replayer.js';
+import { writeRecording } from './writer.js';
+
+export interface FlightOptions {
+  /** Directory of the ring's segment files. */
+  dir: string;
+  /** How much to keep (default 10 minutes). */
+  keepMs?: number;
+  /** Length of one segment file (default 60 s). */
+  segmentMs?: number;
+  /** Most bytes the ring may take; the oldest segments go first (default 1 GiB). */
+  maxBytes?: number;
+  /** Time between snapshots: the finest start a save can have (default 10 s). */
+  snapshotEveryMs?: number;
+  /** Ticks per second (default 20): the recorder counts time in ticks, never by a clock. */
+  tickRate?: number;
+  /** What made it, in the saved files' headers (default "mmo zone"). */
+  source?: string;
+}
+
+export interface FlightSave {
+  path: string;
+  /** The saved file replays from the world after `fromTick` through `toTick`. */
+  fromTick: number;
+  toTick: number;
+  ticks: number;
+  bytes: number;
+}
+
+const SEGMENT = /^seg-(\d{10})\.replay\.gz$/;
+
+function segmentFiles(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir).filter((f) => SEGMENT.test(f)).sort().map((f) => join(dir, f)) : [];
+}
+
+/** The segments' ticks as one recording (a segment cut short by a crash counts up to its cut). */
+function joinSegments(files: string[]): Recording {
+  let joined: Recording | undefined;
+  for (const f of files) {
+    const rec = parseRecording(decodeRecording(readFileSync(f), f), f);
+    if (!joined) {
+      joined = { ...rec, snapshots: new Map(rec.snapshots), ticks: rec.ticks.slice() };
+    } else {
+      // Segments follow each other; one that does not (a gap after a failed write) ends the chain.
+      if (rec.header.start !== lastTickOf(joined)) break;
+      joined.ticks.push(...rec.ticks);
+      for (const [t, b] of rec.snapshots) joined.snapshots.set(t, b);
+    }
+    delete joined.end;
+  }
+  if (!joined) throw new ReplayFileError('the flight recorder has no segments');
+  return joined;
+}
+
+/** Saves the last `lastMs` of what the segment files hold (from the latest snapshot before). */
+function saveSegments(files: string[], lastMs: number, path: string): FlightSave {
+  const rec = joinSegments(files);
+  const to = lastTickOf(rec);
+  const want = to - Math.ceil((lastMs * rec.header.tickRate) / 1000);
+  let from = snapshotBefore(rec, Math.max(want, rec.header.start));
+  if (from < 0) from = rec.header.start;
+  const { ticks, bytes } = writeRecording(rec, path, from, to);
+  return { path, fromTick: from, toTick: to, ticks, bytes };
+}
+
+export class FlightRecorder {
+  private readonly keepTicks: number;
+  private readonly segmentTicks: number;
+  private readonly snapshotEvery: number;
+  private readonly maxBytes: number;
+  private readonly source: string;
+  private segments: { path: string; start: number }[] = [];
+  private current: Recorder;
+
+  constructor(private readonly seed: number, private readonly world: ZoneWorld, readonly o: FlightOptions) {
+    const rate = o.tickRate ?? 20;
+    const ticks = (ms: number) => Math.max(1, Math.round((ms * rate) / 1000));
+    this.snapshotEvery = ticks(o.snapshotEveryMs ?? 10_000);
+    // Whole snapshot intervals, so a segment ends on a snapshot its successor starts from.
+    this.segmentTicks = Math.max(1, Math.round(ticks(o.segmentMs ?? 60_000) / this.snapshotEvery)) * this.snapshotEvery;
+    this.keepTicks = ticks(o.keepMs ?? 600_000);
+    this.maxBytes = o.maxBytes ?? 1 << 30;
+    this.source = o.source ?? 'mmo zone';
+    mkdirSync(o.dir, { recursive: true });
+    const left = segmentFiles(o.dir);
+    if (left.length > 0) {
+      const previous = join(o.dir, 'previous');
+      rmSync(previous, { recursive: true, force: true });
+      mkdirSync(previous);
+      for (const f of left) renameSync(f, join(previous, f.slice(o.dir.length + 1)));
+    }
+    this.current = this.open();
+  }
+
+  private open(startSnapshot?: string): Recorder {
+    const path = join(this.o.dir, `seg-${String(this.world.tick).padStart(10, '0')}.replay.gz`);
+    this.segments.push({ path, start: this.world.tick });
+    return new Recorder(path, this.seed, this.world.config, this.source, {
+      world: this.world, snapshotEvery: this.snapshotEvery, tickRate: this.o.tickRate ?? 20, gzip: true, startSnapshot,
+    });
+  }
+
+  /** Records a tick (as Recorder.record) and turns the ring when a segment is full. */
+  record(tick: number, inputs: readonly SimInput[], hash: StateHash): void {
+    this.current.record(tick, inputs, hash);
+    if (tick - this.current.start < this.segmentTicks) return;
+    const last = this.current.lastSnapshot;
+    this.current.close(true);
+    this.current = this.open(last?.tick === tick ? last.line : undefined);
+    this.prune(tick);
+  }
+
+  /** Drops the oldest segments no longer needed for keepMs, or over maxBytes. */
+  private prune(tick: number): void {
+    const size = (p: string) => (existsSync(p) ? statSync(p).size : 0);
+    let bytes = this.segments.reduce((n, s) => n + size(s.path), 0);
+    while (this.segments.length > 1 && (tick - this.segments[1].start >= this.keepTicks || bytes > this.maxBytes)) {
+      const old = this.segments.shift()!;
+      bytes -= size(old.path);
+      rmSync(old.path, { force: true });
+    }
+  }
+
+  /** Bytes the ring takes on disk now. */
+  get bytes(): number {
+    return this.segments.reduce((n, s) => n + (existsSync(s.path) ? statSync(s.path).size : 0), 0);
+  }
+
+  /** Writes the last `lastMs` as a normal replay file starting from a snapshot (gzip if path ends in .gz). */
+  save(lastMs: number, path: string): FlightSave {
+    this.current.flush();
+    return saveSegments(this.segments.map((s) => s.path), lastMs, path);
+  }
+
+  /** Saves from segment files on disk, e.g. DIR/previous after a crash. */
+  static saveFrom(dir: string, lastMs: number, path: string): FlightSave {
+    return saveSegments(segmentFiles(dir), lastMs, path);
+  }
+
+  /** Closes the current segment (the ring stays on disk). */
+  close(): void {
+    this.current.close(true);
+  }
+}

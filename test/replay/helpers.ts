@@ -1,0 +1,85 @@
+// Shared by the replay tests: in-process recordings of a scripted scenario, the real `mmo`
+// command, and real zone server processes (stopped by pid).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { Recorder, type RecorderOptions } from '../../src/replay/index.js';
+import { Scenario, generateZone, stateHash, stepZone, zoneForEntities, type ZoneWorld } from '../../src/sim/index.js';
+
+export const MMO = join(import.meta.dirname, '../../src/cli/mmo.js');
+export const ROOT = join(import.meta.dirname, '../..');
+
+export interface ScenarioRun {
+  world: ZoneWorld;
+  /** Steps one tick with the scenario's inputs; returns them. */
+  step(): ReturnType<Scenario['next']>;
+}
+
+/** A small generated zone with a busy seeded scenario (fights, pickups, churn). */
+export function scenarioRun(seed: number, entities = 1200, players = 120): ScenarioRun {
+  const world = generateZone(zoneForEntities(entities, { npcs: entities - players - 60, items: 60 }), seed);
+  const scenario = new Scenario(world, { players, seed, attackChance: 0.2, pickupChance: 0.2, churnChance: 0.003 });
+  return {
+    world,
+    step() {
+      const inputs = scenario.next();
+      stepZone(world, inputs);
+      return inputs;
+    },
+  };
+}
+
+/** Records `ticks` ticks of scenarioRun to `path` (snapshots every `snapshotEvery` ticks); returns the final hash. */
+export function recordScenario(path: string, ticks: number, seed = 5, o: RecorderOptions = {}, entities = 1200): string {
+  const run = scenarioRun(seed, entities, Math.round(entities / 10));
+  const rec = new Recorder(path, seed, run.world.config, 'test', { world: run.world, snapshotEvery: 100, ...o });
+  let hash = '';
+  for (let t = 0; t < ticks; t++) {
+    const inputs = run.step();
+    const h = stateHash(run.world);
+    hash = h.hex;
+    rec.record(run.world.tick, inputs, h);
+  }
+  rec.close();
+  return hash;
+}
+
+/** Runs `mmo ARGS` to its end; kills it by pid after `ms`. */
+export function mmo(args: string[], ms = 60_000): Promise<{ code: number | null; out: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [MMO, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { out += d; });
+    const timer = setTimeout(() => { if (child.pid) process.kill(child.pid, 'SIGKILL'); fail(new Error(`mmo ${args.join(' ')}: timed out`)); }, ms);
+    child.on('close', (code) => { clearTimeout(timer); done({ code, out }); });
+  });
+}
+
+/** A real `mmo zone` on a free port with extra flags; resolves once it listens. */
+export async function startZone(args: string[]): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [MMO, 'zone', '--port', '0', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`zone did not start: ${out}`)), 60_000);
+    const onData = (d: Buffer) => {
+      out += d;
+      const m = /listening on ws:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
+      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`zone exited with ${code}: ${out}`)); });
+  });
+  child.stdout!.resume();
+  child.stderr!.resume();
+  return { child, port };
+}
+
+/** Stops a child by its pid with `signal` and waits for it to be gone. */
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise<void>((r) => child.once('exit', () => r()));
+  process.kill(child.pid!, signal);
+  await gone;
+}
