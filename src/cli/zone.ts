@@ -51,7 +51,8 @@ async function startWorldZone(o: ZoneCommandOptions, print: (line: string) => vo
     host: o.host ?? '127.0.0.1', seed: o.seed ?? 1, secret: o.secret, db: typeof o.db === 'string' ? o.db : undefined,
     npcs: o.npcs, items: o.items, tickRate: o.tickRate,
   });
-  const server = await startZoneServer(init);
+  // A busy port (or any failed start) must not leave the bus connection holding the process open.
+  const server = await startZoneServer(init).catch(async (e: unknown) => { await bus.close(); throw e; });
   const unregister = o.registry ? keepRegistered(new RegistryClient(o.registry, { secret: o.secret }), server, entry.serverId, print) : async () => {};
   // The same heartbeat over the bus, for a master listening there.
   const report = setInterval(() => publishLoad(bus, server.status().players, server.options.maxClients), 5000);
