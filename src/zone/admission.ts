@@ -15,6 +15,7 @@ import { newViewer } from './fanout.js';
 import { ZonePersistence } from './persistence.js';
 import { Session } from './session.js';
 import type { Conn, SocketData, SocketOwner } from './socket.js';
+import { TimeoutSweeper, expiryReason } from './timeouts.js';
 
 /** Sim rejection reasons that mean the join failed: the connection cannot go on. */
 const JOIN_FAILURE: Partial<Record<Rejection['reason'], ErrorCode>> = {
@@ -28,13 +29,19 @@ export class Admission {
   private nextSession = 1;
   /** Join tokens already used here (each works once). */
   private readonly replay = new ReplayGuard();
+  /** Closes sessions that never say Hello or go quiet (IdleTimeout), on time. */
+  readonly timeouts: TimeoutSweeper<Conn>;
 
   constructor(
     private readonly z: ZoneContext,
     private readonly out: Delivery,
     private readonly owner: SocketOwner,
     private readonly cluster: ZoneCluster | undefined,
-  ) {}
+  ) {
+    const o = z.options;
+    this.timeouts = new TimeoutSweeper({ helloTimeoutMs: o.helloTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, minGapMs: o.idleCheckMs },
+      () => z.conns.values(), (conn, now) => out.refuse(conn, ErrorCode.IdleTimeout, expiryReason(conn.session, now), now));
+  }
 
   /** A new socket (own endpoint, shared front or local handoff): a session, or refused at once. */
   open(ws: WebSocket<SocketData>): boolean {

@@ -68,11 +68,18 @@ export class Delivery {
     }
   }
 
-  /** Builds this tick's per-cell blocks: the step's events as told, plus events heard everywhere. */
-  index(events: readonly SimEvent[], everywhere: readonly SimEvent[]): void {
+  /** Builds this tick's per-cell blocks: the step's events as they may be told, plus events heard everywhere. */
+  index(everywhere: readonly SimEvent[]): void {
     const t0 = performance.now();
-    this.fanout.index(events, everywhere);
+    this.fanout.index(this.toldEvents(), everywhere);
     this.profile.add('index', performance.now() - t0);
+  }
+
+  /** With a store, pickups are told once durable: held back this tick, told in the snapshot after the commit. */
+  private toldEvents(): readonly SimEvent[] {
+    const { world, store, conns } = this.z;
+    if (!store) return world.events;
+    return [...store.holdPickups(world.events, (netId) => conns.playerOf(world, netId)), ...store.takeConfirmed()];
   }
 
   /**

@@ -5,7 +5,8 @@
 import { decodeClientMessage } from '../protocol/index.js';
 import { tokenServerId } from '../cluster/tokens.js';
 import { listenExclusive, uWS, type TemplatedApp, type WebSocket } from '../runtime/index.js';
-import { zoneSocketBehavior, type SocketData, type ZoneServer } from './server.js';
+import type { ZoneServer } from './server.js';
+import { zoneSocketBehavior, type SocketData } from './socket.js';
 
 export class SharedFront {
   readonly app: TemplatedApp = uWS.App();

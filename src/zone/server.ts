@@ -1,17 +1,16 @@
 // The zone server (Quake III's sv_main): builds the parts of a zone around one world, starts
 // and stops them, and runs the tick. The parts, each in its own file:
 //   socket.ts      the WebSocket adapter (uWS settings; whose socket a frame is)
-//   admission.ts   connections, Hello, tokens, observers, joins; timeouts.ts closes late ones
+//   admission.ts   connections, Hello, tokens, observers, joins; timeouts.ts closes silent ones
 //   inbound.ts     client frames: checked, then answered, applied or queued for the step
 //   delivery.ts    everything sent: per-client frames with backpressure, errors, closes
 //   cluster.ts     handoffs and global chat over the bus
 //   http.ts        /health, /status, /metrics, /players, the viewer
-//   profile.ts     tick timing; metrics.ts the Prometheus registry
+//   profile.ts     tick timing; status.ts the /status figures; metrics.ts the Prometheus registry
 // Adapters only decode, validate and enqueue; the tick drains the queue, steps the world and
 // sends each client one frame. Nothing here ever waits on a socket.
 
 import { performance } from 'node:perf_hooks';
-import type { Percentiles } from '../metrics/index.js';
 import { Encoder, PROTOCOL_VERSION, ErrorCode } from '../protocol/index.js';
 import { Recorder } from '../replay/index.js';
 import { generateZone, liveCount, stateHash, stepZone, type ZoneWorld } from '../sim/index.js';
@@ -27,34 +26,12 @@ import { Inbound } from './inbound.js';
 import { createZoneMetrics, metricsText, type ZoneMetrics } from './metrics.js';
 import { resolveOptions, type ZoneServerInit, type ZoneServerOptions } from './options.js';
 import { ZonePersistence } from './persistence.js';
-import { TickProfile, type TickProfileSummary } from './profile.js';
-import { zoneSocketBehavior, type Conn, type SocketData } from './socket.js';
-import { TimeoutSweeper, expiryReason } from './timeouts.js';
+import { TickProfile } from './profile.js';
+import { zoneSocketBehavior, type SocketData } from './socket.js';
+import { zoneStatus, type ZoneStatus } from './status.js';
 
 export { zoneSocketBehavior, type SocketData } from './socket.js';
-
-export interface ZoneStatus {
-  zone: { id: number; name: string };
-  tick: number;
-  tickRate: number;
-  players: number;
-  entities: number;
-  connections: number;
-  tickMs: Percentiles;
-  missedTicks: number;
-  catchUps: number;
-  framesOut: number;
-  bytesOut: number;
-  uptimeS: number;
-  memory: { rssMB: number; heapUsedMB: number };
-  store?: ZonePersistence['stats'];
-  /** Where tick time goes: mean ms per tick over the status window, and GC since start. */
-  profile: TickProfileSummary;
-}
-
-function mb(bytes: number): number {
-  return Math.round((bytes / 1048576) * 10) / 10;
-}
+export type { ZoneStatus } from './status.js';
 
 export class ZoneServer {
   readonly options: ZoneServerOptions;
@@ -69,7 +46,6 @@ export class ZoneServer {
   private readonly driver: TickDriver;
   private readonly recorder: Recorder | undefined;
   private readonly profile: TickProfile;
-  private readonly timeouts: TimeoutSweeper<Conn>;
   private readonly admission: Admission;
   private readonly inbound: Inbound;
   private readonly delivery: Delivery;
@@ -85,15 +61,13 @@ export class ZoneServer {
       players: () => this.world.sessions.size, entities: () => liveCount(this.world),
       connections: () => this.z.conns.size, missedTicks: () => this.driver.missedTicks,
     });
-    const conns = new Connections((s) => this.timeouts.watch(s));
+    const conns = new Connections((s) => this.admission.timeouts.watch(s));
     this.z = { options: o, world: this.world, conns, encoder: new Encoder(), metrics: this.metrics, logger: this.logger, inputs: [], store: undefined, stopped: false };
     this.profile = new TickProfile(this.metrics);
     this.delivery = new Delivery(this.z, this.profile);
     this.cluster = o.cluster ? new ZoneCluster(this.z, this.delivery, o.cluster) : undefined;
     this.admission = new Admission(this.z, this.delivery, this, this.cluster);
     this.inbound = new Inbound(this.z, this.delivery, this.admission, this.cluster);
-    this.timeouts = new TimeoutSweeper({ helloTimeoutMs: o.helloTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, minGapMs: o.idleCheckMs },
-      () => conns.values(), (conn, now) => this.delivery.refuse(conn, ErrorCode.IdleTimeout, expiryReason(conn.session, now), now));
     this.recorder = o.record ? new Recorder(o.record, o.seed, this.world.config, 'mmo zone') : undefined;
     this.app = o.front ? this.mountHttp(o.front.app, o.front.prefix) : notFound(this.mountHttp(
       uWS.App().ws<SocketData>('/*', zoneSocketBehavior(o.sendBudgetBytes, (ws) => this.onOpen(ws))), ''));
@@ -118,7 +92,7 @@ export class ZoneServer {
     }
     this.profile.start();
     this.driver.start();
-    this.timeouts.start();
+    this.admission.timeouts.start();
     return this.port;
   }
 
@@ -146,10 +120,12 @@ export class ZoneServer {
     return this.admission.open(ws);
   }
 
+  /** A frame from one of this zone's sockets (its adapter or a shared front routes it here). */
   onMessage(ws: WebSocket<SocketData>, message: ArrayBuffer, isBinary: boolean): void {
     this.inbound.receive(ws, message, isBinary);
   }
 
+  /** One of this zone's sockets closed, by either side. */
   onClose(ws: WebSocket<SocketData>, code: number): void {
     this.admission.closed(ws, code);
   }
@@ -159,6 +135,7 @@ export class ZoneServer {
     return this.z.conns.byStage();
   }
 
+  /** Handoffs started, completed, refused, received (in a world; undefined otherwise). */
   get handoffStats() {
     return this.cluster?.stats;
   }
@@ -168,25 +145,10 @@ export class ZoneServer {
     return this.z.store;
   }
 
+  /** What /status shows: the zone's figures at this moment. */
   status(): ZoneStatus {
-    const { world, driver, delivery, store } = this;
-    return {
-      zone: { id: world.config.id, name: world.config.name },
-      tick: world.tick,
-      tickRate: this.options.tickRate,
-      players: world.sessions.size,
-      entities: liveCount(world),
-      connections: this.z.conns.size,
-      tickMs: this.profile.tickMs(),
-      missedTicks: driver.missedTicks,
-      catchUps: driver.catchUps,
-      framesOut: delivery.framesOut,
-      bytesOut: delivery.bytesOut,
-      uptimeS: Math.round((performance.now() - this.startedAt) / 100) / 10,
-      memory: { rssMB: mb(process.memoryUsage.rss()), heapUsedMB: mb(process.memoryUsage().heapUsed) },
-      ...(store ? { store: { ...store.stats } } : {}),
-      profile: this.profile.summary(),
-    };
+    const { world, options, z, driver, delivery, profile } = this;
+    return zoneStatus({ world, tickRate: options.tickRate, connections: z.conns.size, driver, delivery, profile, store: this.store, startedAt: this.startedAt });
   }
 
   /** One step, top to bottom: inputs in, world stepped and recorded, clients told, players moved on and saved. */
@@ -200,9 +162,7 @@ export class ZoneServer {
     this.profile.add('step', performance.now() - start);
     this.admission.finishJoins(start);
     this.delivery.reportRejections();
-    // Pickups are told once durable: held back this tick, told in the snapshot after the commit.
-    const told = z.store ? [...z.store.holdPickups(world.events, (netId) => z.conns.playerOf(world, netId)), ...z.store.takeConfirmed()] : world.events;
-    this.delivery.index(told, this.cluster?.takeHeard() ?? []);
+    this.delivery.index(this.cluster?.takeHeard() ?? []);
     this.delivery.sendFrames(start);
     this.cluster?.startHandoffs();
     z.store?.afterTick(world, z.conns.onlinePlayers(), this.options.flushTicks);
@@ -220,7 +180,7 @@ export class ZoneServer {
     z.stopped = true;
     this.driver.stop();
     this.profile.stop();
-    this.timeouts.stop();
+    this.admission.timeouts.stop();
     this.cluster?.leave();
     // Save everyone before telling them, so nothing acknowledged is lost on the way out.
     if (z.store) {
