@@ -45,7 +45,7 @@ export class Connections {
     this.releaseName(s);
   }
 
-  releaseName(s: Session): void {
+  private releaseName(s: Session): void {
     if (this.names.get(s.name) === s) this.names.delete(s.name);
   }
 
