@@ -58,7 +58,8 @@ async function startWorldZone(o: ZoneCommandOptions, print: (line: string) => vo
     host: o.host ?? '127.0.0.1', seed: o.seed ?? 1, secret, db: typeof o.db === 'string' ? o.db : undefined,
     npcs: o.npcs, items: o.items, tickRate: o.tickRate,
   });
-  const server = await startZoneServer(init);
+  // A busy port (or any failed start) must not leave the bus connection holding the process open.
+  const server = await startZoneServer(init).catch(async (e: unknown) => { await bus.close(); throw e; });
   // This zone's own registry key, from `mmo world` by environment: only it can change its registration.
   const directory = o.registry ? new RegistryClient(o.registry, { key: process.env[SERVER_KEY_ENV] }) : undefined;
   const unregister = directory ? keepRegistered(directory, server, entry.serverId, print) : async () => {};

@@ -1,3 +1,3 @@
 export { startTsWorker } from './worker.js';
-export { uWS, type HttpRequest, type HttpResponse, type TemplatedApp, type WebSocket } from './uws.js';
+export { PortInUseError, listenExclusive, uWS, type ListenSocket, type HttpRequest, type HttpResponse, type TemplatedApp, type WebSocket } from './uws.js';
 export { createLog, logFromFunction, type Log, type LogOptions } from './log.js';

@@ -4,8 +4,9 @@
 
 import { decodeClientMessage } from '../protocol/index.js';
 import { tokenServerId } from '../cluster/tokens.js';
-import { uWS, type TemplatedApp, type WebSocket } from '../runtime/index.js';
-import { zoneSocketBehavior, type SocketData, type ZoneServer } from './server.js';
+import { listenExclusive, uWS, type TemplatedApp, type WebSocket } from '../runtime/index.js';
+import type { ZoneServer } from './server.js';
+import { zoneSocketBehavior, type SocketData } from './socket.js';
 
 export class SharedFront {
   readonly app: TemplatedApp = uWS.App();
@@ -36,15 +37,12 @@ export class SharedFront {
     target.onMessage(ws, message, isBinary);
   }
 
-  listen(host: string, port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.app.listen(host, port, (socket) => {
-        if (!socket) return reject(new Error(`cannot listen on ${host}:${port}`));
-        this.listenSocket = socket;
-        this.port = uWS.us_socket_local_port(socket);
-        resolve(this.port);
-      });
-    });
+  /** Listens on its own (a busy port is refused with PortInUseError); resolves with the port. */
+  async listen(host: string, port: number): Promise<number> {
+    const listening = await listenExclusive(this.app, host, port);
+    this.listenSocket = listening.socket;
+    this.port = listening.port;
+    return this.port;
   }
 
   close(): void {

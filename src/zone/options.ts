@@ -13,6 +13,10 @@ export interface ZoneServerOptions {
   tickRate: number;
   /** A joined client that sends nothing valid this long is closed. */
   idleTimeoutMs: number;
+  /**
+   * The least time between two timeout sweeps (the sweep runs when a deadline falls due): a
+   * Hello or idle timeout closes at most about this much after its configured time.
+   */
   idleCheckMs: number;
   /** A connection that has not said Hello this long is closed. */
   helloTimeoutMs: number;
@@ -61,7 +65,7 @@ export const DEFAULT_OPTIONS: ZoneServerOptions = {
   zone: DEFAULT_ZONE,
   tickRate: 20,
   idleTimeoutMs: 300_000,
-  idleCheckMs: 60_000,
+  idleCheckMs: 250,
   helloTimeoutMs: 10_000,
   maxClients: 10_000,
   maxConnections: 20_000,

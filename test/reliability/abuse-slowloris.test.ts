@@ -65,7 +65,7 @@ describe('abuse: slowloris and half-open connections', () => {
       maxConns = Math.max(maxConns, s.status().connections);
       await new Promise((r) => setTimeout(r, 500));
     }
-    // helloTimeoutMs (500 ms, swept every 500 ms) closes each within about a second.
+    // helloTimeoutMs (500 ms; the sweep follows the deadlines, at most 250 ms late) closes each within about a second.
     await Promise.all(noHello.map((c) => c.waitFor(() => c.closeInfo, 3000, 'closed for no Hello')));
     const noHelloCodes = new Set(noHello.map((c) => c.closeInfo!.code));
     await waitUntil(() => s.status().connections === 3, 3000, 'only the honest connections left');

@@ -34,25 +34,40 @@ describe('/metrics', () => {
     c.move(50, 50);
     const zone = world.zones.find((z) => z.options.serverId === route.serverId)!;
     await waitFor('a store flush', () => (zone.status().store?.flushes ?? 0) > 0, 5000);
+    // Block the event loop (the shared one of this in-process world) so the driver drops ticks.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
     const text = await (await fetch(`http://127.0.0.1:${zone.port}/${route.serverId}/metrics`)).text();
     const m = parse(text);
     for (const [name, f] of m) {
-      expect(name).toMatch(/^mmo_[a-z0-9_]+$/);
+      // The zone's own figures under mmo_; prom-client's process figures under their usual names.
+      expect(name).toMatch(/^(mmo|process|nodejs)_[a-z0-9_]+$/);
       if (f.type === 'counter') expect(name).toMatch(/_total$/);
       if (f.type === 'histogram') expect(name).toMatch(/_seconds$/);
     }
     const types = Object.fromEntries([...m].map(([n, f]) => [n, f.type]));
     expect(types).toMatchObject({
-      mmo_tick_duration_seconds: 'histogram', mmo_missed_ticks: 'gauge', mmo_players: 'gauge', mmo_entities: 'gauge',
+      mmo_tick_duration_seconds: 'histogram', mmo_missed_ticks_total: 'counter', mmo_players: 'gauge', mmo_entities: 'gauge',
       mmo_frames_sent_total: 'counter', mmo_sent_bytes_total: 'counter', mmo_inbound_rejected_total: 'counter',
       mmo_bus_messages_total: 'counter', mmo_store_flush_seconds: 'histogram', mmo_handoffs_total: 'counter',
+      process_cpu_user_seconds_total: 'counter', process_resident_memory_bytes: 'gauge', nodejs_eventloop_lag_seconds: 'gauge',
     });
+    expect(types).not.toHaveProperty('mmo_missed_ticks');
     const value = (name: string, labels = '') => m.get(name)!.samples.find((s) => s.labels.includes(labels))?.value ?? 0;
     expect(value('mmo_players')).toBe(1);
     expect(value('mmo_tick_duration_seconds', 'le="+Inf"')).toBeGreaterThan(10);
     expect(value('mmo_store_flush_seconds', 'le="+Inf"')).toBeGreaterThan(0);
     expect(value('mmo_bus_messages_total', 'kind="received"')).toBeGreaterThan(0);
     expect(value('mmo_inbound_rejected_total', 'reason=')).toBeGreaterThan(0);
+    expect(value('mmo_missed_ticks_total')).toBeGreaterThan(0);
+    expect(value('process_resident_memory_bytes')).toBeGreaterThan(0);
+    // A counter: the next scrape never reads less. The other zone of this process has the
+    // process figures too (registered once per process, not once per zone).
+    const again = parse(await (await fetch(`http://127.0.0.1:${zone.port}/${route.serverId}/metrics`)).text());
+    expect(again.get('mmo_missed_ticks_total')!.samples[0].value).toBeGreaterThanOrEqual(value('mmo_missed_ticks_total'));
+    const other = world.zones.find((z) => z !== zone)!;
+    const otherText = await (await fetch(`http://127.0.0.1:${other.port}/${other.options.serverId}/metrics`)).text();
+    expect(parse(otherText).get('process_cpu_user_seconds_total')?.type).toBe('counter');
+    expect(otherText).toContain(`zone="${other.world.config.name}"`);
     c.close();
   });
 });

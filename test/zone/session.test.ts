@@ -270,4 +270,26 @@ describe('ping and timeouts', () => {
       clearInterval(timer);
     }
   });
+
+  it('closes on time with the default sweep: never before the configured timeout, soon after it', async () => {
+    // The old 10 s sweep closed a 2 s idle timeout 2.5–6 s late; now the sweep follows the
+    // deadlines (at most 250 ms late). The upper bounds leave seconds for a loaded machine.
+    const s = await server({ seed: 1, idleTimeoutMs: 2_000, helloTimeoutMs: 3_000, zone: { npcs: 0, items: 0 } });
+    const idleSince = performance.now(); // before the Hello: a lower bound of the server's idle time
+    const idle = await join(s, 'quiet');
+    const helloSince = performance.now();
+    const noHello = await connect(s, 'mute');
+    const idleClose = await idle.waitClosed(15_000); // the idle deadline comes first
+    const idleAfter = performance.now() - idleSince;
+    const helloClose = await noHello.waitClosed(15_000);
+    const helloAfter = performance.now() - helloSince;
+    expect(idleClose.code).toBe(1000);
+    expect(idle.errors.map((e) => e.code)).toEqual([ErrorCode.IdleTimeout]);
+    expect(noHello.errors.map((e) => e.code)).toEqual([ErrorCode.IdleTimeout]);
+    expect(helloClose.code).toBe(1000);
+    expect(idleAfter).toBeGreaterThanOrEqual(2_000);
+    expect(idleAfter).toBeLessThan(2_000 + 4_000);
+    expect(helloAfter).toBeGreaterThanOrEqual(3_000);
+    expect(helloAfter).toBeLessThan(3_000 + 4_000);
+  });
 });

@@ -1,0 +1,51 @@
+// The WebSocket adapter of a zone endpoint: uWS settings and callbacks. It only decides whose
+// socket a frame is (the zone that owns it, or a shared front's router) and passes it on.
+
+import { MAX_CLIENT_FRAME_BYTES } from '../protocol/index.js';
+import { uWS, type HttpRequest, type HttpResponse, type WebSocket } from '../runtime/index.js';
+import type { Session } from './session.js';
+
+/** One client connection of a zone: its protocol state and its socket. */
+export interface Conn {
+  session: Session;
+  ws: WebSocket<SocketData>;
+}
+
+/** What a socket is handed to once a zone owns it. */
+export interface SocketOwner {
+  onMessage(ws: WebSocket<SocketData>, message: ArrayBuffer, isBinary: boolean): void;
+  onClose(ws: WebSocket<SocketData>, code: number): void;
+}
+
+export interface SocketData {
+  conn?: Conn;
+  /** Opened with `?observer=1`: watches the zone from a point it moves, has no entity. */
+  observer?: boolean;
+  /** The zone whose session this socket is: it changes when a local handoff moves it. */
+  owner?: SocketOwner;
+}
+
+/** WebSocket settings of a zone endpoint; handlers go through the socket's owner. */
+export function zoneSocketBehavior(sendBudgetBytes: number, open: (ws: WebSocket<SocketData>) => void, unowned?: (ws: WebSocket<SocketData>, message: ArrayBuffer, isBinary: boolean) => void) {
+  return {
+    compression: uWS.DISABLED,
+    // Above the protocol cap, so a frame a little too big still reaches the decoder and gets
+    // Error{TooLarge} + 1009; only grossly oversized ones are cut off by uWS itself.
+    maxPayloadLength: MAX_CLIENT_FRAME_BYTES * 4,
+    maxBackpressure: sendBudgetBytes * 4,
+    closeOnBackpressureLimit: 0,
+    idleTimeout: 120,
+    upgrade: (res: HttpResponse, req: HttpRequest, context: unknown) => {
+      const data: SocketData = { observer: req.getQuery('observer') === '1' };
+      res.upgrade(data, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'),
+        req.getHeader('sec-websocket-extensions'), context as never);
+    },
+    open,
+    message: (ws: WebSocket<SocketData>, message: ArrayBuffer, isBinary: boolean) => {
+      const owner = ws.getUserData().owner;
+      if (owner) owner.onMessage(ws, message, isBinary);
+      else unowned?.(ws, message, isBinary);
+    },
+    close: (ws: WebSocket<SocketData>, code: number) => ws.getUserData().owner?.onClose(ws, code),
+  };
+}
