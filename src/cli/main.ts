@@ -1,13 +1,12 @@
-// The `mmo` command. Each subcommand lives in its own file; this one only parses arguments.
+// The `mmo` command's arguments (bin.ts is the entry that runs them). Each subcommand lives in its own file, loaded only when that
+// subcommand runs, so `mmo --help` or `mmo replay` do not pay for the zone server's modules.
 
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { formatSimReport, runSim } from './sim.js';
-import { runReplayCommand } from './replay.js';
-import { readLayout, runZoneCommand, type ZoneCommandOptions } from './zone.js';
-import { runBotsCommand, type BotsCommandOptions } from './bots.js';
-import { BEHAVIORS } from '../bots/index.js';
-import { runWorldCommand, startMaster, type WorldOptions } from './world.js';
-import { untilStopped } from './signals.js';
+import { parseThreshold, type Threshold } from '../bots/thresholds.js';
+import { BEHAVIORS } from '../bots/behavior.js';
+import type { ZoneCommandOptions } from './zone.js';
+import type { BotsCommandOptions } from './bots.js';
 
 function intArg(min: number, max: number) {
   return (value: string): number => {
@@ -17,9 +16,25 @@ function intArg(min: number, max: number) {
   };
 }
 
+// Several --threshold flags collect into one list; a bad one is refused before anything runs.
+function collectThreshold(value: string, previous: Threshold[] = []): Threshold[] {
+  try {
+    return [...previous, parseThreshold(value)];
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
+/** The version in package.json, which sits two levels up from src/cli and from dist/cli alike. */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
 export function buildProgram(print: (line: string) => void = (l) => process.stdout.write(l + '\n')): Command {
   const program = new Command('mmo')
     .description('Deterministic MMO zone server: simulation, replay, zone server, bots')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
     .exitOverride();
 
@@ -31,7 +46,8 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .addOption(new Option('--warmup <n>', 'ticks run before measuring').argParser(intArg(0, 1_000_000)).default(0))
     .option('--record <file>', 'write a replay file')
     .option('--json', 'print one JSON line')
-    .action((o: { entities: number; ticks: number; seed: number; warmup: number; record?: string; json?: boolean }) => {
+    .action(async (o: { entities: number; ticks: number; seed: number; warmup: number; record?: string; json?: boolean }) => {
+      const { formatSimReport, runSim } = await import('./sim.js');
       const report = runSim(o);
       print(o.json ? JSON.stringify(report) : formatSimReport(report));
     });
@@ -40,15 +56,18 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .description('re-run a recording; exit 0 if every tick matches, 1 naming the first diverging tick, 2 for a bad file')
     .argument('<file>', 'replay file')
     .option('--json', 'print one JSON line')
-    .action((file: string, o: { json?: boolean }) => {
+    .action(async (file: string, o: { json?: boolean }) => {
+      const { runReplayCommand } = await import('./replay.js');
       process.exitCode = runReplayCommand(file, o.json === true, print);
     });
 
+  // No defaults here: an option the user did not give must not hide the config file's value.
+  // zoneInit applies default < file < environment < flag.
   program.command('zone')
     .description('run a zone server: WebSocket clients at ws://HOST:PORT/, HTTP /health /status /metrics')
-    .option('--config <file>', 'JSON file of server options (flags override it)')
-    .option('--host <host>', 'address to bind', '127.0.0.1')
-    .addOption(new Option('--port <n>', 'port; 0 picks a free one and prints it').argParser(intArg(0, 65535)).default(7777))
+    .option('--config <file>', 'JSON file of server options (environment and flags override it)')
+    .addOption(new Option('--host <host>', 'address to bind (default 127.0.0.1)').env('MMO_HOST'))
+    .addOption(new Option('--port <n>', 'port (default 7777); 0 picks a free one and prints it').argParser(intArg(0, 65535)).env('MMO_PORT'))
     .addOption(new Option('--seed <n>', 'world seed').argParser(intArg(0, 0xffffffff)))
     .addOption(new Option('--tick-rate <hz>', 'ticks per second of wall time').argParser(intArg(1, 250)))
     .addOption(new Option('--npcs <n>', 'patrolling NPCs').argParser(intArg(0, 1_000_000)))
@@ -57,7 +76,7 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .addOption(new Option('--spawn-radius <units>', 'new players appear this far around the spawn point').argParser(intArg(0, 1_000_000)))
     .addOption(new Option('--idle-timeout <s>', 'close clients idle this long').argParser(intArg(1, 86_400)))
     .option('--record <file>', 'record the session to a replay file')
-    .option('--db <file>', 'SQLite file for players, inventory and stats', './data/world.db')
+    .addOption(new Option('--db <file>', 'SQLite file for players, inventory and stats (default ./data/world.db)').env('MMO_DB'))
     .option('--no-db', 'keep nothing')
     .addOption(new Option('--flush-ticks <n>', 'write changed players every n ticks').argParser(intArg(1, 1_000_000)))
     .option('--world <file>', 'run one zone of a world laid out in this file (with --zone-id, --nats, --secret)')
@@ -65,7 +84,10 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .option('--nats <url>', 'NATS server of the world bus')
     .option('--secret <s>', 'shared secret of tokens, bus and registry')
     .option('--registry <url>', 'registry HTTP URL to register with')
-    .action((o: ZoneCommandOptions) => runZoneCommand(o, print));
+    .action(async (o: ZoneCommandOptions) => {
+      const { runZoneCommand } = await import('./zone.js');
+      await runZoneCommand(o, print);
+    });
 
   program.command('master')
     .description('the registry and the gateway of a multi-process world, on one HTTP port')
@@ -76,6 +98,7 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .option('--db <file>', 'SQLite file of accounts and players', './data/world.db')
     .option('--nats <url>', 'also take registry heartbeats (load reports) over this NATS bus')
     .action(async (o: { host: string; port: number; secret: string; world: string; db: string; nats?: string }) => {
+      const [{ readLayout }, { startMaster }, { untilStopped }] = await Promise.all([import('./zone.js'), import('./world.js'), import('./signals.js')]);
       const layout = readLayout(o.world);
       const b = layout.zones[0].bounds;
       const master = await startMaster({ host: o.host, port: o.port, secret: o.secret, db: o.db, nats: o.nats, spawn: { x: (b.minX + b.maxX) / 2, y: (b.minY + b.maxY) / 2, zone: layout.zones[0].serverId } });
@@ -94,11 +117,14 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .option('--db <file>', 'SQLite file for players, inventory and stats', './data/world.db')
     .option('--nats <url>', 'NATS URL of the bus (roles then run as separate processes); "auto" starts a nats-server on 127.0.0.1')
     .option('--secret <s>', 'shared secret of tokens and the bus (default: random per run)')
-    .action((o: { zones: number; host: string; port: number; zoneSize: number; seed: number; db: string; nats?: string; secret?: string }) =>
-      runWorldCommand({ zones: o.zones, host: o.host, port: o.port, zoneSize: o.zoneSize, seed: o.seed, db: o.db, nats: o.nats, secret: o.secret } satisfies WorldOptions, print));
+    .action(async (o: { zones: number; host: string; port: number; zoneSize: number; seed: number; db: string; nats?: string; secret?: string }) => {
+      const { runWorldCommand } = await import('./world.js');
+      await runWorldCommand({ zones: o.zones, host: o.host, port: o.port, zoneSize: o.zoneSize, seed: o.seed, db: o.db, nats: o.nats, secret: o.secret }, print);
+    });
 
   program.command('bots')
-    .description('drive a swarm of WebSocket bots against a zone server and report what they saw')
+    .description('drive a swarm of WebSocket bots against a zone server and report what they saw; ' +
+      'exit 1 when a threshold fails, 3 when the run could not run (no bot connected)')
     .option('--url <url>', 'zone WebSocket URL, e.g. ws://127.0.0.1:7777/ (guests)')
     .option('--gateway <url>', 'gateway of a world, e.g. http://127.0.0.1:7700/: each bot logs in and is routed')
     .addOption(new Option('--count <n>', 'bots').argParser(intArg(1, 100_000)).default(100))
@@ -107,25 +133,14 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .addOption(new Option('--ramp <n>', 'bots started per second').argParser(intArg(1, 100_000)).default(200))
     .addOption(new Option('--workers <n>', 'worker threads (default: one per 250 bots, at most the cores)').argParser(intArg(1, 64)))
     .addOption(new Option('--seed <n>', 'seed of the bots\' choices').argParser(intArg(0, 0xffffffff)).default(1))
+    .addOption(new Option('--threshold <rule>', 'pass/fail rule on a report figure, e.g. \'server.tickMs.p99<20\' or \'disconnected==0\' ' +
+      '(repeatable; without one on "failed", failed==0 applies)').argParser(collectThreshold))
     .option('--json <file>', 'also write the report as JSON')
-    .option('--chart <file>', 'write an SVG chart of server tick time and KB/s per bot against connected bots (needs --url)')
-    .action((o: BotsCommandOptions) => runBotsCommand(o, print));
+    .option('--chart <file>', 'write an SVG chart against time: connected bots, server tick p99 (with --url) and KB/s per bot')
+    .action(async (o: BotsCommandOptions) => {
+      const { runBotsCommand } = await import('./bots.js');
+      process.exitCode = await runBotsCommand(o, print);
+    });
 
   return program;
 }
-
-async function main(): Promise<void> {
-  try {
-    await buildProgram().parseAsync(process.argv);
-  } catch (e) {
-    const code = (e as { code?: string; exitCode?: number }).code;
-    if (typeof code === 'string' && code.startsWith('commander.')) {
-      process.exitCode = code === 'commander.helpDisplayed' || code === 'commander.version' ? 0 : 2;
-      return;
-    }
-    process.stderr.write(`error: ${(e as Error).message}\n`);
-    process.exitCode = 2;
-  }
-}
-
-await main();

@@ -16,6 +16,7 @@ import { Gateway, Registry, RegistryClient, bridgeLoadReports, serveRegistry, li
 import { InProcessBus, InProcessHub, NatsBus, ServerType, freePort, startNatsServer, type Bus } from '../bus/index.js';
 import { PlayerStore } from '../store/index.js';
 import { untilStopped } from './signals.js';
+import { RUNNING_FROM_SOURCE } from '../runtime/index.js';
 import { SharedFront, startZoneServer, type ZoneServer, type ZoneServerInit } from '../zone/index.js';
 import type { ZoneEntry } from '../zone/handoff.js';
 import type { Rect } from '../sim/index.js';
@@ -193,7 +194,8 @@ export async function startWorld(o: WorldOptions): Promise<World> {
   };
 }
 
-const MMO = fileURLToPath(new URL('./mmo.js', import.meta.url));
+// Child roles run the way this process runs: the tsx launcher from sources, the compiled entry from a build.
+const MMO = fileURLToPath(new URL(RUNNING_FROM_SOURCE ? './mmo.js' : './bin.js', import.meta.url));
 
 export interface ProcessWorld {
   readonly port: number;
