@@ -6,7 +6,7 @@ import type { Worker } from 'node:worker_threads';
 import { startTsWorker } from '../runtime/index.js';
 import type { BehaviorName } from './behavior.js';
 import { BotStats, type BotStatsData } from './stats.js';
-import type { WorkerMessage, WorkerTask } from './worker.js';
+import type { WorkerCommand, WorkerMessage, WorkerTask } from './worker.js';
 
 export interface SwarmOptions {
   /** Zone URL; with `gateway`, unused for joining (the gateway routes each bot). */
@@ -21,6 +21,8 @@ export interface SwarmOptions {
   workers?: number;
   seed?: number;
   thinkMs?: number;
+  /** Aborting ends the run early (the bots leave); the report covers what ran. */
+  signal?: AbortSignal;
 }
 
 export interface SwarmProgress {
@@ -50,8 +52,11 @@ export interface SwarmReport {
   behavior: BehaviorName;
   durationS: number;
   workers: number;
+  /** Ended early by the signal (SIGINT/SIGTERM in `mmo bots`). */
+  interrupted: boolean;
   connected: number;
   failed: number;
+  loginRetries: number;
   disconnected: number;
   disconnectReasons: Record<string, number>;
   failureReasons: Record<string, number>;
@@ -142,20 +147,31 @@ export async function runSwarm(o: SwarmOptions, onProgress?: (p: SwarmProgress) 
         else finals[w] = m.stats;
       });
       worker.on('error', reject);
+      const stop = () => worker.postMessage({ type: 'stop' } satisfies WorkerCommand);
+      o.signal?.addEventListener('abort', stop, { once: true });
+      worker.once('exit', () => o.signal?.removeEventListener('abort', stop));
       worker.on('exit', (code) => (code === 0 || finals[w] ? resolve() : reject(new Error(`bot worker ${w} exited with ${code}`))));
     }));
   }
   const ticker = setInterval(report, 1000);
-  // Read the server while every bot should still be on, just before they leave.
-  const peak = new Promise<ServerStatus | string>((resolve) =>
-    setTimeout(() => resolve(readStatus(o.url)), Math.max(0, (rampS + o.durationS) * 1000 - 700)));
+  // Read the server while every bot should still be on, just before they leave (at once when
+  // the run is cut short; not at all when every bot left early).
+  let peakRead: Promise<ServerStatus | string> | undefined;
+  const readPeak = () => {
+    clearTimeout(peakTimer);
+    peakRead ??= readStatus(o.url);
+  };
+  const peakTimer = setTimeout(readPeak, Math.max(0, (rampS + o.durationS) * 1000 - 700));
+  o.signal?.addEventListener('abort', readPeak, { once: true });
   try {
     await Promise.all(runs);
   } finally {
     clearInterval(ticker);
+    clearTimeout(peakTimer);
+    o.signal?.removeEventListener('abort', readPeak);
   }
   report();
-  const atPeak = await peak;
+  const atPeak = await (peakRead ?? 'every bot left before the peak reading');
   const after = await readStatus(o.url);
 
   const total = new BotStats();
@@ -174,8 +190,8 @@ export async function runSwarm(o: SwarmOptions, onProgress?: (p: SwarmProgress) 
   }
   if (typeof atPeak !== 'string') server.playersAtPeak = atPeak.players;
   return {
-    url: o.url, count: o.count, behavior: o.behavior, durationS: o.durationS, workers,
-    connected: c.connected, failed: c.failed,
+    url: o.url, count: o.count, behavior: o.behavior, durationS: o.durationS, workers, interrupted: o.signal?.aborted === true,
+    connected: c.connected, failed: c.failed, loginRetries: c.loginRetries,
     disconnected: sum(c.disconnected), disconnectReasons: c.disconnected, failureReasons: c.failures, errors: c.errors,
     framesReceived: c.frames, bytesReceived: c.bytes, tickGaps: c.tickGaps,
     framesPerBotPerSec: perBotSec(c.frames), bytesPerBotPerSec: perBotSec(c.bytes), snapshotsPerBotPerSec: perBotSec(c.snapshots),
@@ -192,8 +208,8 @@ export function formatReport(r: SwarmReport): string {
   const reasons = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${v}× ${k}`).join(', ') || 'none';
   const s = r.server;
   return [
-    `bots: ${r.count} (${r.behavior}) over ${r.workers} worker(s), ${r.durationS} s after ramp`,
-    `connected ${r.connected}, failed ${r.failed} (${reasons(r.failureReasons)}), disconnected ${r.disconnected} (${reasons(r.disconnectReasons)})`,
+    `bots: ${r.count} (${r.behavior}) over ${r.workers} worker(s), ${r.durationS} s after ramp${r.interrupted ? ' (interrupted)' : ''}`,
+    `connected ${r.connected}, failed ${r.failed} (${reasons(r.failureReasons)}), disconnected ${r.disconnected} (${reasons(r.disconnectReasons)}); ${r.loginRetries} login retries`,
     `per bot: ${r.framesPerBotPerSec} frames/s, ${r.snapshotsPerBotPerSec} snapshots/s, ${r.bytesPerBotPerSec} B/s; ${r.tickGaps} snapshot tick gaps`,
     `rtt ms: p50 ${r.rttMs.p50}  p95 ${r.rttMs.p95}  p99 ${r.rttMs.p99};  snapshot interval ms: p50 ${r.snapshotIntervalMs.p50}  p99 ${r.snapshotIntervalMs.p99}  stddev ${r.snapshotIntervalMs.stddev}`,
     `errors: ${reasons(r.errors)}`,
