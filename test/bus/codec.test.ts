@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 import * as flatbuffers from 'flatbuffers';
 import { afterAll, describe, expect, it } from 'vitest';
+import { countReads, linearBudget } from '../protocol/readBudget.js';
 
 import {
   BusEncodeError,
@@ -318,7 +319,6 @@ describe('decode of untrusted bytes', () => {
   it('random garbage and random bit flips never throw, and anything accepted is valid', () => {
     const rand = rng(12345);
     let accepted = 0;
-    const t0 = performance.now();
     for (let i = 0; i < 3000; i++) {
       const len = 4 * Math.floor(rand() * 64);
       const bytes = Uint8Array.from({ length: len }, () => Math.floor(rand() * 256));
@@ -340,7 +340,6 @@ describe('decode of untrusted bytes', () => {
       }
     }
     expect(accepted).toBeGreaterThan(0);
-    expect(performance.now() - t0).toBeLessThan(10_000);
   });
 
   it('a forged vector length is refused at once (no long loop)', () => {
@@ -352,9 +351,8 @@ describe('decode of untrusted bytes', () => {
     const lenPos = bb.__vector(t.bb_pos + bb.__offset(t.bb_pos, 28)) - 4;
     expect(bb.readUint32(lenPos)).toBe(2);
     new DataView(bytes.buffer).setUint32(lenPos, 0x80000000, true);
-    const t0 = performance.now();
-    expect(decodeBusMessage(bytes)).toMatchObject({ ok: false, reason: 'malformed' });
-    expect(performance.now() - t0).toBeLessThan(50);
+    // Work bounded by the bytes, not the claimed length (reads counted, not timed).
+    expect(countReads(linearBudget(bytes.length), () => decodeBusMessage(bytes)).result).toMatchObject({ ok: false, reason: 'malformed' });
   });
 
   it('more than 1024 inventory stacks is invalid', () => {
