@@ -41,7 +41,6 @@ const SECRET = 'bus-fuzz-shared-secret-0123456789abcdef';
 const BATCHES = 22;
 const FRAMES_PER_BATCH = 500;
 const HONEST_PER_BATCH = 50;
-const BUDGET_MS = 35_000;
 
 
 interface Medium {
@@ -105,7 +104,7 @@ async function fuzzOn(m: Medium): Promise<void> {
     let sent = warm, injected = 0, injectedToA = 0, oversized = 0, replays = 0;
     const kinds: Record<string, number> = {};
     const started = Date.now();
-    for (let batch = 0; batch < BATCHES && Date.now() - started < BUDGET_MS; batch++) {
+    for (let batch = 0; batch < BATCHES; batch++) { // to a count, however long a busy machine takes
       const r = new Rng((SEED ^ Math.imul(batch + 1, 0x85ebca6b)) >>> 0);
       for (let i = 0; i < FRAMES_PER_BATCH; i++) {
         if (i % (FRAMES_PER_BATCH / HONEST_PER_BATCH) === 0) {
@@ -165,7 +164,7 @@ async function fuzzOn(m: Medium): Promise<void> {
     console.log(`bus fuzz (${m.namespace}): ${injected} frames (${JSON.stringify(kinds)}) in ${Date.now() - started} ms; ` +
       `honest ${sent}; B dropped ${JSON.stringify(deltaB)}; A dropped ${JSON.stringify(deltaA)}`);
 
-    expect(injected).toBeGreaterThanOrEqual(10_000);
+    expect(injected).toBe(BATCHES * FRAMES_PER_BATCH);
     // The honest stream: complete, in order, nothing twice.
     expect(got).toEqual(Array.from({ length: sent }, (_, i) => i));
     expect(endB.handlerErrors).toBe(0);
@@ -197,7 +196,7 @@ describe(`bus fuzz (FUZZ_SEED=${SEED})`, () => {
       bus: async (serverId, serverType) => new InProcessBus({ hub, serverId, serverType, secret: SECRET, namespace: 'fuzz' }),
       raw: async () => hub.connect(),
     });
-  }, 45_000);
+  }, 240_000);
 
   describe.skipIf(!HAVE_NATS)('on a real nats-server', () => {
     let server: NatsServer | undefined;
@@ -215,6 +214,6 @@ describe(`bus fuzz (FUZZ_SEED=${SEED})`, () => {
         bus: (serverId, serverType) => NatsBus.connect({ servers: server!.url, serverId, serverType, secret: SECRET, namespace }),
         raw: () => NatsTransport.connect({ servers: server!.url }),
       });
-    }, 45_000);
+    }, 240_000);
   });
 });

