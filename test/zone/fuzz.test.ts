@@ -263,7 +263,7 @@ async function startChild(): Promise<number> {
     const m = /listening on ws:\/\/127\.0\.0\.1:(\d+)\//.exec(childOut);
     if (m) port = Number(m[1]);
     return port > 0;
-  }, 20_000, 'mmo zone to listen');
+  }, 120_000, 'mmo zone to listen'); // generous: a loaded machine starts processes slowly
   return port;
 }
 

@@ -16,7 +16,7 @@ async function startChild(db: string) {
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
   child.stderr!.setEncoding('utf8').on('data', (d: string) => { out += d; });
-  const port = await waitFor('listening', () => Number(/listening on ws:\/\/127\.0\.0\.1:(\d+)\//.exec(out)?.[1] ?? 0), 15_000);
+  const port = await waitFor('listening', () => Number(/listening on ws:\/\/127\.0\.0\.1:(\d+)\//.exec(out)?.[1] ?? 0), 50_000); // generous (under the 60 s test limit): a loaded machine starts processes slowly
   return { child, port, output: () => out };
 }
 
