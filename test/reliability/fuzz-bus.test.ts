@@ -196,7 +196,7 @@ describe(`bus fuzz (FUZZ_SEED=${SEED})`, () => {
       bus: async (serverId, serverType) => new InProcessBus({ hub, serverId, serverType, secret: SECRET, namespace: 'fuzz' }),
       raw: async () => hub.connect(),
     });
-  }, 240_000);
+  }, 600_000);
 
   describe.skipIf(!HAVE_NATS)('on a real nats-server', () => {
     let server: NatsServer | undefined;

@@ -186,7 +186,7 @@ describe(`replay-file fuzz (FUZZ_SEED=${SEED})`, () => {
     expect(n).toBe(CASES);
     expect(accepted).toBeGreaterThan(0);
     expect(diverged).toBeGreaterThan(0);
-  }, 240_000);
+  }, 600_000);
 
   it('the real CLI answers 0, 1 or 2 with one line and no stack trace', async () => {
     const r = new Rng(SEED);

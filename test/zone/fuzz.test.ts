@@ -515,7 +515,9 @@ describe('network fuzz against mmo zone in a child process', () => {
     // ~15 s, then flattens: 100 s runs plateau within a few MB). rss is allocator-level and
     // noisy when other test files share the 2 cores (one CI run drew 11.9 MB over ~15 s), so
     // the bound only catches gross growth; the heap floor below is the leak check.
-    expect(rssSlope * (last[last.length - 1].t - last[0].t)).toBeLessThan(25);
+    // The run goes to a frame count, so a busy machine stretches it (one loaded run took 155 s,
+    // its last third drawing 28.6 MB of rss while the heap floor stayed flat): 40 MB.
+    expect(rssSlope * (last[last.length - 1].t - last[0].t)).toBeLessThan(40);
     // The heap is a GC sawtooth whose floor moves with the old generation (up to ~10 MB
     // between major GCs): only a gross leak shows within a run this short.
     const middle = samples.slice(Math.floor(samples.length / 3), Math.floor((samples.length * 2) / 3));

@@ -16,7 +16,7 @@ async function startChild(db: string) {
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
   child.stderr!.setEncoding('utf8').on('data', (d: string) => { out += d; });
-  const port = await waitFor('listening', () => Number(/listening on ws:\/\/127\.0\.0\.1:(\d+)\//.exec(out)?.[1] ?? 0), 50_000); // generous (under the 60 s test limit): a loaded machine starts processes slowly
+  const port = await waitFor('listening', () => Number(/listening on ws:\/\/127\.0\.0\.1:(\d+)\//.exec(out)?.[1] ?? 0), 120_000); // generous: a loaded machine starts processes slowly
   return { child, port, output: () => out };
 }
 
@@ -52,7 +52,7 @@ describe('graceful lifecycle', () => {
     const store = PlayerStore.open(db);
     expect(store.playerByName('saver')).toMatchObject({ x: 512, y: 488 });
     store.close();
-  });
+  }, 240_000);
 
   it('a second signal while draining forces the exit', async () => {
     const { child, output } = await startChild(tempDb('twice'));
@@ -61,5 +61,5 @@ describe('graceful lifecycle', () => {
     const [code] = await once(child, 'exit');
     expect(code).toBe(1);
     expect(output()).toContain('forcing exit');
-  });
+  }, 240_000);
 });
