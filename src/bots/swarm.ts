@@ -74,7 +74,7 @@ export interface SwarmReport {
   server: {
     tickMs?: { p50: number; p99: number; max: number };
     missedTicks?: number;
-    /** Players the server counted while every bot was connected. */
+    /** The most players the server counted during the run (read every second). */
     playersAtPeak?: number;
     /** Frames and bytes the server sent during the run. */
     framesOut?: number;
@@ -108,7 +108,6 @@ const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a +
 export async function runSwarm(o: SwarmOptions, onProgress?: (p: SwarmProgress) => void): Promise<SwarmReport> {
   const workers = Math.max(1, Math.min(o.workers ?? Math.min(cpus().length, Math.ceil(o.count / 250)), o.count));
   const before = await readStatus(o.url);
-  const rampS = o.count / o.ramp;
   const latest: (BotStatsData & { live: number })[] = [];
   const finals: BotStatsData[] = [];
   const started = performance.now();
@@ -132,46 +131,57 @@ export async function runSwarm(o: SwarmOptions, onProgress?: (p: SwarmProgress) 
   };
 
   const runs: Promise<void>[] = [];
+  // Every bot stays durationS after the whole swarm's ramp (workers that start late on a busy
+  // machine ramp late; the hold waits for the last), or until the signal cuts the run short.
+  const stops: (() => void)[] = [];
+  const stopAll = () => { for (const stop of [...stops]) stop(); };
+  let ramped = 0;
+  let hold: NodeJS.Timeout | undefined;
+  const onRamped = () => {
+    if (++ramped === workers) hold = setTimeout(stopAll, o.durationS * 1000);
+  };
+  o.signal?.addEventListener('abort', stopAll, { once: true });
   let first = 0;
   for (let w = 0; w < workers; w++) {
     const count = Math.floor(o.count / workers) + (w < o.count % workers ? 1 : 0);
     const task: WorkerTask = {
       url: o.url, gateway: o.gateway, count, firstIndex: first, behavior: o.behavior, rampPerSec: o.ramp / workers,
-      holdMs: o.durationS * 1000 + (rampS - count / (o.ramp / workers)) * 1000, seed: o.seed ?? 1, thinkMs: o.thinkMs ?? 250,
+      seed: o.seed ?? 1, thinkMs: o.thinkMs ?? 250,
     };
     first += count;
     const worker: Worker = startTsWorker(new URL('./worker.ts', import.meta.url), task);
     runs.push(new Promise<void>((resolve, reject) => {
       worker.on('message', (m: WorkerMessage) => {
         if (m.type === 'progress') latest[w] = { ...m.stats, live: m.connected };
+        else if (m.type === 'ramped') onRamped();
         else finals[w] = m.stats;
       });
       worker.on('error', reject);
       const stop = () => worker.postMessage({ type: 'stop' } satisfies WorkerCommand);
-      o.signal?.addEventListener('abort', stop, { once: true });
-      worker.once('exit', () => o.signal?.removeEventListener('abort', stop));
+      stops.push(stop);
+      worker.once('exit', () => { stops.splice(stops.indexOf(stop), 1); });
       worker.on('exit', (code) => (code === 0 || finals[w] ? resolve() : reject(new Error(`bot worker ${w} exited with ${code}`))));
     }));
   }
-  const ticker = setInterval(report, 1000);
-  // Read the server while every bot should still be on, just before they leave (at once when
-  // the run is cut short; not at all when every bot left early).
-  let peakRead: Promise<ServerStatus | string> | undefined;
-  const readPeak = () => {
-    clearTimeout(peakTimer);
-    peakRead ??= readStatus(o.url);
-  };
-  const peakTimer = setTimeout(readPeak, Math.max(0, (rampS + o.durationS) * 1000 - 700));
-  o.signal?.addEventListener('abort', readPeak, { once: true });
+  // The server's player count, read every second while the run is on; the peak is the most
+  // it counted (a reading per second, not one timed guess: on a busy machine the ramp starts late).
+  let peakPlayers: number | undefined;
+  const readings: Promise<void>[] = [];
+  const ticker = setInterval(() => {
+    report();
+    if (o.url) readings.push(readStatus(o.url).then((st) => {
+      if (typeof st !== 'string') peakPlayers = Math.max(peakPlayers ?? 0, st.players);
+    }));
+  }, 1000);
   try {
     await Promise.all(runs);
   } finally {
     clearInterval(ticker);
-    clearTimeout(peakTimer);
-    o.signal?.removeEventListener('abort', readPeak);
+    clearTimeout(hold);
+    o.signal?.removeEventListener('abort', stopAll);
   }
   report();
-  const atPeak = await (peakRead ?? 'every bot left before the peak reading');
+  await Promise.all(readings);
   const after = await readStatus(o.url);
 
   const total = new BotStats();
@@ -188,7 +198,7 @@ export async function runSwarm(o: SwarmOptions, onProgress?: (p: SwarmProgress) 
       server.bytesOut = after.bytesOut - before.bytesOut;
     }
   }
-  if (typeof atPeak !== 'string') server.playersAtPeak = atPeak.players;
+  if (peakPlayers !== undefined) server.playersAtPeak = peakPlayers;
   return {
     url: o.url, count: o.count, behavior: o.behavior, durationS: o.durationS, workers, interrupted: o.signal?.aborted === true,
     connected: c.connected, failed: c.failed, loginRetries: c.loginRetries,

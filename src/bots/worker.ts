@@ -1,6 +1,7 @@
 // A worker thread running a share of the swarm: starts its bots at its ramp pace, lets them
 // think, ping once a second and count what they receive, reports progress every second and
-// its final figures at the end: after the hold, when no bot is left, or when told to stop.
+// its final figures at the end: when the parent says stop (the hold after the whole swarm's
+// ramp is over, or an interrupt), or when no bot is left.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import WebSocket from 'ws';
@@ -20,17 +21,16 @@ export interface WorkerTask {
   behavior: BehaviorName;
   /** Bots started per second by this worker. */
   rampPerSec: number;
-  /** How long every bot stays after the last one started, ms. */
-  holdMs: number;
   seed: number;
   thinkMs: number;
 }
 
 export type WorkerMessage =
   | { type: 'progress'; connected: number; stats: ReturnType<BotStats['toData']> }
+  | { type: 'ramped' }
   | { type: 'final'; stats: ReturnType<BotStats['toData']> };
 
-/** From the parent: end the run now (the user interrupted it). */
+/** From the parent: end the run now (the hold is over, or the user interrupted it). */
 export type WorkerCommand = { type: 'stop' };
 
 const task = (workerData as { data: WorkerTask }).data;
@@ -122,10 +122,9 @@ async function main(): Promise<void> {
     bots.push(runBot(task.firstIndex + i));
     if (i + 1 < task.count) await Promise.race([new Promise((r) => setTimeout(r, gap)), stopped]);
   }
+  parentPort!.postMessage({ type: 'ramped' } satisfies WorkerMessage);
   // Every bot gone (none could join, or all were dropped) ends the hold early: nothing is left to drive.
-  let hold: NodeJS.Timeout | undefined;
-  await Promise.race([new Promise((r) => (hold = setTimeout(r, task.holdMs))), stopped, Promise.all(bots)]);
-  clearTimeout(hold);
+  await Promise.race([stopped, Promise.all(bots)]);
   running = false;
   for (const c of [...live]) c.close(1000, 'run over');
   await Promise.all(bots);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/bus/index.js';
 import { startZoneServer, type ZoneServer } from '../../src/zone/index.js';
+import { startWorld } from '../../src/cli/world.js';
 import { waitUntil } from '../cli/processes.js';
 
 const MMO = join(import.meta.dirname, '../../src/cli/mmo.js');
@@ -72,6 +73,18 @@ describe('mmo bots', () => {
     const xs = lines[1].points.map((p) => Number(p.split(',')[0]));
     expect(xs.length).toBeGreaterThanOrEqual(3);
     for (let i = 1; i < xs.length; i++) expect(xs[i]).toBeGreaterThan(xs[i - 1]);
+  }, 120_000);
+
+  it('logs every bot in through a world\'s gateway and is routed to a zone', async () => {
+    const world = await startWorld({ zones: 2, host: '127.0.0.1', port: 0, zoneSize: 100, seed: 6, db: join(dir, 'world.db'), npcs: 0, items: 0 });
+    try {
+      const r = await bots(['--gateway', `http://127.0.0.1:${world.port}/`, '--count', '4', '--duration', '1', '--ramp', '20', '--threshold', 'connected==4']);
+      expect(r.out).toContain('connected 4, failed 0');
+      expect(r.out).toMatch(/pass {2}connected==4/);
+      expect(r.code).toBe(0);
+    } finally {
+      await world.stop();
+    }
   }, 120_000);
 
   it('exit 1 naming the threshold that failed', async () => {

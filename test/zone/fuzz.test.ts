@@ -530,7 +530,7 @@ describe('network fuzz against mmo zone in a child process', () => {
     // SIGTERM is a graceful stop.
     expect(childExit).toEqual({ code: 0, signal: null });
     expect(childOut).toContain('SIGTERM: draining');
-  }, 600_000);
+  }, 900_000);
 });
 
 /** CPU seconds (user + system) the child has used, from /proc (Linux), or 0. */
