@@ -6,7 +6,7 @@ import type { Worker } from 'node:worker_threads';
 import { startTsWorker } from '../runtime/index.js';
 import type { BehaviorName } from './behavior.js';
 import { BotStats, type BotStatsData } from './stats.js';
-import type { WorkerMessage, WorkerTask } from './worker.js';
+import type { WorkerCommand, WorkerMessage, WorkerTask } from './worker.js';
 
 export interface SwarmOptions {
   /** Zone URL; with `gateway`, unused for joining (the gateway routes each bot). */
@@ -21,6 +21,8 @@ export interface SwarmOptions {
   workers?: number;
   seed?: number;
   thinkMs?: number;
+  /** Aborting ends the run early (the bots leave); the report covers what ran. */
+  signal?: AbortSignal;
 }
 
 export interface SwarmProgress {
@@ -50,8 +52,11 @@ export interface SwarmReport {
   behavior: BehaviorName;
   durationS: number;
   workers: number;
+  /** Ended early by the signal (SIGINT/SIGTERM in `mmo bots`). */
+  interrupted: boolean;
   connected: number;
   failed: number;
+  loginRetries: number;
   disconnected: number;
   disconnectReasons: Record<string, number>;
   failureReasons: Record<string, number>;
@@ -69,7 +74,7 @@ export interface SwarmReport {
   server: {
     tickMs?: { p50: number; p99: number; max: number };
     missedTicks?: number;
-    /** Players the server counted while every bot was connected. */
+    /** The most players the server counted during the run (read every second). */
     playersAtPeak?: number;
     /** Frames and bytes the server sent during the run. */
     framesOut?: number;
@@ -103,7 +108,6 @@ const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a +
 export async function runSwarm(o: SwarmOptions, onProgress?: (p: SwarmProgress) => void): Promise<SwarmReport> {
   const workers = Math.max(1, Math.min(o.workers ?? Math.min(cpus().length, Math.ceil(o.count / 250)), o.count));
   const before = await readStatus(o.url);
-  const rampS = o.count / o.ramp;
   const latest: (BotStatsData & { live: number })[] = [];
   const finals: BotStatsData[] = [];
   const started = performance.now();
@@ -127,35 +131,57 @@ export async function runSwarm(o: SwarmOptions, onProgress?: (p: SwarmProgress) 
   };
 
   const runs: Promise<void>[] = [];
+  // Every bot stays durationS after the whole swarm's ramp (workers that start late on a busy
+  // machine ramp late; the hold waits for the last), or until the signal cuts the run short.
+  const stops: (() => void)[] = [];
+  const stopAll = () => { for (const stop of [...stops]) stop(); };
+  let ramped = 0;
+  let hold: NodeJS.Timeout | undefined;
+  const onRamped = () => {
+    if (++ramped === workers) hold = setTimeout(stopAll, o.durationS * 1000);
+  };
+  o.signal?.addEventListener('abort', stopAll, { once: true });
   let first = 0;
   for (let w = 0; w < workers; w++) {
     const count = Math.floor(o.count / workers) + (w < o.count % workers ? 1 : 0);
     const task: WorkerTask = {
       url: o.url, gateway: o.gateway, count, firstIndex: first, behavior: o.behavior, rampPerSec: o.ramp / workers,
-      holdMs: o.durationS * 1000 + (rampS - count / (o.ramp / workers)) * 1000, seed: o.seed ?? 1, thinkMs: o.thinkMs ?? 250,
+      seed: o.seed ?? 1, thinkMs: o.thinkMs ?? 250,
     };
     first += count;
     const worker: Worker = startTsWorker(new URL('./worker.ts', import.meta.url), task);
     runs.push(new Promise<void>((resolve, reject) => {
       worker.on('message', (m: WorkerMessage) => {
         if (m.type === 'progress') latest[w] = { ...m.stats, live: m.connected };
+        else if (m.type === 'ramped') onRamped();
         else finals[w] = m.stats;
       });
       worker.on('error', reject);
+      const stop = () => worker.postMessage({ type: 'stop' } satisfies WorkerCommand);
+      stops.push(stop);
+      worker.once('exit', () => { stops.splice(stops.indexOf(stop), 1); });
       worker.on('exit', (code) => (code === 0 || finals[w] ? resolve() : reject(new Error(`bot worker ${w} exited with ${code}`))));
     }));
   }
-  const ticker = setInterval(report, 1000);
-  // Read the server while every bot should still be on, just before they leave.
-  const peak = new Promise<ServerStatus | string>((resolve) =>
-    setTimeout(() => resolve(readStatus(o.url)), Math.max(0, (rampS + o.durationS) * 1000 - 700)));
+  // The server's player count, read every second while the run is on; the peak is the most
+  // it counted (a reading per second, not one timed guess: on a busy machine the ramp starts late).
+  let peakPlayers: number | undefined;
+  const readings: Promise<void>[] = [];
+  const ticker = setInterval(() => {
+    report();
+    if (o.url) readings.push(readStatus(o.url).then((st) => {
+      if (typeof st !== 'string') peakPlayers = Math.max(peakPlayers ?? 0, st.players);
+    }));
+  }, 1000);
   try {
     await Promise.all(runs);
   } finally {
     clearInterval(ticker);
+    clearTimeout(hold);
+    o.signal?.removeEventListener('abort', stopAll);
   }
   report();
-  const atPeak = await peak;
+  await Promise.all(readings);
   const after = await readStatus(o.url);
 
   const total = new BotStats();
@@ -172,10 +198,10 @@ export async function runSwarm(o: SwarmOptions, onProgress?: (p: SwarmProgress) 
       server.bytesOut = after.bytesOut - before.bytesOut;
     }
   }
-  if (typeof atPeak !== 'string') server.playersAtPeak = atPeak.players;
+  if (peakPlayers !== undefined) server.playersAtPeak = peakPlayers;
   return {
-    url: o.url, count: o.count, behavior: o.behavior, durationS: o.durationS, workers,
-    connected: c.connected, failed: c.failed,
+    url: o.url, count: o.count, behavior: o.behavior, durationS: o.durationS, workers, interrupted: o.signal?.aborted === true,
+    connected: c.connected, failed: c.failed, loginRetries: c.loginRetries,
     disconnected: sum(c.disconnected), disconnectReasons: c.disconnected, failureReasons: c.failures, errors: c.errors,
     framesReceived: c.frames, bytesReceived: c.bytes, tickGaps: c.tickGaps,
     framesPerBotPerSec: perBotSec(c.frames), bytesPerBotPerSec: perBotSec(c.bytes), snapshotsPerBotPerSec: perBotSec(c.snapshots),
@@ -192,8 +218,8 @@ export function formatReport(r: SwarmReport): string {
   const reasons = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${v}× ${k}`).join(', ') || 'none';
   const s = r.server;
   return [
-    `bots: ${r.count} (${r.behavior}) over ${r.workers} worker(s), ${r.durationS} s after ramp`,
-    `connected ${r.connected}, failed ${r.failed} (${reasons(r.failureReasons)}), disconnected ${r.disconnected} (${reasons(r.disconnectReasons)})`,
+    `bots: ${r.count} (${r.behavior}) over ${r.workers} worker(s), ${r.durationS} s after ramp${r.interrupted ? ' (interrupted)' : ''}`,
+    `connected ${r.connected}, failed ${r.failed} (${reasons(r.failureReasons)}), disconnected ${r.disconnected} (${reasons(r.disconnectReasons)}); ${r.loginRetries} login retries`,
     `per bot: ${r.framesPerBotPerSec} frames/s, ${r.snapshotsPerBotPerSec} snapshots/s, ${r.bytesPerBotPerSec} B/s; ${r.tickGaps} snapshot tick gaps`,
     `rtt ms: p50 ${r.rttMs.p50}  p95 ${r.rttMs.p95}  p99 ${r.rttMs.p99};  snapshot interval ms: p50 ${r.snapshotIntervalMs.p50}  p99 ${r.snapshotIntervalMs.p99}  stddev ${r.snapshotIntervalMs.stddev}`,
     `errors: ${reasons(r.errors)}`,

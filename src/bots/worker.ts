@@ -1,6 +1,7 @@
 // A worker thread running a share of the swarm: starts its bots at its ramp pace, lets them
 // think, ping once a second and count what they receive, reports progress every second and
-// its final figures at the end.
+// its final figures at the end: when the parent says stop (the hold after the whole swarm's
+// ramp is over, or an interrupt), or when no bot is left.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import WebSocket from 'ws';
@@ -9,6 +10,7 @@ import { errorCodeName } from '../protocol/index.js';
 import { Rng } from '../sim/index.js';
 import { BotBrain, type BehaviorName } from './behavior.js';
 import { BotStats } from './stats.js';
+import { DEFAULT_LOGIN_RETRY, loginViaGateway } from './login.js';
 
 export interface WorkerTask {
   url: string;
@@ -19,15 +21,17 @@ export interface WorkerTask {
   behavior: BehaviorName;
   /** Bots started per second by this worker. */
   rampPerSec: number;
-  /** How long every bot stays after the last one started, ms. */
-  holdMs: number;
   seed: number;
   thinkMs: number;
 }
 
 export type WorkerMessage =
   | { type: 'progress'; connected: number; stats: ReturnType<BotStats['toData']> }
+  | { type: 'ramped' }
   | { type: 'final'; stats: ReturnType<BotStats['toData']> };
+
+/** From the parent: end the run now (the hold is over, or the user interrupted it). */
+export type WorkerCommand = { type: 'stop' };
 
 const task = (workerData as { data: WorkerTask }).data;
 const stats = new BotStats();
@@ -37,20 +41,6 @@ let running = true;
 function reasonOf(e: ZoneClientError | Error): string {
   if (!(e instanceof ZoneClientError)) return e.message.slice(0, 80);
   return e.kind === 'server' ? errorCodeName(e.code) : e.kind;
-}
-
-async function postJson(url: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
-  const res = await fetch(url, { method: 'POST', body: JSON.stringify(body), headers: token ? { authorization: `Bearer ${token}` } : {} });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${new URL(url).pathname} ${res.status} ${String(json.error ?? '')}`);
-  return json;
-}
-
-/** Logs in (creating the account the first time) and asks the gateway for a zone. */
-async function viaGateway(base: string, name: string): Promise<{ endpoint: string; token: string }> {
-  const login = await postJson(new URL('/login', base).href, { name, password: `${name}-swarm-password` });
-  const route = await postJson(new URL('/route', base).href, { type: 'zone' }, String(login.token));
-  return { endpoint: String(route.endpoint), token: String(route.token) };
 }
 
 async function runBot(index: number): Promise<void> {
@@ -73,7 +63,7 @@ async function runBot(index: number): Promise<void> {
   let welcome;
   try {
     if (task.gateway) {
-      const route = await viaGateway(task.gateway, `bot${index}`);
+      const route = await loginViaGateway(task.gateway, `bot${index}`, DEFAULT_LOGIN_RETRY, () => stats.c.loginRetries++);
       welcome = await client.connect(route.endpoint, { token: route.token });
     } else {
       welcome = await client.connect(task.url);
@@ -89,7 +79,7 @@ async function runBot(index: number): Promise<void> {
   const brain = new BotBrain(client, new Rng(task.seed + index), task.behavior, welcome.bounds);
   const think = setInterval(() => brain.think(performance.now()), task.thinkMs);
   const ping = setInterval(() => client.ping(), 1000);
-  await new Promise<void>((resolve) => {
+  const gone = new Promise<void>((resolve) => {
     client.on('close', (info) => {
       clearInterval(think);
       clearInterval(ping);
@@ -102,6 +92,9 @@ async function runBot(index: number): Promise<void> {
       resolve();
     });
   });
+  // Joined after the run ended (a slow connect): leave at once.
+  if (!running) client.close(1000, 'run over');
+  await gone;
 }
 
 function liveTotals() {
@@ -119,17 +112,25 @@ async function main(): Promise<void> {
   const progress = setInterval(() => {
     parentPort!.postMessage({ type: 'progress', connected: live.size, stats: liveTotals() } satisfies WorkerMessage);
   }, 1000);
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  parentPort!.on('message', (m: WorkerCommand) => m.type === 'stop' && stop());
+  let interrupted = false;
+  void stopped.then(() => (interrupted = true));
   const gap = 1000 / task.rampPerSec;
-  for (let i = 0; i < task.count; i++) {
+  for (let i = 0; i < task.count && !interrupted; i++) {
     bots.push(runBot(task.firstIndex + i));
-    if (i + 1 < task.count) await new Promise((r) => setTimeout(r, gap));
+    if (i + 1 < task.count) await Promise.race([new Promise((r) => setTimeout(r, gap)), stopped]);
   }
-  await new Promise((r) => setTimeout(r, task.holdMs));
+  parentPort!.postMessage({ type: 'ramped' } satisfies WorkerMessage);
+  // Every bot gone (none could join, or all were dropped) ends the hold early: nothing is left to drive.
+  await Promise.race([stopped, Promise.all(bots)]);
   running = false;
   for (const c of [...live]) c.close(1000, 'run over');
   await Promise.all(bots);
   clearInterval(progress);
   parentPort!.postMessage({ type: 'final', stats: stats.toData() } satisfies WorkerMessage);
+  parentPort!.close();
 }
 
 await main();

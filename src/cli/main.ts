@@ -1,16 +1,14 @@
-// The `mmo` command. Each subcommand lives in its own file; this one only parses arguments.
+// The `mmo` command's arguments (bin.ts is the entry that runs them). Each subcommand lives in its own file, loaded only when that
+// subcommand runs, so `mmo --help` or `mmo replay` do not pay for the zone server's modules.
 
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { formatSimReport, runSim } from './sim.js';
-import { runReplayCommand, type ReplayCommandOptions } from './replay.js';
-import { readLayout, runZoneCommand, type ZoneCommandOptions } from './zone.js';
-import { runBotsCommand, type BotsCommandOptions } from './bots.js';
-import { BEHAVIORS } from '../bots/index.js';
-import { runWorldCommand, startMaster, worldLayout } from './world.js';
-import { SERVER_KEYS_ENV, serverKeysFromEnv } from './registryKeys.js';
-import { untilStopped } from './signals.js';
-import { SECRET_ENV, newSecret, secretOnCommandLine, tokenSecret } from './secrets.js';
-import { writeNatsConfig } from './worldNats.js';
+import { parseThreshold, type Threshold } from '../bots/thresholds.js';
+import { BEHAVIORS } from '../bots/behavior.js';
+import type { ZoneCommandOptions } from './zone.js';
+import type { BotsCommandOptions } from './bots.js';
+import type { ReplayCommandOptions } from './replay.js';
+import { SECRET_ENV, secretOnCommandLine } from './secrets.js';
 
 /** Accepted only to be refused with a useful error (preAction hook): secrets stay off command lines. */
 const refusedSecretOption = () => new Option('--secret <s>').hideHelp();
@@ -24,9 +22,25 @@ function intArg(min: number, max: number) {
   };
 }
 
+// Several --threshold flags collect into one list; a bad one is refused before anything runs.
+function collectThreshold(value: string, previous: Threshold[] = []): Threshold[] {
+  try {
+    return [...previous, parseThreshold(value)];
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
+/** The version in package.json, which sits two levels up from src/cli and from dist/cli alike. */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
 export function buildProgram(print: (line: string) => void = (l) => process.stdout.write(l + '\n')): Command {
   const program = new Command('mmo')
     .description('Deterministic MMO zone server: simulation, replay, zone server, bots')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
     .exitOverride()
     .hook('preAction', (_program, command) => {
@@ -41,7 +55,8 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .addOption(new Option('--warmup <n>', 'ticks run before measuring').argParser(intArg(0, 1_000_000)).default(0))
     .option('--record <file>', 'write a replay file')
     .option('--json', 'print one JSON line')
-    .action((o: { entities: number; ticks: number; seed: number; warmup: number; record?: string; json?: boolean }) => {
+    .action(async (o: { entities: number; ticks: number; seed: number; warmup: number; record?: string; json?: boolean }) => {
+      const { formatSimReport, runSim } = await import('./sim.js');
       const report = runSim(o);
       print(o.json ? JSON.stringify(report) : formatSimReport(report));
     });
@@ -55,14 +70,17 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .addOption(new Option('--workers <n>', 'threads (default: by length and cores)').argParser(intArg(1, 64)))
     .option('--convert <out>', 'write the recording to OUT instead (gzip if OUT ends in .gz, JSON Lines otherwise)')
     .action(async (file: string, o: ReplayCommandOptions) => {
+      const { runReplayCommand } = await import('./replay.js');
       process.exitCode = await runReplayCommand(file, o, print);
     });
 
+  // No defaults here: an option the user did not give must not hide the config file's value.
+  // zoneInit applies default < file < environment < flag.
   program.command('zone')
     .description('run a zone server: WebSocket clients at ws://HOST:PORT/, HTTP /health /status /metrics')
-    .option('--config <file>', 'JSON file of server options (flags override it)')
-    .option('--host <host>', 'address to bind', '127.0.0.1')
-    .addOption(new Option('--port <n>', 'port; 0 picks a free one and prints it').argParser(intArg(0, 65535)).default(7777))
+    .option('--config <file>', 'JSON file of server options (environment and flags override it)')
+    .addOption(new Option('--host <host>', 'address to bind (default 127.0.0.1)').env('MMO_HOST'))
+    .addOption(new Option('--port <n>', 'port (default 7777); 0 picks a free one and prints it').argParser(intArg(0, 65535)).env('MMO_PORT'))
     .addOption(new Option('--seed <n>', 'world seed').argParser(intArg(0, 0xffffffff)))
     .addOption(new Option('--tick-rate <hz>', 'ticks per second of wall time').argParser(intArg(1, 250)))
     .addOption(new Option('--npcs <n>', 'patrolling NPCs').argParser(intArg(0, 1_000_000)))
@@ -71,7 +89,7 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .addOption(new Option('--spawn-radius <units>', 'new players appear this far around the spawn point').argParser(intArg(0, 1_000_000)))
     .addOption(new Option('--idle-timeout <s>', 'close clients idle this long').argParser(intArg(1, 86_400)))
     .option('--record <file>', 'record the session to a replay file')
-    .option('--db <file>', 'SQLite file for players, inventory and stats (a world keeps ./data/world.db)', './data/zone.db')
+    .addOption(new Option('--db <file>', 'SQLite file for players, inventory and stats (default ./data/zone.db; a world keeps ./data/world.db)').env('MMO_DB'))
     .option('--no-db', 'keep nothing')
     .addOption(new Option('--flush-ticks <n>', 'write changed players every n ticks').argParser(intArg(1, 1_000_000)))
     .option('--world <file>', `run one zone of a world laid out in this file (with --zone-id, --nats and $${SECRET_ENV} or --secret-file)`)
@@ -81,7 +99,10 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .option('--secret-file <file>', SECRET_FILE_HELP)
     .addOption(refusedSecretOption())
     .option('--registry <url>', 'registry HTTP URL to register with')
-    .action((o: ZoneCommandOptions) => runZoneCommand(o, print));
+    .action(async (o: ZoneCommandOptions) => {
+      const { runZoneCommand } = await import('./zone.js');
+      await runZoneCommand(o, print);
+    });
 
   program.command('master')
     .description('the registry and the gateway of a multi-process world, on one HTTP port')
@@ -92,6 +113,9 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .requiredOption('--world <file>', 'world layout (for the spawn of new players)')
     .option('--db <file>', 'SQLite file of accounts and players', './data/world.db')
     .action(async (o: { host: string; port: number; secretFile?: string; world: string; db: string }) => {
+      const [{ readLayout }, { startMaster }, { untilStopped }, { tokenSecret }, { SERVER_KEYS_ENV, serverKeysFromEnv }] = await Promise.all([
+        import('./zone.js'), import('./world.js'), import('./signals.js'), import('./secrets.js'), import('./registryKeys.js'),
+      ]);
       const secret = tokenSecret(o);
       if (!secret) throw new Error(`the master needs the world's token secret: set ${SECRET_ENV} or use --secret-file FILE`);
       const layout = readLayout(o.world);
@@ -120,11 +144,13 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .option('--nats-credentials <dir>', 'with --nats URL: the directory `mmo nats-config` wrote the zones\' credentials into')
     .option('--secret-file <file>', `file holding the token secret, mode 0600 (default: $${SECRET_ENV}, else random per run)`)
     .addOption(refusedSecretOption())
-    .action((o: { zones: number; host: string; port: number; zoneSize: number; seed: number; db: string; nats?: string; natsHost: string; natsCredentials?: string; secretFile?: string }) =>
-      runWorldCommand({
+    .action(async (o: { zones: number; host: string; port: number; zoneSize: number; seed: number; db: string; nats?: string; natsHost: string; natsCredentials?: string; secretFile?: string }) => {
+      const [{ runWorldCommand }, { newSecret, tokenSecret }] = await Promise.all([import('./world.js'), import('./secrets.js')]);
+      await runWorldCommand({
         zones: o.zones, host: o.host, port: o.port, zoneSize: o.zoneSize, seed: o.seed, db: o.db, secret: tokenSecret(o) ?? newSecret(),
         nats: o.nats, natsHost: o.natsHost, natsCredentials: o.natsCredentials,
-      }, print));
+      }, print);
+    });
 
   program.command('nats-config')
     .description('for operators who run their own nats-server: write its config (one user per zone, each publishing only as itself) and one credentials file per zone, all mode 0600')
@@ -133,8 +159,9 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .addOption(new Option('--zones <n>', 'or: the zones of `mmo world --zones N`').argParser(intArg(1, 64)))
     .option('--host <host>', 'address nats-server listens on', '127.0.0.1')
     .addOption(new Option('--port <n>', 'port nats-server listens on').argParser(intArg(1, 65535)).default(4222))
-    .action((o: { out: string; world?: string; zones?: number; host: string; port: number }) => {
+    .action(async (o: { out: string; world?: string; zones?: number; host: string; port: number }) => {
       if ((o.world === undefined) === (o.zones === undefined)) throw new Error('give exactly one of --world FILE and --zones N');
+      const [{ readLayout }, { worldLayout }, { writeNatsConfig }] = await Promise.all([import('./zone.js'), import('./world.js'), import('./worldNats.js')]);
       // Only the zones' server and zone ids matter here, not their sizes or endpoints.
       const layout = o.world !== undefined ? readLayout(o.world) : worldLayout(o.zones!, 500, '127.0.0.1', Array(o.zones!).fill(0));
       for (const f of writeNatsConfig({ layout, out: o.out, host: o.host, port: o.port })) print(`wrote ${f}`);
@@ -142,7 +169,8 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     });
 
   program.command('bots')
-    .description('drive a swarm of WebSocket bots against a zone server and report what they saw')
+    .description('drive a swarm of WebSocket bots against a zone server and report what they saw; ' +
+      'exit 1 when a threshold fails, 3 when the run could not run (no bot connected)')
     .option('--url <url>', 'zone WebSocket URL, e.g. ws://127.0.0.1:7777/ (guests)')
     .option('--gateway <url>', 'gateway of a world, e.g. http://127.0.0.1:7700/: each bot logs in and is routed')
     .addOption(new Option('--count <n>', 'bots').argParser(intArg(1, 100_000)).default(100))
@@ -151,25 +179,14 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .addOption(new Option('--ramp <n>', 'bots started per second').argParser(intArg(1, 100_000)).default(200))
     .addOption(new Option('--workers <n>', 'worker threads (default: one per 250 bots, at most the cores)').argParser(intArg(1, 64)))
     .addOption(new Option('--seed <n>', 'seed of the bots\' choices').argParser(intArg(0, 0xffffffff)).default(1))
+    .addOption(new Option('--threshold <rule>', 'pass/fail rule on a report figure, e.g. \'server.tickMs.p99<20\' or \'disconnected==0\' ' +
+      '(repeatable; without one on "failed", failed==0 applies)').argParser(collectThreshold))
     .option('--json <file>', 'also write the report as JSON')
-    .option('--chart <file>', 'write an SVG chart of server tick time and KB/s per bot against connected bots (needs --url)')
-    .action((o: BotsCommandOptions) => runBotsCommand(o, print));
+    .option('--chart <file>', 'write an SVG chart against time: connected bots, server tick p99 (with --url) and KB/s per bot')
+    .action(async (o: BotsCommandOptions) => {
+      const { runBotsCommand } = await import('./bots.js');
+      process.exitCode = await runBotsCommand(o, print);
+    });
 
   return program;
 }
-
-async function main(): Promise<void> {
-  try {
-    await buildProgram().parseAsync(process.argv);
-  } catch (e) {
-    const code = (e as { code?: string; exitCode?: number }).code;
-    if (typeof code === 'string' && code.startsWith('commander.')) {
-      process.exitCode = code === 'commander.helpDisplayed' || code === 'commander.version' ? 0 : 2;
-      return;
-    }
-    process.stderr.write(`error: ${(e as Error).message}\n`);
-    process.exitCode = 2;
-  }
-}
-
-await main();

@@ -1,11 +1,32 @@
 // How every long-running `mmo` command stops: SIGTERM or SIGINT runs its graceful stop, a
 // second signal forces the exit, and a stop that hangs (a stuck disk, say) still ends the
-// process. Install it before announcing readiness: whoever reads that may signal at once.
+// process. Its parent going away counts as a stop too: a launcher that does not pass SIGTERM
+// on (npx's shell, a killed `mmo world`) must not leave the server running under PID 1.
+// Install it before announcing readiness: whoever reads that may signal at once.
 
 /** The most a graceful stop may take before the process exits anyway. */
 export const STOP_LIMIT_MS = 15_000;
 
-/** Resolves once a signal asked the process to stop and `stop` has run. */
+/** How often the parent's pid is looked at. */
+export const PARENT_CHECK_MS = 500;
+
+/**
+ * Calls `onGone` once the parent process is gone (we are re-parented: the pid changes). A
+ * process started by PID 1 itself (systemd, a container's init) has nothing to watch.
+ */
+export function watchParent(onGone: () => void, ppid = () => process.ppid): () => void {
+  const parent = ppid();
+  if (parent <= 1) return () => {};
+  const timer = setInterval(() => {
+    if (ppid() === parent) return;
+    clearInterval(timer);
+    onGone();
+  }, PARENT_CHECK_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** Resolves once a signal (or the parent's exit) asked the process to stop and `stop` has run. */
 export function untilStopped(print: (line: string) => void, what: string, stop: () => Promise<void>): Promise<void> {
   return new Promise<void>((resolve) => {
     let stopping = false;
@@ -15,6 +36,7 @@ export function untilStopped(print: (line: string) => void, what: string, stop: 
         process.exit(1);
       }
       stopping = true;
+      unwatch();
       print(`${signal}: draining (${what})`);
       const limit = setTimeout(() => {
         print(`stop took over ${STOP_LIMIT_MS} ms: exiting anyway`);
@@ -25,5 +47,10 @@ export function untilStopped(print: (line: string) => void, what: string, stop: 
     };
     process.on('SIGTERM', () => onSignal('SIGTERM'));
     process.on('SIGINT', () => onSignal('SIGINT'));
+    const unwatch = watchParent(() => {
+      // Our stdout may have been a pipe to the parent that is gone: a failed write must not cut the drain short.
+      for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+      onSignal('parent process exited');
+    });
   });
 }

@@ -23,6 +23,7 @@ import { SERVER_KEYS_ENV, SERVER_KEY_ENV } from './registryKeys.js';
 import { untilStopped } from './signals.js';
 import { childEnv, natsCredentials, newSecret, type NatsCredentials } from './secrets.js';
 import { credentialsOf, worldNatsUsers, zoneSubscriptions } from './worldNats.js';
+import { RUNNING_FROM_SOURCE } from '../runtime/index.js';
 import { SharedFront, startZoneServer, type ZoneServer, type ZoneServerInit } from '../zone/index.js';
 import type { ZoneEntry } from '../zone/handoff.js';
 import type { Rect } from '../sim/index.js';
@@ -222,7 +223,8 @@ export async function startWorld(o: WorldOptions): Promise<World> {
   };
 }
 
-const MMO = fileURLToPath(new URL('./mmo.js', import.meta.url));
+// Child roles run the way this process runs: the tsx launcher from sources, the compiled entry from a build.
+const MMO = fileURLToPath(new URL(RUNNING_FROM_SOURCE ? './mmo.js' : './bin.js', import.meta.url));
 
 export interface ProcessWorld {
   readonly port: number;

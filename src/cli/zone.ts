@@ -55,7 +55,7 @@ async function startWorldZone(o: ZoneCommandOptions, print: (line: string) => vo
   if (!entry) throw new Error(`zone ${o.zoneId} is not in ${o.world}`);
   const bus = await NatsBus.connect({ servers: o.nats, serverId: entry.serverId, ...natsCredentials(o) });
   const init = zoneInitFor(layout, entry, bus, {
-    host: o.host ?? '127.0.0.1', seed: o.seed ?? 1, secret, db: typeof o.db === 'string' ? o.db : undefined,
+    host: o.host ?? '127.0.0.1', seed: o.seed ?? 1, secret, db: o.db === false ? undefined : o.db ?? ZONE_COMMAND_DEFAULTS.db,
     npcs: o.npcs, items: o.items, tickRate: o.tickRate,
   });
   // A busy port (or any failed start) must not leave the bus connection holding the process open.
@@ -111,7 +111,10 @@ function checkConfigShape(v: unknown): ZoneServerInit {
   const out: Record<string, unknown> = {};
   for (const [k, val] of Object.entries(v)) {
     if (!CONFIG_FIELDS.includes(k)) throw unknown('', k, CONFIG_FIELDS);
-    if (val === null && NULLABLE_OPTIONS.includes(k)) continue; // null: none
+    if (val === null && NULLABLE_OPTIONS.includes(k)) {
+      out[k] = undefined; // null: none (and the command's default does not apply)
+      continue;
+    }
     if ((NUMBER_OPTIONS as readonly string[]).includes(k)) {
       if (typeof val !== 'number') throw new ZoneConfigFileError(`${k}: must be a number, got ${describeValue(val)}`);
     } else if ((STRING_OPTIONS as readonly string[]).includes(k)) {
@@ -156,7 +159,14 @@ function readConfigFile(file: string): ZoneServerInit {
   }
 }
 
-/** Config file first, then flags on top. */
+/** What `mmo zone` keeps when neither flag, environment nor file says otherwise (the server's own defaults aside). */
+export const ZONE_COMMAND_DEFAULTS = { db: './data/zone.db' } as const;
+
+/**
+ * default < config file < environment < flag. `o` holds only what was given (commander has no
+ * defaults for these options; MMO_HOST, MMO_PORT and MMO_DB arrive as given values, below a
+ * flag), so a file's value stands unless the user set it again; defaults come last.
+ */
 export function zoneInit(o: ZoneCommandOptions): ZoneServerInit {
   let init: ZoneServerInit = {};
   if (o.config) init = readConfigFile(o.config);
@@ -169,6 +179,7 @@ export function zoneInit(o: ZoneCommandOptions): ZoneServerInit {
     zone.spawn = { x: o.size / 2, y: o.size / 2 };
   }
   const out: ZoneServerInit = {
+    ...('db' in init ? {} : { db: ZONE_COMMAND_DEFAULTS.db }),
     ...init,
     zone,
     ...(o.host !== undefined ? { host: o.host } : {}),
@@ -203,7 +214,8 @@ export async function runZoneCommand(o: ZoneCommandOptions, print: (line: string
   print(`zone ${config.id} "${config.name}" listening on ws://${host}:${server.port}/ ` +
     `(${config.npcs} npcs, ${config.items} items, seed ${server.options.seed}, ${server.options.tickRate} Hz)`);
   print(db ? `players kept in ${db} (written every ${server.options.flushTicks} ticks)` : 'no database: nothing is kept');
-  print(`status http://${host}:${server.port}/status  metrics http://${host}:${server.port}/metrics`);
+  const http = `http://${host}:${server.port}`;
+  print(`viewer ${http}/viewer  health ${http}/health  status ${http}/status  metrics ${http}/metrics`);
   await stopped;
   print(`stopped at tick ${server.world.tick}`);
 }

@@ -1,5 +1,6 @@
 // A small SVG line chart with two y axes, so a run's figures can be looked at instead of read:
-// e.g. tick time (left) and bytes per client (right) against the number of bots.
+// e.g. tick time (left) and bytes per client (right) against the number of bots; or several
+// such panels stacked over one time axis.
 
 export interface Series {
   name: string;
@@ -35,8 +36,8 @@ function fmt(v: number): string {
   return Math.abs(v) >= 1000 ? String(Math.round(v)) : String(Number(v.toPrecision(3)));
 }
 
-export function lineChart(spec: ChartSpec): string {
-  const W = spec.width ?? 640, H = spec.height ?? 360;
+/** The elements of one chart, W × H, drawn from (0, 0). */
+function panel(spec: ChartSpec, W: number, H: number): string[] {
   const L = 60, R = spec.rightLabel ? 60 : 20, T = 40, B = 50;
   const pw = W - L - R, ph = H - T - B;
   const all = spec.series.flatMap((s) => s.points);
@@ -47,8 +48,6 @@ export function lineChart(spec: ChartSpec): string {
   const sx = (x: number) => L + ((x - xMin) / (xMax - xMin || 1)) * pw;
   const sy = (y: number, axis: 'left' | 'right') => T + ph - (y / ymax[axis]) * ph;
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
-    `<rect width="${W}" height="${H}" fill="#fff"/>`,
     `<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(spec.title)}</text>`,
   ];
   for (let i = 0; i <= 4; i++) {
@@ -70,6 +69,32 @@ export function lineChart(spec: ChartSpec): string {
     for (const [x, y] of s.points) out.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y, s.axis).toFixed(1)}" r="2.5" fill="${color}"/>`);
     out.push(`<rect x="${L + 10}" y="${T + 8 + i * 16}" width="10" height="10" fill="${color}"/><text x="${L + 24}" y="${T + 17 + i * 16}">${esc(s.name)} (${s.axis})</text>`);
   });
-  out.push('</svg>');
-  return out.join('\n') + '\n';
+  return out;
+}
+
+function svg(W: number, H: number, body: string[]): string {
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
+    `<rect width="${W}" height="${H}" fill="#fff"/>`,
+    ...body,
+    '</svg>',
+  ].join('\n') + '\n';
+}
+
+export function lineChart(spec: ChartSpec): string {
+  const W = spec.width ?? 640, H = spec.height ?? 360;
+  return svg(W, H, panel(spec, W, H));
+}
+
+/** Charts one above the other in one SVG document (e.g. several figures against the same time axis). */
+export function stackedCharts(specs: readonly ChartSpec[]): string {
+  const W = Math.max(...specs.map((s) => s.width ?? 640));
+  let top = 0;
+  const body = specs.flatMap((spec) => {
+    const H = spec.height ?? 360;
+    const g = [`<g transform="translate(0 ${top})">`, ...panel(spec, W, H), '</g>'];
+    top += H;
+    return g;
+  });
+  return svg(W, top, body);
 }

@@ -1,3 +1,3 @@
 export { LogHistogram, type LogHistogramData } from './histogram.js';
 export { percentile, SampleWindow, summarize, type Percentiles } from './stats.js';
-export { lineChart, type ChartSpec, type Series } from './chart.js';
+export { lineChart, stackedCharts, type ChartSpec, type Series } from './chart.js';

@@ -5,8 +5,9 @@
 
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { runnableModule } from '../runtime/index.js';
 
-const ENTRY = fileURLToPath(new URL('./browser.ts', import.meta.url));
+const ENTRY = fileURLToPath(runnableModule(new URL('./browser.ts', import.meta.url)));
 
 let cached: Promise<string> | null = null;
 

@@ -77,4 +77,13 @@ describe('mmo sim / mmo replay', () => {
     expect(bad.err).toContain('--entities');
     expect(mmo('nonsense').code).toBe(2);
   });
+
+  it('prints the version of package.json', () => {
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const r = mmo(flag);
+      expect(r.code).toBe(0);
+      expect(r.out.trim()).toBe(version);
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lineChart } from '../../src/metrics/index.js';
+import { lineChart, stackedCharts } from '../../src/metrics/index.js';
 
 describe('lineChart', () => {
   const svg = lineChart({
@@ -33,5 +33,19 @@ describe('lineChart', () => {
   it('escapes text', () => {
     expect(svg).toContain('tick &#38; &#60;bytes&#62;');
     expect(svg).not.toContain('<bytes>');
+  });
+});
+
+describe('stackedCharts', () => {
+  const svg = stackedCharts([
+    { title: 'a', xLabel: 's', leftLabel: 'ms', rightLabel: 'bots', series: [{ name: 'tick', axis: 'left', points: [[1, 2], [2, 3]] }, { name: 'bots', axis: 'right', points: [[1, 10], [2, 20]] }] },
+    { title: 'b', xLabel: 's', leftLabel: 'KB/s', series: [{ name: 'kb', axis: 'left', points: [[1, 5], [2, 6]] }], height: 200 },
+  ]);
+
+  it('is one SVG document, the panels one above the other, as tall as both', () => {
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg" width="640" height="560"')).toBe(true);
+    expect([...svg.matchAll(/<g transform="translate\(0 (\d+)\)">/g)].map((m) => Number(m[1]))).toEqual([0, 360]);
+    expect([...svg.matchAll(/<polyline[^>]*><title>([^<]+)</g)].map((m) => m[1])).toEqual(['tick', 'bots', 'kb']);
+    expect(svg.match(/<svg/g)).toHaveLength(1);
   });
 });

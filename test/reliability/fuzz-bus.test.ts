@@ -39,7 +39,6 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20241124) >>> 0;
 const BATCHES = 22;
 const FRAMES_PER_BATCH = 500;
 const HONEST_PER_BATCH = 50;
-const BUDGET_MS = 35_000;
 
 interface Medium {
   namespace: string;
@@ -102,7 +101,7 @@ async function fuzzOn(m: Medium): Promise<void> {
     let sent = warm, own = 0, spoofed = 0, oversized = 0;
     const kinds: Record<string, number> = {};
     const started = Date.now();
-    for (let batch = 0; batch < BATCHES && Date.now() - started < BUDGET_MS; batch++) {
+    for (let batch = 0; batch < BATCHES; batch++) { // to a count, however long a busy machine takes
       const r = new Rng((SEED ^ Math.imul(batch + 1, 0x85ebca6b)) >>> 0);
       for (let i = 0; i < FRAMES_PER_BATCH; i++) {
         if (i % (FRAMES_PER_BATCH / HONEST_PER_BATCH) === 0) a.publish('fuzz.honest', honest(sent++));
@@ -154,7 +153,7 @@ async function fuzzOn(m: Medium): Promise<void> {
     console.log(`bus fuzz (${m.namespace}): ${own + spoofed} frames (${JSON.stringify(kinds)}) in ${Date.now() - started} ms; ` +
       `honest ${sent}; as M: B dropped ${JSON.stringify(deltaB)}, delivered ${fromM} valid ones; spoofed as A: ${spoofed}, all refused`);
 
-    expect(own + spoofed).toBeGreaterThanOrEqual(10_000);
+    expect(own + spoofed).toBe(BATCHES * FRAMES_PER_BATCH);
     // The honest stream: complete, in order, nothing twice, nothing spoofed in.
     expect(got).toEqual(Array.from({ length: sent }, (_, i) => i));
     expect(endB.handlerErrors).toBe(0);
@@ -179,7 +178,7 @@ describe(`bus fuzz (FUZZ_SEED=${SEED})`, () => {
       bus: async (serverId) => new InProcessBus({ hub, serverId, namespace }),
       raw: async (serverId) => hub.connect({ publish: [publishPermission(namespace, serverId)], subscribe: ['>'] }),
     });
-  }, 45_000);
+  }, 600_000);
 
   describe.skipIf(!HAVE_NATS)('on a real nats-server', () => {
     let server: NatsServer | undefined;
@@ -199,6 +198,6 @@ describe(`bus fuzz (FUZZ_SEED=${SEED})`, () => {
         bus: (serverId) => NatsBus.connect({ servers: server!.url, serverId, namespace, ...login(serverId) }),
         raw: (serverId) => NatsTransport.connect({ servers: server!.url, ...login(serverId) }),
       });
-    }, 45_000);
+    }, 240_000);
   });
 });
