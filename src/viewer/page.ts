@@ -1,15 +1,16 @@
 // The viewer's HTML page: inline CSS, the map canvas and the side panel (zone chooser,
 // overview, cursor and scale, prediction legend, status, connection, selection). The script
-// is not inlined: the page loads it from VIEWER_BUNDLE_PATH (served from viewerBundle()), so
+// is not inlined: the page loads it from VIEWER_BUNDLE_PATH next to itself (served from
+// viewerBundle()), by a relative URL so that it works under any prefix or proxy path, so
 // the page itself is a constant string built without esbuild.
 
 import { VIEWER_COLORS as C } from './colors.js';
 
-/** Where the page loads its script from, by default. */
+/** Route of the script, next to the page's route (`<prefix>/viewer` → `<prefix>/viewer.js`). */
 export const VIEWER_BUNDLE_PATH = '/viewer.js';
 
 export interface ViewerHtmlOptions {
-  /** URL of the bundle (default VIEWER_BUNDLE_PATH). */
+  /** URL of the bundle (default: VIEWER_BUNDLE_PATH relative to the page, `viewer.js`). */
   readonly scriptSrc?: string;
 }
 
@@ -19,7 +20,7 @@ function escapeAttr(s: string): string {
 
 /** The viewer page (text/html). */
 export function viewerHtml(options: ViewerHtmlOptions = {}): string {
-  const src = escapeAttr(options.scriptSrc ?? VIEWER_BUNDLE_PATH);
+  const src = escapeAttr(options.scriptSrc ?? VIEWER_BUNDLE_PATH.slice(1));
   return `<!doctype html>
 <html lang="en">
 <head>
