@@ -20,7 +20,7 @@ import { laggedSockets } from './lag.js';
 import { MapView, positionOf, type Point, type ScreenEntity } from './map.js';
 import { Overview } from './overview.js';
 import { ServerPoller, el, setText, showDetails } from './panel.js';
-import { chooseZone, fetchZones, type ZoneListing } from './zones.js';
+import { chooseZone, destinationOf, fetchZones, type ZoneListing } from './zones.js';
 
 interface ViewerProbe {
   /** Entities drawn on the map in the last frame. */
@@ -159,8 +159,8 @@ client.on('close', (info) => {
 
 client.on('event', (e: EventObj) => {
   // The followed player left for another zone of this server: follow it there.
-  if (playing || e.kind !== EventKind.ZoneExit || e.source !== selected || e.value === 0) return;
-  const next = zones.find((z) => z.zoneId === e.value);
+  if (playing || e.kind !== EventKind.ZoneExit || e.source !== selected) return;
+  const next = destinationOf(zones, prefix, e.value, e.x, e.y);
   if (next === undefined) return;
   following = poller.names.get(selected) ?? following;
   switchZone(next);

@@ -55,3 +55,14 @@ export function chooseZone(zones: readonly ZoneListing[], pagePrefix: string, zo
   const problem = zones.length === 0 ? `?zone=${zoneId} ignored: this server lists no zones` : `?zone=${zoneId} ignored: no such zone here`;
   return { prefix: pagePrefix, zone: own, problem };
 }
+
+/**
+ * Where a player who left zone `from` at (x, y) went: the zone `toId` names, or else (the
+ * ZoneExit event carries 0 while the destination is not known yet) the listed zone whose
+ * bounds hold the point it left at, which is already outside its old zone.
+ */
+export function destinationOf(zones: readonly ZoneListing[], from: string, toId: number, x: number, y: number): ZoneListing | undefined {
+  if (toId !== 0) return zones.find((z) => z.zoneId === toId);
+  return zones.find((z) => z.prefix !== from && z.bounds !== null
+    && x >= z.bounds.minX && x < z.bounds.maxX && y >= z.bounds.minY && y < z.bounds.maxY);
+}

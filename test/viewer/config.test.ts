@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { prefixOf, readConfig, zoneSocketUrl, type PageLocation } from '../../src/viewer/config.js';
-import { chooseZone, parseZones } from '../../src/viewer/zones.js';
+import { chooseZone, destinationOf, parseZones } from '../../src/viewer/zones.js';
 import { Camera, scaleBarUnits } from '../../src/viewer/camera.js';
 
 const at = (pathname: string, search = ''): PageLocation => ({ protocol: 'http:', host: '127.0.0.1:7777', pathname, search });
@@ -66,6 +66,22 @@ describe('choosing the zone', () => {
     expect(chooseZone(zones, '/zone-2', 1)).toEqual({ prefix: '/zone-1', zone: zones[0] });
     expect(chooseZone(zones, '/zone-2', 7).problem).toBe('?zone=7 ignored: no such zone here');
     expect(chooseZone([], '', 2)).toEqual({ prefix: '', zone: null, problem: '?zone=2 ignored: this server lists no zones' });
+  });
+});
+
+describe('following a player out of its zone', () => {
+  const zones = parseZones({ zones: [
+    { zoneId: 1, prefix: '/zone-1', bounds: { minX: 0, minY: 0, maxX: 100, maxY: 100 } },
+    { zoneId: 2, prefix: '/zone-2', bounds: { minX: 100, minY: 0, maxX: 200, maxY: 100 } },
+    { zoneId: 3, prefix: '/zone-3' },
+  ] });
+
+  it('goes to the zone the event names, else to the zone that holds where it left', () => {
+    expect(destinationOf(zones, '/zone-1', 3, 100.2, 50)?.zoneId).toBe(3);
+    expect(destinationOf(zones, '/zone-1', 0, 100.2, 50)?.zoneId).toBe(2);
+    expect(destinationOf(zones, '/zone-2', 0, 99.9, 50)?.zoneId).toBe(1);
+    expect(destinationOf(zones, '/zone-1', 0, 500, 50)).toBeUndefined(); // off every listed zone
+    expect(destinationOf(zones, '/zone-1', 9, 100.2, 50)).toBeUndefined();
   });
 });
 
