@@ -121,6 +121,7 @@ function switchZone(zone: ZoneListing): void {
   bounds = zone.bounds;
   selected = 0;
   probe.selected = 0;
+  probe.connected = false;
   map.cam.userMoved = false;
   const url = new URL(location.href);
   url.searchParams.set('zone', String(zone.zoneId));
