@@ -194,7 +194,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('viewer in headless chromium',
       const { predicted: p, server: s } = window.__viewer;
       return p !== null && s !== null && Math.hypot(p.x - gx, p.y - gy) < 1 && Math.hypot(p.x - s.x, p.y - s.y) < 0.05;
     }, [goal.x, goal.y], { timeout: 30_000 });
-    expect(await play.textContent('#pred-gap')).toBe('0.0 u');
+    await play.waitForFunction(() => document.getElementById('pred-gap')?.textContent === '0.0 u', undefined, { timeout: 5_000 });
     await play.screenshot({ path: SCREENSHOT_PLAY });
     console.log(`viewer in play mode: ${SCREENSHOT_PLAY}`);
     expect(pageErrors()).toEqual([]);
