@@ -1,13 +1,17 @@
-// Public face of the live viewer: a page that joins a zone as a guest over the client SDK and
-// draws its view on a canvas, with a server-status panel.
+// Public face of the live viewer: a page that watches a zone (as an observer, or playing a
+// guest with client-side prediction) over the client SDK, with a whole-zone overview and a
+// server-status panel.
 //
-// Serving it (two routes on the zone's HTTP server):
-//   GET /viewer     → viewerHtml()            text/html; charset=utf-8
-//   GET /viewer.js  → await viewerBundle()    application/javascript; charset=utf-8
-// The page loads its script from VIEWER_BUNDLE_PATH (override with viewerHtml({ scriptSrc })),
-// connects to ws(s)://<page host>/ and polls /status on the page's origin; both can be
-// overridden with the query string (?ws=...&status=...&name=...&token=...&cell=...).
+// Serving it (routes on the zone's HTTP server, under the zone's prefix: '' for a lone zone,
+// '/zone-N' for a zone behind a world's shared port):
+//   GET <prefix>/viewer     → viewerHtml({ scriptSrc: `${prefix}${VIEWER_BUNDLE_PATH}` })
+//   GET <prefix>/viewer.js  → await viewerBundle()    application/javascript; charset=utf-8
+// The page reads everything else from its own URL (config.ts): the WebSocket at
+// ws(s)://<host><prefix>/, status at <prefix>/status, player names at <prefix>/names, the
+// zone list at /zones (zones.ts); query options ?zone= ?play= ?lag= ?ws= ?status= ?name=
+// ?token= ?cell=.
 
 export { viewerHtml, VIEWER_BUNDLE_PATH, type ViewerHtmlOptions } from './page.js';
 export { viewerBundle } from './bundle.js';
 export { VIEWER_COLORS } from './colors.js';
+export { parseZones, type ZoneListing } from './zones.js';

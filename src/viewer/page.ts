@@ -1,14 +1,16 @@
-// The viewer's HTML page: inline CSS, a canvas and the side panels. The script is not inlined:
-// the page loads it from VIEWER_BUNDLE_PATH (served from viewerBundle()), so the page itself
-// is a constant string built without esbuild.
+// The viewer's HTML page: inline CSS, the map canvas and the side panel (zone chooser,
+// overview, cursor and scale, prediction legend, status, connection, selection). The script
+// is not inlined: the page loads it from VIEWER_BUNDLE_PATH next to itself (served from
+// viewerBundle()), by a relative URL so that it works under any prefix or proxy path, so
+// the page itself is a constant string built without esbuild.
 
 import { VIEWER_COLORS as C } from './colors.js';
 
-/** Where the page loads its script from, by default. */
+/** Route of the script, next to the page's route (`<prefix>/viewer` → `<prefix>/viewer.js`). */
 export const VIEWER_BUNDLE_PATH = '/viewer.js';
 
 export interface ViewerHtmlOptions {
-  /** URL of the bundle (default VIEWER_BUNDLE_PATH). */
+  /** URL of the bundle (default: VIEWER_BUNDLE_PATH relative to the page, `viewer.js`). */
   readonly scriptSrc?: string;
 }
 
@@ -18,7 +20,7 @@ function escapeAttr(s: string): string {
 
 /** The viewer page (text/html). */
 export function viewerHtml(options: ViewerHtmlOptions = {}): string {
-  const src = escapeAttr(options.scriptSrc ?? VIEWER_BUNDLE_PATH);
+  const src = escapeAttr(options.scriptSrc ?? VIEWER_BUNDLE_PATH.slice(1));
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -47,12 +49,31 @@ export function viewerHtml(options: ViewerHtmlOptions = {}): string {
   .legend span { display: inline-block; margin-right: 10px; }
   .sw { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: -1px; }
   .hint { color: #6e7681; font-size: 11px; margin-top: 14px; }
+  #overview { display: block; width: 100%; height: 180px; cursor: pointer; border: 1px solid #30363d; }
+  select { width: 100%; background: #0d1117; color: inherit; border: 1px solid #30363d; }
+  [hidden] { display: none !important; }
 </style>
 </head>
 <body>
 <canvas id="map"></canvas>
 <aside id="panel">
   <h1>Zone viewer</h1>
+  <div id="mode">–</div>
+  <div id="zone-chooser" hidden><h2>Zone</h2><select id="zone-select"></select></div>
+  <h2>Overview</h2>
+  <canvas id="overview"></canvas>
+  <table>
+    <tr><th>cursor</th><td id="cursor">–</td></tr>
+    <tr><th>scale</th><td id="scale">–</td></tr>
+  </table>
+  <div id="play-panel" hidden>
+    <h2>Prediction</h2>
+    <div class="legend">
+      <span><i class="sw" style="background:${C.predicted}"></i>predicted</span>
+      <span><i class="sw" style="border:2px solid ${C.server}"></i>server</span>
+    </div>
+    <table><tr><th>gap</th><td id="pred-gap">–</td></tr></table>
+  </div>
   <h2>Server</h2>
   <table>
     <tr><th>tick</th><td id="srv-tick">–</td></tr>
@@ -85,8 +106,10 @@ export function viewerHtml(options: ViewerHtmlOptions = {}): string {
     <span><i class="sw" style="background:${C.item};transform:rotate(45deg) scale(.8)"></i>item</span>
     <span><i class="sw" style="background:${C.dead}"></i>dead</span>
   </div>
-  <div class="hint">The viewer joins as a guest player and sees what that player sees (its
-    interest area). Grid: interest cells. Click: select · drag: pan · wheel: zoom · double-click: fit.</div>
+  <div class="hint">Observing: the viewer has no entity and is sent the zone. Playing
+    (?play=NAME): click walks there, shift-click selects; ?lag=MS adds a simulated round trip.
+    Grid: interest cells. Click: select · drag: pan · wheel: zoom · double-click: fit ·
+    overview click: look there.</div>
 </aside>
 <script src="${src}"></script>
 </body>
