@@ -19,7 +19,7 @@ for (let t = 0; t < WARMUP + TICKS; t++) {
   const start = performance.now();
   rig.fan.index();
   let tickBytes = 0;
-  for (const v of rig.viewers) tickBytes += rig.fan.frame(v, 0).length;
+  for (const v of rig.viewers) tickBytes += rig.fan.frame(v, 0)?.length ?? 0;
   const ms = performance.now() - start;
   if (t === 0) keyframeBytes = tickBytes / rig.viewers.length;
   if (t >= WARMUP) {

@@ -20,8 +20,8 @@ for (let t = 0; t < TICKS; t++) {
   rig.step();
   rig.fan.index();
   rig.viewers.forEach((v, i) => {
-    const n = rig.fan.frame(v, 0).length;
-    if (t > 0) perClient[i] += n + wsHeader(n); // tick 0 is the join keyframe
+    const n = rig.fan.frame(v, 0)?.length ?? 0;
+    if (t > 0 && n > 0) perClient[i] += n + wsHeader(n); // tick 0 is the join keyframe; 0: nothing new, no frame
   });
   if (t % 100 === 50) {
     const s = viewStats(rig);

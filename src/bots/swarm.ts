@@ -64,7 +64,7 @@ export interface SwarmReport {
   /** Totals received by all bots (every frame type). */
   framesReceived: number;
   bytesReceived: number;
-  /** Snapshots that skipped at least one tick after the previous one. */
+  /** Snapshots that came more than a heartbeat (250 ms of ticks) after the previous one. */
   tickGaps: number;
   framesPerBotPerSec: number;
   bytesPerBotPerSec: number;

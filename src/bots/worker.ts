@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import WebSocket from 'ws';
 import { ZoneClient, ZoneClientError } from '../client/index.js';
-import { errorCodeName } from '../protocol/index.js';
+import { SNAPSHOT_HEARTBEAT_MS, errorCodeName } from '../protocol/index.js';
 import { Rng } from '../sim/index.js';
 import { BotBrain, type BehaviorName } from './behavior.js';
 import { BotStats } from './stats.js';
@@ -50,11 +50,12 @@ async function runBot(index: number): Promise<void> {
   });
   stats.c.started++;
   let joinedAt = 0;
-  let lastSnapshot = NaN, lastTick = -1;
+  let lastSnapshot = NaN, lastTick = -1, heartbeatTicks = 1;
+  client.on('welcome', (w) => (heartbeatTicks = Math.max(1, Math.floor((SNAPSHOT_HEARTBEAT_MS * w.tickRate) / 1000))));
   client.on('snapshot', (msg) => {
     const now = performance.now();
     if (!Number.isNaN(lastSnapshot)) stats.snapshotInterval.add(now - lastSnapshot);
-    if (lastTick >= 0 && msg.tick !== lastTick + 1) stats.c.tickGaps++;
+    if (lastTick >= 0 && msg.tick - lastTick > heartbeatTicks) stats.c.tickGaps++;
     lastSnapshot = now;
     lastTick = msg.tick;
   });

@@ -36,6 +36,11 @@ export const ENTITY_STATE_SIZE = SERVER_STRUCTS.EntityState.size;
 
 /** A connection that has not sent Hello this long after opening is closed (IdleTimeout). */
 export const HELLO_TIMEOUT_MS = 10_000;
+/**
+ * A joined client whose view has nothing new gets no Snapshot, but never goes longer than this
+ * without one (a heartbeat: tick and ack): 5 ticks at 20 Hz.
+ */
+export const SNAPSHOT_HEARTBEAT_MS = 250;
 /** A joined connection that sends no valid frame for this long is closed (IdleTimeout). */
 export const IDLE_TIMEOUT_MS = 300_000;
 /**

@@ -1,9 +1,9 @@
 // Delivery (Quake III's sv_snapshot): everything the zone sends a client. Each tick the
-// fan-out is indexed once and every joined client gets one frame, unless it is behind on
-// reading: then its frame is skipped (and the next one is a keyframe) and, behind too long, it
-// is closed. Errors and closes go out through here too, so every byte sent is counted once.
+// fan-out is indexed once and every joined client with something new gets one frame (with
+// nothing new, a heartbeat at most every 250 ms), unless it is behind on reading: then its
+// frame is skipped (and the next one is a keyframe) and, behind too long, it is closed. Errors and closes go out through here too, so every byte sent is counted once.
 
-import { ErrorCode, PROTOCOL_VERSION, errorCodeName, errorPolicy } from '../protocol/index.js';
+import { ErrorCode, PROTOCOL_VERSION, SNAPSHOT_HEARTBEAT_MS, errorCodeName, errorPolicy } from '../protocol/index.js';
 import { rules, type SimEvent } from '../sim/index.js';
 import type { ZoneContext } from './context.js';
 import { Fanout } from './fanout.js';
@@ -13,10 +13,13 @@ import type { Conn } from './socket.js';
 export class Delivery {
   framesOut = 0;
   bytesOut = 0;
+  /** Snapshots not sent because the client's view had nothing new (and no heartbeat was due). */
+  sendsSaved = 0;
   private readonly fanout: Fanout;
 
   constructor(private readonly z: ZoneContext, private readonly profile: TickProfile) {
-    this.fanout = new Fanout(z.world, z.encoder, rules.VIEW_RADIUS, z.options.tickRate / rules.TICK_RATE);
+    const heartbeatTicks = Math.max(1, Math.floor((SNAPSHOT_HEARTBEAT_MS * z.options.tickRate) / 1000));
+    this.fanout = new Fanout(z.world, z.encoder, rules.VIEW_RADIUS, z.options.tickRate / rules.TICK_RATE, heartbeatTicks);
   }
 
   /** One frame to one client, counted; nothing once the connection is closed. */
@@ -83,12 +86,14 @@ export class Delivery {
   }
 
   /**
-   * One frame to every joined client that keeps up. A client over its send budget gets none
+   * One frame to every joined client that keeps up and has something new or a heartbeat due
+   * (the others count as sends saved). A client over its send budget gets none
    * (what it missed comes whole in a keyframe once it drains); over it longer than laggardMs
    * it is closed (TooSlow).
    */
   sendFrames(now: number): void {
     const { world, options: { sendBudgetBytes, laggardMs } } = this.z;
+    this.profile.beginTick(world.tick, now);
     let encodeMs = 0, sendMs = 0;
     for (const conn of this.z.conns.values()) {
       const s = conn.session;
@@ -104,8 +109,12 @@ export class Delivery {
       const a = performance.now();
       const frame = this.fanout.frame(s.viewer, s.observer ? 0 : world.c.Player.lastSeq[s.eid]);
       const b = performance.now();
-      this.send(conn, frame);
       encodeMs += b - a;
+      if (!frame) {
+        this.sendsSaved++;
+        continue;
+      }
+      this.send(conn, frame);
       sendMs += performance.now() - b;
     }
     this.profile.add('encode', encodeMs);

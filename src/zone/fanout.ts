@@ -1,10 +1,12 @@
 // Snapshot fan-out by grid cell. After each step every cell that changed gets a block, built
 // once: records of entities that changed or entered it and NetIds of those that left it or
-// despawned. A client's view is the square of cells around its own cell; its frame is the
-// concatenation of its cells' blocks (removals applied before records, so an entity that
-// moved between two visible cells ends up known). When the view moves, cells that come into
-// view are sent whole and cells that drop out are sent as removals. A keyframe sends every
-// visible cell whole. Per-client work is a few memcpys; encoding work is per changed cell.
+// despawned. A client's view is every cell that the circle of the view radius around it
+// reaches into; its frame is the concatenation of those cells' blocks (removals applied before
+// records, so an entity that moved between two visible cells ends up known). When the view
+// moves, cells that come into view are sent whole and cells that drop out are sent as
+// removals. A keyframe sends every visible cell whole. A tick with nothing new for a client
+// sends it nothing, but never more than a heartbeat apart. Per-client work is a few memcpys;
+// encoding work is per changed cell.
 
 import { rules, type SimEvent, type ZoneWorld } from '../sim/index.js';
 import { ENTITY_STATE_SIZE, type Encoder } from '../protocol/index.js';
@@ -18,14 +20,20 @@ export interface Viewer {
   eid: number;
   x: number;
   y: number;
-  /** Centre cell of the last frame sent; −1 before the first. */
+  /** Cell of the viewer at its last frame; −1 before the first. */
   center: number;
+  /** The viewer's position at its last frame: what it was shown is the view from there. */
+  ox: number;
+  oy: number;
+  /** Ack and tick of the last frame sent (a quiet tick sends none until a heartbeat is due). */
+  ackSent: number;
+  sentTick: number;
   /** The next frame must be a keyframe (join, or frames were skipped). */
   keyframe: boolean;
 }
 
 export function newViewer(eid: number, x = 0, y = 0): Viewer {
-  return { eid, x, y, center: -1, keyframe: true };
+  return { eid, x, y, center: -1, ox: x, oy: y, ackSent: -1, sentTick: -1, keyframe: true };
 }
 
 /** Growable byte arena; blocks are (offset, length) ranges into it, valid for one tick. */
@@ -48,8 +56,9 @@ class Arena {
 }
 
 export class Fanout {
-  /** View half-width in cells: the square covers every point within the view radius. */
+  /** View half-width in cells: the square of cells that holds every cell the view circle reaches. */
   readonly viewCells: number;
+  private readonly radiusSq: number;
   private readonly eventCells: number;
   private tick = -1;
 
@@ -79,12 +88,14 @@ export class Fanout {
   /**
    * @param speedScale wall-clock speed per game speed: tick rate / 20. Records carry speed in
    *   units per second at the advertised tick rate, which is what clients extrapolate with.
+   * @param heartbeatTicks the longest a joined viewer goes without a frame (tick and ack).
    */
   constructor(private readonly world: ZoneWorld, private readonly encoder: Encoder, viewRadius = rules.VIEW_RADIUS,
-    private readonly speedScale = 1) {
+    private readonly speedScale = 1, private readonly heartbeatTicks = 5) {
     const grid = world.grid;
     const cells = grid.cellCount;
     this.viewCells = Math.ceil(viewRadius / grid.cellSize);
+    this.radiusSq = viewRadius * viewRadius;
     const maxEventRadius = Math.max(...Object.values(rules.EVENT_RADIUS));
     this.eventCells = Math.ceil(maxEventRadius / grid.cellSize);
     this.changeTick = new Int32Array(cells).fill(-1);
@@ -227,41 +238,56 @@ export class Fanout {
     }
   }
 
+  /** Whether the circle of the view radius around (x, y) reaches into cell (cx, cy). */
+  private reaches(x: number, y: number, cx: number, cy: number): boolean {
+    const grid = this.world.grid, size = grid.cellSize;
+    const x0 = grid.minX + cx * size, y0 = grid.minY + cy * size;
+    const dx = x < x0 ? x0 - x : x > x0 + size ? x - x0 - size : 0;
+    const dy = y < y0 ? y0 - y : y > y0 + size ? y - y0 - size : 0;
+    return dx * dx + dy * dy < this.radiusSq;
+  }
+
   /**
-   * This tick's frame for one viewer: a view into the encoder's buffer, valid until the next
-   * encoder call. Updates the viewer's centre and keyframe state.
+   * This tick's frame for one viewer, or undefined when it would say nothing new (no records,
+   * removals or events, the same ack) and the last frame went out less than a heartbeat ago.
+   * The view is every cell the circle of the view radius around the viewer reaches into; cells
+   * that come into view are sent whole, cells that leave it as removals. The frame is a view
+   * into the encoder's buffer, valid until the next encoder call.
    */
-  frame(v: Viewer, ackSeq: number): Uint8Array {
+  frame(v: Viewer, ackSeq: number): Uint8Array | undefined {
     const grid = this.world.grid;
     this.position(v);
-    const center = grid.cellAt(v.x, v.y);
     const cols = grid.cols, rows = grid.rows, r = this.viewCells;
+    const center = grid.cellAt(v.x, v.y);
     const cx = center % cols, cy = (center - cx) / cols;
-    const x0 = Math.max(0, cx - r), x1 = Math.min(cols - 1, cx + r);
-    const y0 = Math.max(0, cy - r), y1 = Math.min(rows - 1, cy + r);
     const keyframe = v.keyframe || v.center < 0;
-    const same = !keyframe && v.center === center;
-    const ox = v.center % cols, oy = (v.center - ox) / cols;
+    const ox = v.ox, oy = v.oy, ocx = v.center % cols, ocy = (v.center - ocx) / cols;
     this.removed.length = 0;
     let used = 0;
-    for (let y = y0; y <= y1; y++) {
-      for (let x = x0; x <= x1; x++) {
+    for (let y = Math.max(0, cy - r), ye = Math.min(rows - 1, cy + r); y <= ye; y++) {
+      for (let x = Math.max(0, cx - r), xe = Math.min(cols - 1, cx + r); x <= xe; x++) {
+        if (!this.reaches(v.x, v.y, x, y)) continue;
         const c = y * cols + x;
-        if (keyframe) used = this.appendWhole(c, used);
-        else if (same || (Math.abs(x - ox) <= r && Math.abs(y - oy) <= r)) used = this.appendChanges(c, used);
+        if (!keyframe && this.reaches(ox, oy, x, y)) used = this.appendChanges(c, used);
         else used = this.appendWhole(c, used);
       }
     }
-    if (!keyframe && !same) {
-      for (let y = Math.max(0, oy - r), ye = Math.min(rows - 1, oy + r); y <= ye; y++) {
-        for (let x = Math.max(0, ox - r), xe = Math.min(cols - 1, ox + r); x <= xe; x++) {
-          if (x < x0 || x > x1 || y < y0 || y > y1) this.dropCell(y * cols + x);
+    if (!keyframe) {
+      for (let y = Math.max(0, ocy - r), ye = Math.min(rows - 1, ocy + r); y <= ye; y++) {
+        for (let x = Math.max(0, ocx - r), xe = Math.min(cols - 1, ocx + r); x <= xe; x++) {
+          if (this.reaches(ox, oy, x, y) && !this.reaches(v.x, v.y, x, y)) this.dropCell(y * cols + x);
         }
       }
     }
     this.collectEvents(v, cx, cy);
     v.center = center;
+    v.ox = v.x;
+    v.oy = v.y;
     v.keyframe = false;
+    const quiet = !keyframe && used === 0 && this.removed.length === 0 && this.events.length === 0 && ackSeq === v.ackSent;
+    if (quiet && this.tick - v.sentTick < this.heartbeatTicks) return undefined;
+    v.ackSent = ackSeq;
+    v.sentTick = this.tick;
     return this.encoder.snapshot({
       tick: this.tick, ackSeq, keyframe,
       entities: this.out.subarray(0, used), removed: this.removed, events: this.events,

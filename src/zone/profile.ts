@@ -1,8 +1,8 @@
 // The tick profiler: how long ticks take (percentiles for /status, a histogram for /metrics)
 // and where the time goes (step, fan-out index, encoding, sending, and GC pauses).
 
-import { PerformanceObserver } from 'node:perf_hooks';
-import { SampleWindow, type Percentiles } from '../metrics/index.js';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
+import { LogHistogram, SampleWindow, type LogHistogramData, type Percentiles } from '../metrics/index.js';
 import type { ZoneMetrics } from './metrics.js';
 
 /** The parts of a tick that are timed separately. */
@@ -18,6 +18,23 @@ export interface TickProfileSummary {
   gcCount: number;
 }
 
+/**
+ * Running totals since start, for a bench to difference over exactly its own window: ticks,
+ * ms per part, GC ms, and every tick's duration in a log histogram (percentiles of a window =
+ * percentiles of the difference of two readings).
+ */
+export interface TickTotals {
+  ticks: number;
+  stepMs: number;
+  indexMs: number;
+  encodeMs: number;
+  sendMs: number;
+  gcMs: number;
+  tickMs: LogHistogramData;
+  /** Wall clock (ms since the epoch, sub-ms) at which the last tick began, and its number. */
+  lastTickAt: { tick: number; epochMs: number };
+}
+
 /** Over the last minute of ticks at 20 Hz. */
 const WINDOW = 1200;
 
@@ -28,6 +45,9 @@ export class TickProfile {
   };
   private gcMs = 0;
   private gcCount = 0;
+  private readonly sums: Record<TickPart, number> = { step: 0, index: 0, encode: 0, send: 0 };
+  private readonly tickHistogram = new LogHistogram();
+  private lastTickAt = { tick: 0, epochMs: 0 };
   private readonly gc = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       this.gcMs += e.duration;
@@ -49,11 +69,18 @@ export class TickProfile {
   /** Time one part of this tick took. */
   add(part: TickPart, ms: number): void {
     this.parts[part].add(ms);
+    this.sums[part] += ms;
+  }
+
+  /** Tick `tick` begins at `start` (performance.now()): the anchor for clients' staleness. */
+  beginTick(tick: number, start: number): void {
+    this.lastTickAt = { tick, epochMs: performance.timeOrigin + start };
   }
 
   /** A whole tick took `ms`: into the window and the Prometheus histogram. */
   endTick(ms: number): void {
     this.ticks.add(ms);
+    this.tickHistogram.add(ms);
     this.metrics.tickDuration.observe(ms / 1000);
     this.metrics.ticks.inc();
   }
@@ -67,6 +94,14 @@ export class TickProfile {
     return {
       stepMs: mean('step'), indexMs: mean('index'), encodeMs: mean('encode'), sendMs: mean('send'),
       gcMs: Math.round(this.gcMs), gcCount: this.gcCount,
+    };
+  }
+
+  totals(): TickTotals {
+    const { sums } = this;
+    return {
+      ticks: this.tickHistogram.count, stepMs: sums.step, indexMs: sums.index, encodeMs: sums.encode, sendMs: sums.send,
+      gcMs: this.gcMs, tickMs: this.tickHistogram.toData(), lastTickAt: this.lastTickAt,
     };
   }
 }

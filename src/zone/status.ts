@@ -5,7 +5,7 @@ import type { Percentiles } from '../metrics/index.js';
 import { liveCount, type ZoneWorld } from '../sim/index.js';
 import type { TickDriver } from './driver.js';
 import type { ZonePersistence } from './persistence.js';
-import type { TickProfile, TickProfileSummary } from './profile.js';
+import type { TickProfile, TickProfileSummary, TickTotals } from './profile.js';
 
 export interface ZoneStatus {
   zone: { id: number; name: string };
@@ -24,6 +24,8 @@ export interface ZoneStatus {
   store?: ZonePersistence['stats'];
   /** Where tick time goes: mean ms per tick over the status window, and GC since start. */
   profile: TickProfileSummary;
+  /** Running totals since start (a bench differences two readings to get its window's figures). */
+  totals: TickTotals & { framesOut: number; bytesOut: number; sendsSaved: number };
 }
 
 /** Where the figures come from. */
@@ -32,7 +34,7 @@ export interface StatusSources {
   tickRate: number;
   connections: number;
   driver: Pick<TickDriver, 'missedTicks' | 'catchUps'>;
-  delivery: { framesOut: number; bytesOut: number };
+  delivery: { framesOut: number; bytesOut: number; sendsSaved: number };
   profile: TickProfile;
   store: ZonePersistence | undefined;
   /** performance.now() when the server was made. */
@@ -62,5 +64,6 @@ export function zoneStatus(s: StatusSources): ZoneStatus {
     memory: { rssMB: mb(process.memoryUsage.rss()), heapUsedMB: mb(process.memoryUsage().heapUsed) },
     ...(store ? { store: { ...store.stats } } : {}),
     profile: s.profile.summary(),
+    totals: { ...s.profile.totals(), framesOut: delivery.framesOut, bytesOut: delivery.bytesOut, sendsSaved: delivery.sendsSaved },
   };
 }

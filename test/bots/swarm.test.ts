@@ -22,8 +22,8 @@ describe('bot swarm against a real zone server', () => {
     expect(report.workers).toBe(2);
   });
 
-  it('every bot gets a snapshot every tick', () => {
-    // Counted, not timed: no bot saw a tick skipped, and (below) the bots received what the
+  it('every bot gets a snapshot at least every heartbeat (each tick with news for it)', () => {
+    // Counted, not timed: no bot went longer than a heartbeat without a snapshot, and (below) the bots received what the
     // server sent. (Snapshots per second follow the machine's load; bench/ measures rates.)
     expect(report.tickGaps).toBe(0);
     expect(report.snapshotsPerBotPerSec).toBeGreaterThan(0);
@@ -34,8 +34,8 @@ describe('bot swarm against a real zone server', () => {
   it("matches the server's counts", () => {
     expect(report.server.playersAtPeak).toBe(50);
     // The server shares this test worker's event loop (and the machine with a parallel test
-    // file): a late wake-up can drop a tick (seen once in CI). Every bot still got every tick
-    // (tickGaps 0 above); missed wake-ups stay rare.
+    // file): a late wake-up can drop a tick (seen once in CI). No bot went longer than a
+    // heartbeat without a snapshot (tickGaps 0 above); missed wake-ups stay rare.
     expect(report.server.missedTicks).toBeLessThanOrEqual(2);
     // Everything the server sent reached a bot, but for at most the frame in flight when each closed.
     expect(report.server.framesOut).toBeGreaterThanOrEqual(report.framesReceived);

@@ -146,7 +146,8 @@ export class LinkSim {
     stepZone(w, inputs);
     this.fanout.index();
     this.record();
-    this.toClient.send(this.now, this.fanout.frame(this.viewer, w.c.Player.lastSeq[this.viewer.eid]).slice());
+    const frame = this.fanout.frame(this.viewer, w.c.Player.lastSeq[this.viewer.eid]);
+    if (frame) this.toClient.send(this.now, frame.slice()); // none: nothing new this tick
   }
 
   private record(): void {

@@ -38,7 +38,7 @@ describe('client-side prediction over a simulated link', () => {
       }
     }
     expect(runs).toBe(1000);
-    expect(acks).toBeGreaterThan(1000 * 20);
+    expect(acks).toBeGreaterThan(1000 * 10); // snapshots reconciled (a tick with nothing new sends none)
     // The loss and jitter really made some moves late, and most runs were exact.
     expect(lateRuns).toBeGreaterThan(0);
     expect(exactRuns).toBeGreaterThan(800);

@@ -26,16 +26,28 @@ class ModelClient {
   }
 }
 
-function viewSet(world: ZoneWorld, fan: Fanout, v: Viewer): Set<number> {
-  const g = world.grid;
-  const cx = v.center % g.cols, cy = Math.floor(v.center / g.cols);
+const RADIUS = 100;
+
+/** The view as PROTOCOL.md §7 defines it: every entity of every cell the radius-100 circle reaches into. */
+function viewSet(world: ZoneWorld, v: Viewer): Set<number> {
+  const g = world.grid, s = g.cellSize;
   const ids = new Set<number>();
-  for (let y = Math.max(0, cy - fan.viewCells); y <= Math.min(g.rows - 1, cy + fan.viewCells); y++) {
-    for (let x = Math.max(0, cx - fan.viewCells); x <= Math.min(g.cols - 1, cx + fan.viewCells); x++) {
-      for (const e of g.cells[y * g.cols + x]) ids.add(world.c.NetId.id[e]);
-    }
+  for (let c = 0; c < g.cellCount; c++) {
+    const x0 = g.minX + (c % g.cols) * s, y0 = g.minY + Math.floor(c / g.cols) * s;
+    const nx = Math.min(Math.max(v.x, x0), x0 + s), ny = Math.min(Math.max(v.y, y0), y0 + s);
+    if ((nx - v.x) ** 2 + (ny - v.y) ** 2 >= RADIUS * RADIUS) continue;
+    for (const e of g.cells[c]) ids.add(world.c.NetId.id[e]);
   }
   return ids;
+}
+
+/** NetIds of the entities within `r` of the viewer. */
+function within(world: ZoneWorld, v: Viewer, r: number): number[] {
+  const out: number[] = [];
+  for (const [id, e] of world.netToEid) {
+    if ((world.c.Position.x[e] - v.x) ** 2 + (world.c.Position.y[e] - v.y) ** 2 <= r * r) out.push(id);
+  }
+  return out;
 }
 
 describe('cell fan-out', () => {
@@ -49,7 +61,8 @@ describe('cell fan-out', () => {
     const watched = [...world.sessions.entries()].slice(0, 40).map(([session, eid]) => ({
       session, netId: world.c.NetId.id[eid], viewer: newViewer(eid), client: new ModelClient(),
     }));
-    let frames = 0, keyframes = 0, viewMoves = 0, maxErr = 0, records = 0, viewed = 0, wrong = 0;
+    let frames = 0, quiet = 0, keyframes = 0, viewMoves = 0, maxErr = 0, records = 0, viewed = 0, wrong = 0, missing = 0, far = 0;
+    const reach = RADIUS + world.grid.cellSize * Math.SQRT2; // the farthest point of a cell the circle reaches
     for (let t = 0; t < 400; t++) {
       stepZone(world, scenario.next());
       fan.index();
@@ -62,14 +75,22 @@ describe('cell fan-out', () => {
           continue;
         }
         const before = w.viewer.center;
-        const msg = decodeServerMessage(fan.frame(w.viewer, 0));
-        if (msg.type !== 'snapshot') throw new Error('expected a snapshot');
-        frames++;
-        if (msg.keyframe) keyframes++;
+        const bytes = fan.frame(w.viewer, 0);
         if (before >= 0 && before !== w.viewer.center) viewMoves++;
-        records += msg.entities.length;
-        w.client.apply(msg);
-        const expected = viewSet(world, fan, w.viewer);
+        if (bytes) {
+          const msg = decodeServerMessage(bytes);
+          if (msg.type !== 'snapshot') throw new Error('expected a snapshot');
+          frames++;
+          if (msg.keyframe) keyframes++;
+          records += msg.entities.length;
+          w.client.apply(msg);
+        } else quiet++; // nothing new: the client's picture must still be right
+        const expected = viewSet(world, w.viewer);
+        for (const id of within(world, w.viewer, RADIUS)) if (!w.client.known.has(id)) missing++;
+        for (const id of w.client.known.keys()) {
+          const e = world.netToEid.get(id)!;
+          if (Math.hypot(world.c.Position.x[e] - w.viewer.x, world.c.Position.y[e] - w.viewer.y) > reach) far++;
+        }
         viewed += expected.size;
         // Plain comparisons here (millions of them); expect() only to report a mismatch.
         if (w.client.known.size !== expected.size || [...expected].some((id) => !w.client.known.has(id))) {
@@ -86,6 +107,8 @@ describe('cell fan-out', () => {
       }
     }
     expect(frames).toBeGreaterThan(10000);
+    expect(missing).toBe(0); // everything within 100 units is known
+    expect(far).toBe(0); // nothing beyond the circle's cells
     expect(keyframes).toBeGreaterThan(100);
     expect(viewMoves).toBeGreaterThan(50);
     expect(wrong).toBe(0);
@@ -106,9 +129,14 @@ describe('cell fan-out', () => {
       fan.index();
       for (const v of viewers) {
         if (world.c.NetId.id[v.eid] === 0) continue;
-        const msg = decodeServerMessage(fan.frame(v, 0)) as SnapshotMsg;
+        const bytes = fan.frame(v, 0);
         const x = world.c.Position.x[v.eid], y = world.c.Position.y[v.eid];
         const expected = world.events.filter((ev) => (ev.x - x) ** 2 + (ev.y - y) ** 2 <= ev.radius ** 2);
+        if (!bytes) { // no frame: there was nothing to tell
+          expect(expected).toEqual([]);
+          continue;
+        }
+        const msg = decodeServerMessage(bytes) as SnapshotMsg;
         expect(msg.events.map((e) => `${e.kind}:${e.source}:${e.target}:${e.text ?? ''}`).sort())
           .toEqual(expected.map((e) => `${e.kind}:${e.source}:${e.target}:${e.text ?? ''}`).sort());
         delivered += msg.events.length;

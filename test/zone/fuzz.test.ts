@@ -32,7 +32,7 @@ import {
   errorPolicy,
 } from '../../src/protocol/index.js';
 import { Rng } from '../../src/sim/index.js';
-import { TestClient, httpJson, metricValue, waitUntil } from './wsClient.js';
+import { HEARTBEAT_TICKS, TestClient, httpJson, metricValue, waitUntil } from './wsClient.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SEED = Number(process.env.FUZZ_SEED ?? 20240607) >>> 0;
@@ -492,8 +492,9 @@ describe('network fuzz against mmo zone in a child process', () => {
       let maxGap = 0;
       for (let k = 1; k < ticks.length; k++) maxGap = Math.max(maxGap, ticks[k] - ticks[k - 1]);
       maxGaps.push(maxGap);
-      expect(maxGap).toBeLessThanOrEqual(2);
-      expect(ticks[ticks.length - 1] - ticks[0] + 1 - ticks.length).toBeLessThanOrEqual(2);
+      // A tick with nothing new for a client sends none; a heartbeat comes at least every 5 ticks
+      // (2 more allowed for a late wake-up of the tick timer on a busy machine).
+      expect(maxGap).toBeLessThanOrEqual(HEARTBEAT_TICKS + 2);
     }
 
     // Memory: modest growth, and no upward trend in the last third of the run.

@@ -4,8 +4,9 @@
 import * as flatbuffers from 'flatbuffers';
 
 /**
- * Walk in a straight line toward the point (x, y), in world units. The server
- * clamps the point to the zone bounds; the walk stops there.
+ * Walk in a straight line toward the point (x, y), in world units; the walk
+ * stops there. A point outside the zone's bounds (Welcome.bounds) is refused
+ * with Error{InputRejected} "out_of_bounds" (never clamped).
  */
 export class Move {
   bb: flatbuffers.ByteBuffer|null = null;
