@@ -1,107 +1,235 @@
-// Concurrency: a zone server (its own process) and a bot swarm (worker threads here) on this
-// machine; the bot count steps up and each step reports the server's tick p99 and missed
-// ticks, bytes per client per second and disconnects. A step holds with zero disconnects and
-// failures, zero missed ticks, tick p99 ≤ 20 ms and ≤ 4 KB/s per client. Stops at the first
-// step that does not hold. Prints one JSON line.
+// Concurrency on the shared scenario (issue 13), so that any server can be measured on the
+// same work: zone 1000 × 1000 at 20 Hz; 1,000 NPCs each looping over 4 waypoints drawn
+// uniformly over the zone (seeded), at 2 u/s; players spawn uniformly over the zone; bot i walks
+// at 5 u/s toward a target it picks right after joining and every 2–4 s (seeded), sending Move
+// only then; interest: the cells the radius-100 circle reaches (PROTOCOL.md §7). The zone
+// server runs in its own process pinned to core 0, the bots in one process pinned to core 1
+// (`taskset`; unpinned where it is missing); bots join at ≤ 200/s; then a warm-up, then the
+// measured window; a fresh server per step. Each step reports, over the window only: tick
+// p50/p99/max, missed ticks, where tick time goes (step, index, assembly, send, other), GC ms/s,
+// server and bot CPU, frames/bytes per client per second at the client, staleness (arrival at
+// the client minus the wall-clock start of the frame's tick), disconnects, join failures,
+// snapshots skipped for backpressure and sends saved (quiet ticks); and a verdict:
+//   ok          tick p99 ≤ 20 ms, 0 missed ticks, 0 disconnects and join failures, staleness
+//               p99 ≤ one tick + 10 ms of link, no snapshot skipped for backpressure;
+//   degraded    all connected and none dropped, but a limit above is exceeded (tick p99 ≤ 50 ms,
+//               missed ≤ 1 % of ticks);
+//   fell apart  anything worse. The ladder stops at the first step that falls apart.
+// Prints one JSON line; --chart writes an SVG.
 //
-//   npm run bench -- ccu [--steps 500,1000,2000,5000] [--hold 20] [--ramp 250] [--behavior wander] [--chart FILE.svg]
-//   (the issue's full goal: --steps 5000 --hold 600)
+//   npm run bench -- ccu [--steps 250,500,1000,1500,2000,3000,4000,5000] [--warmup 5] [--window 30]
+//                        [--ramp 200] [--cell 25] [--seed 1] [--chart FILE.svg]
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { writeFileSync } from 'node:fs';
-import { runSwarm, type BehaviorName, type SwarmReport } from '../src/bots/index.js';
-import { lineChart } from '../src/metrics/index.js';
+import { createInterface } from 'node:readline';
+import { LogHistogram, stackedCharts } from '../src/metrics/index.js';
+import type { ZoneStatus } from '../src/zone/index.js';
 
 const { values } = parseArgs({
   options: {
-    steps: { type: 'string', default: '500,1000,2000,5000' },
-    hold: { type: 'string', default: '20' },
-    ramp: { type: 'string', default: '250' },
-    behavior: { type: 'string', default: 'wander' },
-    size: { type: 'string', default: '4000' },
+    steps: { type: 'string', default: '250,500,1000,1500,2000,3000,4000,5000' },
+    warmup: { type: 'string', default: '5' },
+    window: { type: 'string', default: '30' },
+    ramp: { type: 'string', default: '200' },
+    cell: { type: 'string', default: '25' },
+    seed: { type: 'string', default: '1' },
     chart: { type: 'string' },
   },
 });
 const steps = values.steps.split(',').map(Number);
-const holdS = Number(values.hold);
-const MMO = fileURLToPath(new URL('../src/cli/mmo.js', import.meta.url));
+const warmupS = Number(values.warmup), windowS = Number(values.window), seed = Number(values.seed);
+const ramp = Math.min(200, Number(values.ramp));
+const TICK_RATE = 20, TICK_MS = 1000 / TICK_RATE, LINK_MS = 10;
+const BOUNDS = { minX: 0, minY: 0, maxX: 1000, maxY: 1000 };
+const root = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(root, 'src/cli/bin.ts'), BOTS = join(root, 'bench/lib/ccuBots.ts');
+const PINNED = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
-async function startZone(): Promise<{ child: ChildProcess; url: string }> {
-  const size = Number(values.size);
-  const child = spawn(process.execPath, [MMO, 'zone', '--port', '0', '--seed', '1', '--size', String(size),
-    '--spawn-radius', String(Math.floor(size / 2) - 10), '--npcs', '4000', '--items', '1000', '--no-db'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } });
-  let out = '';
-  child.stdout!.setEncoding('utf8');
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (d: string) => {
-      out += d;
-      const m = /listening on (ws:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`zone exited with ${code}: ${out}`)));
-  });
-  return { child, url };
+/** The scenario's zone: waypoints and spawns uniform over the whole zone (a centre at the middle, radius half the side). */
+function scenarioConfig(): object {
+  return {
+    seed, tickRate: TICK_RATE, allowGuests: true, db: null, maxClients: 20_000, maxConnections: 20_000,
+    zone: {
+      bounds: BOUNDS, spawn: { x: 500, y: 500 }, spawnRadius: 500, npcs: 1000, waypoints: 4, patrolRadius: 500,
+      guardShare: 0, items: 0, cellSize: Number(values.cell), capacity: 16384,
+    },
+  };
 }
 
-async function stopZone(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+/** `node --import tsx FILE ARGS`, on one core when taskset is there. */
+function spawnPinned(core: number, file: string, args: string[]): ChildProcess {
+  const node = [process.execPath, '--import', 'tsx', file, ...args];
+  const [cmd, ...rest] = PINNED ? ['taskset', '-c', String(core), ...node] : node;
+  return spawn(cmd, rest, { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' }, cwd: root });
+}
+
+/** Resolves with the first stdout line that `match` accepts; rejects if the process exits first. */
+function lineFrom<T>(child: ChildProcess, match: (line: string) => T | undefined): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const onExit = (code: number | null) => reject(new Error(`${child.spawnargs.join(' ')} exited with ${code}`));
+    lines.on('line', (line) => {
+      const v = match(line);
+      if (v === undefined) return;
+      child.off('exit', onExit);
+      lines.close();
+      resolve(v);
+    });
+    child.once('exit', onExit);
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   await once(child, 'exit');
 }
 
-interface Step {
-  bots: number;
-  connected: number;
+/** CPU seconds a process has used (user + system), from /proc/PID/stat. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime, stime: fields 14 and 15
+}
+
+async function status(port: number): Promise<ZoneStatus> {
+  return (await fetch(`http://127.0.0.1:${port}/status`)).json() as Promise<ZoneStatus>;
+}
+
+async function skippedSnapshots(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return Number(/^mmo_snapshots_skipped_total(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1] ?? 0);
+}
+
+const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
+const r2 = (v: number) => Math.round(v * 100) / 100;
+
+interface BotReport {
+  joined: number;
   failed: number;
-  disconnected: number;
-  tickMs: { p50: number; p99: number; max: number } | undefined;
-  missedTicks: number | undefined;
-  kbPerClientPerSec: number;
-  rttMsP99: number;
-  tickGaps: number;
-  holds: boolean;
+  framesPerClientPerSec: number;
+  bytesPerClientPerSec: number;
+  snapshotsPerClientPerSec: number;
+  heartbeatsPerClientPerSec: number;
+  stalenessMs: { p50: number; p99: number; max: number };
+  disconnects: number;
+  disconnectReasons: Record<string, number>;
+  failureReasons: Record<string, number>;
+  errors: Record<string, number>;
 }
 
-function judge(bots: number, r: SwarmReport): Step {
-  const kb = Math.round((r.bytesPerBotPerSec / 1000) * 100) / 100;
-  const s = r.server;
-  const holds = r.connected === bots && r.failed === 0 && r.disconnected === 0 && s.missedTicks === 0 &&
-    (s.tickMs?.p99 ?? Infinity) <= 20 && kb <= 4;
-  return {
-    bots, connected: r.connected, failed: r.failed, disconnected: r.disconnected, tickMs: s.tickMs, missedTicks: s.missedTicks,
-    kbPerClientPerSec: kb, rttMsP99: r.rttMs.p99, tickGaps: r.tickGaps, holds,
-  };
+/** Tick-time percentiles of the window: the difference of two cumulative histograms. */
+function windowTicks(a: ZoneStatus, b: ZoneStatus): { p50: number; p99: number; max: number; mean: number } {
+  const ha = a.totals.tickMs, hb = b.totals.tickMs;
+  const counts = Array.from(hb.counts, (c, i) => c - ha.counts[i]);
+  const h = new LogHistogram(counts);
+  h.sum = hb.sum - ha.sum;
+  h.max = Infinity; // percentiles come from buckets (±2.5 %), the max as its bucket's middle
+  return { p50: r2(h.percentile(50)), p99: r2(h.percentile(99)), max: r2(h.percentile(100)), mean: r2(h.mean()) };
 }
 
-const results: Step[] = [];
-for (const bots of steps) {
-  const { child, url } = await startZone();
+async function runStep(bots: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'ccu-'));
+  const config = join(dir, 'zone.json');
+  writeFileSync(config, JSON.stringify(scenarioConfig()));
+  const server = spawnPinned(0, BIN, ['zone', '--config', config, '--port', '0', '--host', '127.0.0.1']);
+  let botsProc: ChildProcess | undefined;
   try {
-    const report = await runSwarm({ url, count: bots, durationS: holdS, behavior: values.behavior as BehaviorName, ramp: Number(values.ramp), seed: 1 });
-    const step = judge(bots, report);
-    results.push(step);
-    process.stderr.write(`ccu: ${bots} bots → ${JSON.stringify(step)}\n`);
-    if (!step.holds) break;
+    const url = await lineFrom(server, (l) => /listening on (ws:\/\/\S+)/.exec(l)?.[1]);
+    const port = Number(new URL(url).port);
+    botsProc = spawnPinned(1, BOTS, [JSON.stringify({ url, count: bots, seed, ramp, bounds: BOUNDS })]);
+    const reports = createInterface({ input: botsProc.stdout! });
+    const next = () => new Promise<Record<string, unknown>>((resolve) => reports.once('line', (l) => resolve(JSON.parse(l))));
+    const ramped = await next();
+    await sleep(warmupS);
+    const a = await status(port), skippedA = await skippedSnapshots(port);
+    const cpuA = { server: cpuSeconds(server.pid!), bots: cpuSeconds(botsProc.pid!), at: performance.now() };
+    botsProc.stdin!.write(JSON.stringify({ type: 'window', clock: a.totals.tickClock }) + '\n');
+    await sleep(windowS);
+    const b = await status(port), skippedB = await skippedSnapshots(port);
+    const seconds = (performance.now() - cpuA.at) / 1000;
+    const cpu = { server: (cpuSeconds(server.pid!) - cpuA.server) / seconds, bots: (cpuSeconds(botsProc.pid!) - cpuA.bots) / seconds };
+    const reported = next();
+    botsProc.stdin!.write(JSON.stringify({ type: 'end' }) + '\n');
+    const r = (await reported) as unknown as BotReport;
+    const ticks = b.totals.ticks - a.totals.ticks;
+    const per = (k: 'stepMs' | 'indexMs' | 'encodeMs' | 'sendMs') => r2((b.totals[k] - a.totals[k]) / ticks);
+    const tickMs = windowTicks(a, b);
+    const split = { stepMs: per('stepMs'), indexMs: per('indexMs'), assemblyMs: per('encodeMs'), sendMs: per('sendMs') };
+    const otherMs = r2(tickMs.mean - split.stepMs - split.indexMs - split.assemblyMs - split.sendMs);
+    const saved = b.totals.sendsSaved - a.totals.sendsSaved, sent = b.totals.framesOut - a.totals.framesOut;
+    const step = {
+      bots, joined: r.joined, joinFailures: r.failed + (bots - Number(ramped.joined) - Number(ramped.failed)),
+      disconnects: r.disconnects, missedTicks: b.missedTicks - a.missedTicks, ticks,
+      tickMs, profileMsPerTick: { ...split, otherMs }, gcMsPerSec: r2((b.totals.gcMs - a.totals.gcMs) / seconds),
+      serverCpuPct: Math.round(cpu.server * 100), botsCpuPct: Math.round(cpu.bots * 100),
+      botCpuPctPerBot: r2((cpu.bots * 100) / Math.max(1, r.joined)),
+      perClient: {
+        framesPerSec: r.framesPerClientPerSec, bytesPerSec: r.bytesPerClientPerSec,
+        snapshotsPerSec: r.snapshotsPerClientPerSec, heartbeatsPerSec: r.heartbeatsPerClientPerSec,
+      },
+      stalenessMs: r.stalenessMs,
+      sendsSavedPerSec: Math.round(saved / seconds), sendsSavedShare: r2(saved / Math.max(1, saved + sent)),
+      skippedForBackpressure: skippedB - skippedA,
+      disconnectReasons: r.disconnectReasons, failureReasons: r.failureReasons, errors: r.errors,
+    };
+    return { ...step, verdict: judge(step) };
   } finally {
-    await stopZone(child);
+    if (botsProc) await stop(botsProc);
+    await stop(server);
+    rmSync(dir, { recursive: true, force: true });
   }
 }
-const holding = results.filter((s) => s.holds).map((s) => s.bots);
-if (values.chart) {
-  writeFileSync(values.chart, lineChart({
-    title: `concurrency: tick time and bytes per client (${values.behavior} bots, ${holdS} s a step)`, xLabel: 'bots',
-    leftLabel: 'server tick p99 (ms)', rightLabel: 'KB/s per client',
-    series: [
-      { name: 'tick p99 ms', axis: 'left', points: results.map((s) => [s.bots, s.tickMs?.p99 ?? 0] as const) },
-      { name: 'KB/s per client', axis: 'right', points: results.map((s) => [s.bots, s.kbPerClientPerSec] as const) },
-    ],
-  }));
+
+type Verdict = 'ok' | 'degraded' | 'fell apart';
+
+function judge(s: { bots: number; joined: number; joinFailures: number; disconnects: number; missedTicks: number; ticks: number;
+  tickMs: { p99: number }; stalenessMs: { p99: number }; skippedForBackpressure: number }): Verdict {
+  const allIn = s.joined === s.bots && s.joinFailures === 0 && s.disconnects === 0;
+  if (allIn && s.tickMs.p99 <= 20 && s.missedTicks === 0 && s.stalenessMs.p99 <= TICK_MS + LINK_MS && s.skippedForBackpressure === 0) return 'ok';
+  if (allIn && s.tickMs.p99 <= 50 && s.missedTicks <= s.ticks * 0.01) return 'degraded';
+  return 'fell apart';
 }
+
+const load = loadavg().map(r2);
+const results: Awaited<ReturnType<typeof runStep>>[] = [];
+for (const bots of steps) {
+  const step = await runStep(bots);
+  results.push(step);
+  process.stderr.write(`ccu: ${bots} bots → ${step.verdict}: tick p99 ${step.tickMs.p99} ms, missed ${step.missedTicks}, ` +
+    `staleness p99 ${step.stalenessMs.p99} ms, ${step.perClient.bytesPerSec} B/s per client, server CPU ${step.serverCpuPct} %, bots CPU ${step.botsCpuPct} %\n`);
+  if (step.verdict === 'fell apart') break;
+}
+if (values.chart) {
+  const pts = (f: (s: (typeof results)[number]) => number) => results.map((s) => [s.bots, f(s)] as const);
+  writeFileSync(values.chart, stackedCharts([
+    {
+      title: 'ccu (shared scenario): tick time and staleness', xLabel: 'bots', leftLabel: 'ms', series: [
+        { name: 'tick p99 ms', axis: 'left', points: pts((s) => s.tickMs.p99) },
+        { name: 'tick mean ms', axis: 'left', points: pts((s) => s.tickMs.mean) },
+        { name: 'staleness p99 ms', axis: 'left', points: pts((s) => s.stalenessMs.p99) },
+      ],
+    },
+    {
+      title: 'bytes per client and CPU', xLabel: 'bots', leftLabel: 'B/s per client', rightLabel: 'CPU %', series: [
+        { name: 'B/s per client', axis: 'left', points: pts((s) => s.perClient.bytesPerSec) },
+        { name: 'server CPU %', axis: 'right', points: pts((s) => s.serverCpuPct) },
+        { name: 'bots CPU %', axis: 'right', points: pts((s) => s.botsCpuPct) },
+      ],
+    },
+  ]));
+}
+const byVerdict = (v: Verdict) => results.filter((s) => s.verdict === v).map((s) => s.bots);
 process.stdout.write(JSON.stringify({
-  bench: 'ccu', holdS, behavior: values.behavior, steps: results,
-  largestHolding: holding.length ? Math.max(...holding) : 0,
-  goal: { bots: 5000, tickP99Ms: 20, kbPerClientPerSec: 4, missedTicks: 0, disconnects: 0 },
+  bench: 'ccu', scenario: 'issue13', pinned: PINNED, loadAverageAtStart: load, loadAverageAtEnd: loadavg().map(r2),
+  warmupS, windowS, ramp, cellSize: Number(values.cell), steps: results,
+  largestOk: Math.max(0, ...byVerdict('ok')), largestDegraded: Math.max(0, ...byVerdict('degraded')),
+  goal: { bots: 2500, tickP99Ms: 20, bytesPerClientPerSec: 2000, stalenessP99Ms: TICK_MS + LINK_MS },
 }) + '\n');

@@ -93,7 +93,7 @@ export class Delivery {
    */
   sendFrames(now: number): void {
     const { world, options: { sendBudgetBytes, laggardMs } } = this.z;
-    this.profile.beginTick(world.tick, now);
+    this.profile.beginTick(world.tick, now, 1000 / this.z.options.tickRate);
     let encodeMs = 0, sendMs = 0;
     for (const conn of this.z.conns.values()) {
       const s = conn.session;

@@ -31,8 +31,12 @@ export interface TickTotals {
   sendMs: number;
   gcMs: number;
   tickMs: LogHistogramData;
-  /** Wall clock (ms since the epoch, sub-ms) at which the last tick began, and its number. */
-  lastTickAt: { tick: number; epochMs: number };
+  /**
+   * The tick schedule on the wall clock: tick T is due at originEpochMs + T × tickMs (ms since
+   * the epoch, sub-ms; the earliest any tick began, less its number of ticks). A client's
+   * staleness is its arrival time minus its frame's tick's due time.
+   */
+  tickClock: { originEpochMs: number; tickMs: number };
 }
 
 /** Over the last minute of ticks at 20 Hz. */
@@ -47,7 +51,7 @@ export class TickProfile {
   private gcCount = 0;
   private readonly sums: Record<TickPart, number> = { step: 0, index: 0, encode: 0, send: 0 };
   private readonly tickHistogram = new LogHistogram();
-  private lastTickAt = { tick: 0, epochMs: 0 };
+  private readonly tickClock = { originEpochMs: Infinity, tickMs: 0 };
   private readonly gc = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       this.gcMs += e.duration;
@@ -72,9 +76,11 @@ export class TickProfile {
     this.sums[part] += ms;
   }
 
-  /** Tick `tick` begins at `start` (performance.now()): the anchor for clients' staleness. */
-  beginTick(tick: number, start: number): void {
-    this.lastTickAt = { tick, epochMs: performance.timeOrigin + start };
+  /** Tick `tick`, due every `tickMs`, began at `start` (performance.now()): refines the schedule's origin. */
+  beginTick(tick: number, start: number, tickMs: number): void {
+    const origin = performance.timeOrigin + start - tick * tickMs;
+    if (origin < this.tickClock.originEpochMs) this.tickClock.originEpochMs = origin;
+    this.tickClock.tickMs = tickMs;
   }
 
   /** A whole tick took `ms`: into the window and the Prometheus histogram. */
@@ -101,7 +107,7 @@ export class TickProfile {
     const { sums } = this;
     return {
       ticks: this.tickHistogram.count, stepMs: sums.step, indexMs: sums.index, encodeMs: sums.encode, sendMs: sums.send,
-      gcMs: this.gcMs, tickMs: this.tickHistogram.toData(), lastTickAt: this.lastTickAt,
+      gcMs: this.gcMs, tickMs: this.tickHistogram.toData(), tickClock: { ...this.tickClock },
     };
   }
 }
