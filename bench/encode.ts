@@ -1,6 +1,7 @@
 // View + encode cost of one tick's snapshots: 5,000 clients in a 100,000-entity zone with
 // about 100 entities in each client's view. Measures Fanout.index() plus one frame per client
-// (the bytes a socket send would take), not the step. Goal (issue 3): ≤ 8 ms per tick.
+// (the bytes a socket send would take), not the step. Goal (issue 3): ≤ 8 ms per tick; frame
+// assembly (issue 13): ≤ 1 µs per client, with the heap allocations per frame counted too.
 // Prints one JSON line.
 
 import { performance } from 'node:perf_hooks';
@@ -13,19 +14,29 @@ const WARMUP = 40;
 const rig = buildRig({ entities: 100_000, players: 10_000, clients: 5_000, side: 7900, guardShare: 0.5, moveChance: 0.05, seed: 7 });
 
 const times: number[] = [];
-let bytes = 0, frames = 0, keyframeBytes = 0;
+let bytes = 0, frames = 0, sent = 0, keyframeBytes = 0, assemblyMs = 0, heapGrowth = 0;
 for (let t = 0; t < WARMUP + TICKS; t++) {
   rig.step();
   const start = performance.now();
   rig.fan.index();
-  let tickBytes = 0;
-  for (const v of rig.viewers) tickBytes += rig.fan.frame(v, 0)?.length ?? 0;
-  const ms = performance.now() - start;
+  let tickBytes = 0, tickSent = 0;
+  const heap0 = process.memoryUsage().heapUsed;
+  const a = performance.now();
+  for (const v of rig.viewers) {
+    const n = rig.fan.frame(v, 0)?.length ?? 0;
+    tickBytes += n;
+    if (n > 0) tickSent++;
+  }
+  const end = performance.now();
+  const grown = process.memoryUsage().heapUsed - heap0;
   if (t === 0) keyframeBytes = tickBytes / rig.viewers.length;
   if (t >= WARMUP) {
-    times.push(ms);
+    times.push(end - start);
+    assemblyMs += end - a;
+    if (grown > 0) heapGrowth += grown; // a tick with a GC in it reads as negative: left out
     bytes += tickBytes;
     frames += rig.viewers.length;
+    sent += tickSent;
   }
 }
 const view = viewStats(rig);
@@ -37,7 +48,10 @@ process.stdout.write(JSON.stringify({
   entitiesInView: Math.round(view.inView),
   movingShare: Math.round(view.moving * 100) / 100,
   tickMs: summarize(times),
-  meanFrameBytes: Math.round(bytes / frames),
+  assemblyUsPerClient: Math.round((assemblyMs * 1000 / frames) * 100) / 100,
+  heapBytesPerClientFrame: Math.round(heapGrowth / frames),
+  framesSentShare: Math.round((sent / frames) * 100) / 100,
+  meanFrameBytes: Math.round(bytes / Math.max(1, sent)),
   keyframeBytes: Math.round(keyframeBytes),
   goal: { tickMsP50: 8 },
   pass: summarize(times).p50 <= 8,
