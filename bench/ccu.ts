@@ -18,7 +18,7 @@
 // Prints one JSON line; --chart writes an SVG.
 //
 //   npm run bench -- ccu [--steps 250,500,1000,1500,2000,3000,4000,5000] [--warmup 5] [--window 30]
-//                        [--ramp 200] [--cell 25] [--seed 1] [--chart FILE.svg]
+//                        [--ramp 200] [--cell 25] [--seed 1] [--chart FILE.svg] [--unpinned]
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -40,6 +40,8 @@ const { values } = parseArgs({
     cell: { type: 'string', default: '25' },
     seed: { type: 'string', default: '1' },
     chart: { type: 'string' },
+    /** Leave placement to the OS (a machine shared with other work starves a pinned process). */
+    unpinned: { type: 'boolean', default: false },
   },
 });
 const steps = values.steps.split(',').map(Number);
@@ -49,7 +51,7 @@ const TICK_RATE = 20, TICK_MS = 1000 / TICK_RATE, LINK_MS = 10;
 const BOUNDS = { minX: 0, minY: 0, maxX: 1000, maxY: 1000 };
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(root, 'src/cli/bin.ts'), BOTS = join(root, 'bench/lib/ccuBots.ts');
-const PINNED = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+const PINNED = !values.unpinned && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 /** The scenario's zone: waypoints and spawns uniform over the whole zone (a centre at the middle, radius half the side). */

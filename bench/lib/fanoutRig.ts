@@ -63,20 +63,18 @@ export function buildRig(o: RigOptions): Rig {
   };
 }
 
-/** Mean number of entities in a viewer's view square and the share of them moving. */
+/** Mean number of entities in a viewer's view (PROTOCOL.md §7) and the share of them moving. */
 export function viewStats(rig: Rig): { inView: number; moving: number } {
   const { world, fan, viewers } = rig;
   const g = world.grid;
+  const cells: number[] = [];
   let total = 0, moving = 0;
   for (const v of viewers) {
-    const c = g.cellAt(world.c.Position.x[v.eid], world.c.Position.y[v.eid]);
-    const cx = c % g.cols, cy = (c - cx) / g.cols;
-    for (let y = Math.max(0, cy - fan.viewCells); y <= Math.min(g.rows - 1, cy + fan.viewCells); y++) {
-      for (let x = Math.max(0, cx - fan.viewCells); x <= Math.min(g.cols - 1, cx + fan.viewCells); x++) {
-        for (const e of g.cells[y * g.cols + x]) {
-          total++;
-          if (world.c.Motion.active[e]) moving++;
-        }
+    fan.viewCellsOf(world.c.Position.x[v.eid], world.c.Position.y[v.eid], cells);
+    for (const c of cells) {
+      for (const e of g.cells[c]) {
+        total++;
+        if (world.c.Motion.active[e]) moving++;
       }
     }
   }

@@ -9,7 +9,7 @@
 // encoding work is per changed cell.
 
 import { rules, type SimEvent, type ZoneWorld } from '../sim/index.js';
-import { ENTITY_STATE_SIZE, type Encoder } from '../protocol/index.js';
+import { ENTITY_STATE_SIZE, type Encoder, type SnapshotInit } from '../protocol/index.js';
 
 const FLAG_DEAD = 1;
 const FLAG_MOVING = 2;
@@ -56,9 +56,13 @@ class Arena {
 }
 
 export class Fanout {
-  /** View half-width in cells: the square of cells that holds every cell the view circle reaches. */
-  readonly viewCells: number;
+  private readonly radius: number;
   private readonly radiusSq: number;
+  // Results of rows() and span(), kept in fields so the per-client path allocates nothing.
+  private rowLo = 0;
+  private rowHi = -1;
+  private spanLo = 0;
+  private spanHi = -1;
   private readonly eventCells: number;
   private tick = -1;
 
@@ -82,6 +86,10 @@ export class Fanout {
   private out = new Uint8Array(16 * 1024);
   private readonly removed: number[] = [];
   private readonly events: SimEvent[] = [];
+  /** The one snapshot description, refilled for each frame. */
+  private readonly snapshotInit: { -readonly [K in keyof SnapshotInit]: SnapshotInit[K] } = {
+    tick: 0, ackSeq: 0, keyframe: false, entities: new Uint8Array(0), removed: this.removed, events: this.events,
+  };
   /** Events every viewer gets wherever it is (global chat). */
   private globalEvents: readonly SimEvent[] = [];
 
@@ -94,7 +102,7 @@ export class Fanout {
     private readonly speedScale = 1, private readonly heartbeatTicks = 5) {
     const grid = world.grid;
     const cells = grid.cellCount;
-    this.viewCells = Math.ceil(viewRadius / grid.cellSize);
+    this.radius = viewRadius;
     this.radiusSq = viewRadius * viewRadius;
     const maxEventRadius = Math.max(...Object.values(rules.EVENT_RADIUS));
     this.eventCells = Math.ceil(maxEventRadius / grid.cellSize);
@@ -238,60 +246,97 @@ export class Fanout {
     }
   }
 
-  /** Whether the circle of the view radius around (x, y) reaches into cell (cx, cy). */
-  private reaches(x: number, y: number, cx: number, cy: number): boolean {
+  /**
+   * The columns of grid row `row` that the open disc of the view radius around (x, y) reaches
+   * into (the cell's nearest point is nearer than the radius), as spanLo..spanHi; empty when
+   * spanLo > spanHi. One square root per row instead of a test per cell.
+   */
+  private span(x: number, y: number, row: number): void {
     const grid = this.world.grid, size = grid.cellSize;
-    const x0 = grid.minX + cx * size, y0 = grid.minY + cy * size;
-    const dx = x < x0 ? x0 - x : x > x0 + size ? x - x0 - size : 0;
+    const y0 = grid.minY + row * size;
     const dy = y < y0 ? y0 - y : y > y0 + size ? y - y0 - size : 0;
-    return dx * dx + dy * dy < this.radiusSq;
+    const rest = this.radiusSq - dy * dy;
+    if (rest <= 0) {
+      this.spanLo = 0;
+      this.spanHi = -1;
+      return;
+    }
+    const w = Math.sqrt(rest), inv = 1 / size;
+    const lo = Math.floor((x - w - grid.minX) * inv), hi = Math.ceil((x + w - grid.minX) * inv) - 1;
+    this.spanLo = lo < 0 ? 0 : lo;
+    this.spanHi = hi >= grid.cols ? grid.cols - 1 : hi;
+  }
+
+  /** Rows the view disc around y may reach, clamped to the grid, as rowLo..rowHi. */
+  private rows(y: number): void {
+    const grid = this.world.grid, inv = 1 / grid.cellSize;
+    this.rowLo = Math.max(0, Math.floor((y - this.radius - grid.minY) * inv));
+    this.rowHi = Math.min(grid.rows - 1, Math.floor((y + this.radius - grid.minY) * inv));
+  }
+
+  /** Writes into `out` the cells in view from (x, y) (PROTOCOL.md §7), row by row; returns how many. */
+  viewCellsOf(x: number, y: number, out: number[]): number {
+    const cols = this.world.grid.cols;
+    let n = 0;
+    this.rows(y);
+    for (let row = this.rowLo, end = this.rowHi; row <= end; row++) {
+      this.span(x, y, row);
+      for (let c = this.spanLo; c <= this.spanHi; c++) out[n++] = row * cols + c;
+    }
+    out.length = n;
+    return n;
   }
 
   /**
    * This tick's frame for one viewer, or undefined when it would say nothing new (no records,
    * removals or events, the same ack) and the last frame went out less than a heartbeat ago.
-   * The view is every cell the circle of the view radius around the viewer reaches into; cells
+   * The view is every cell the disc of the view radius around the viewer reaches into; cells
    * that come into view are sent whole, cells that leave it as removals. The frame is a view
    * into the encoder's buffer, valid until the next encoder call.
    */
   frame(v: Viewer, ackSeq: number): Uint8Array | undefined {
-    const grid = this.world.grid;
     this.position(v);
-    const cols = grid.cols, rows = grid.rows, r = this.viewCells;
-    const center = grid.cellAt(v.x, v.y);
-    const cx = center % cols, cy = (center - cx) / cols;
+    const cols = this.world.grid.cols;
     const keyframe = v.keyframe || v.center < 0;
-    const ox = v.ox, oy = v.oy, ocx = v.center % cols, ocy = (v.center - ocx) / cols;
+    const ox = v.ox, oy = v.oy, x = v.x, y = v.y;
     this.removed.length = 0;
     let used = 0;
-    for (let y = Math.max(0, cy - r), ye = Math.min(rows - 1, cy + r); y <= ye; y++) {
-      for (let x = Math.max(0, cx - r), xe = Math.min(cols - 1, cx + r); x <= xe; x++) {
-        if (!this.reaches(v.x, v.y, x, y)) continue;
-        const c = y * cols + x;
-        if (!keyframe && this.reaches(ox, oy, x, y)) used = this.appendChanges(c, used);
-        else used = this.appendWhole(c, used);
-      }
-    }
+    // Rows of the new view, and (for a delta) of the old one: together one contiguous range.
+    this.rows(y);
+    let rowLo = this.rowLo, rowHi = this.rowHi;
     if (!keyframe) {
-      for (let y = Math.max(0, ocy - r), ye = Math.min(rows - 1, ocy + r); y <= ye; y++) {
-        for (let x = Math.max(0, ocx - r), xe = Math.min(cols - 1, ocx + r); x <= xe; x++) {
-          if (this.reaches(ox, oy, x, y) && !this.reaches(v.x, v.y, x, y)) this.dropCell(y * cols + x);
-        }
-      }
+      this.rows(oy);
+      rowLo = Math.min(rowLo, this.rowLo);
+      rowHi = Math.max(rowHi, this.rowHi);
     }
-    this.collectEvents(v, cx, cy);
+    for (let row = rowLo; row <= rowHi; row++) {
+      this.span(x, y, row);
+      const lo = this.spanLo, hi = this.spanHi, at = row * cols;
+      if (keyframe) {
+        for (let c = lo; c <= hi; c++) used = this.appendWhole(at + c, used);
+        continue;
+      }
+      this.span(ox, oy, row);
+      const olo = this.spanLo, ohi = this.spanHi;
+      for (let c = lo; c <= hi; c++) used = c >= olo && c <= ohi ? this.appendChanges(at + c, used) : this.appendWhole(at + c, used);
+      for (let c = olo; c <= ohi; c++) if (c < lo || c > hi) this.dropCell(at + c);
+    }
+    const center = this.world.grid.cellAt(x, y);
+    const cx = center % cols;
+    this.collectEvents(v, cx, (center - cx) / cols);
     v.center = center;
-    v.ox = v.x;
-    v.oy = v.y;
+    v.ox = x;
+    v.oy = y;
     v.keyframe = false;
     const quiet = !keyframe && used === 0 && this.removed.length === 0 && this.events.length === 0 && ackSeq === v.ackSent;
     if (quiet && this.tick - v.sentTick < this.heartbeatTicks) return undefined;
     v.ackSent = ackSeq;
     v.sentTick = this.tick;
-    return this.encoder.snapshot({
-      tick: this.tick, ackSeq, keyframe,
-      entities: this.out.subarray(0, used), removed: this.removed, events: this.events,
-    });
+    this.snapshotInit.tick = this.tick;
+    this.snapshotInit.ackSeq = ackSeq;
+    this.snapshotInit.keyframe = keyframe;
+    this.snapshotInit.entities = this.out.subarray(0, used);
+    return this.encoder.snapshot(this.snapshotInit);
   }
 
   /** Events whose radius reaches the viewer. */

@@ -33,8 +33,9 @@ export interface TickTotals {
   tickMs: LogHistogramData;
   /**
    * The tick schedule on the wall clock: tick T is due at originEpochMs + T × tickMs (ms since
-   * the epoch, sub-ms; the earliest any tick began, less its number of ticks). A client's
-   * staleness is its arrival time minus its frame's tick's due time.
+   * the epoch, sub-ms; over the last 20 ticks, the earliest any began less its number of
+   * ticks, so ticks missed before then do not count). A client's staleness is its arrival
+   * time minus its frame's tick's due time.
    */
   tickClock: { originEpochMs: number; tickMs: number };
 }
@@ -52,6 +53,8 @@ export class TickProfile {
   private readonly sums: Record<TickPart, number> = { step: 0, index: 0, encode: 0, send: 0 };
   private readonly tickHistogram = new LogHistogram();
   private readonly tickClock = { originEpochMs: Infinity, tickMs: 0 };
+  private originMin = Infinity;
+  private originTicks = 0;
   private readonly gc = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       this.gcMs += e.duration;
@@ -76,11 +79,14 @@ export class TickProfile {
     this.sums[part] += ms;
   }
 
-  /** Tick `tick`, due every `tickMs`, began at `start` (performance.now()): refines the schedule's origin. */
+  /** Tick `tick`, due every `tickMs`, began at `start` (performance.now()): the schedule's origin, re-read every 20 ticks. */
   beginTick(tick: number, start: number, tickMs: number): void {
-    const origin = performance.timeOrigin + start - tick * tickMs;
-    if (origin < this.tickClock.originEpochMs) this.tickClock.originEpochMs = origin;
+    this.originMin = Math.min(this.originMin, performance.timeOrigin + start - tick * tickMs);
+    if (++this.originTicks < 20) return;
+    this.tickClock.originEpochMs = this.originMin;
     this.tickClock.tickMs = tickMs;
+    this.originMin = Infinity;
+    this.originTicks = 0;
   }
 
   /** A whole tick took `ms`: into the window and the Prometheus histogram. */
