@@ -22,6 +22,8 @@ export interface Viewer {
   center: number;
   /** The next frame must be a keyframe (join, or frames were skipped). */
   keyframe: boolean;
+  /** An observer of the whole zone: every cell, every event. */
+  wholeZone?: boolean;
 }
 
 export function newViewer(eid: number, x = 0, y = 0): Viewer {
@@ -235,7 +237,7 @@ export class Fanout {
     const grid = this.world.grid;
     this.position(v);
     const center = grid.cellAt(v.x, v.y);
-    const cols = grid.cols, rows = grid.rows, r = this.viewCells;
+    const cols = grid.cols, rows = grid.rows, r = v.wholeZone ? Math.max(cols, rows) : this.viewCells;
     const cx = center % cols, cy = (center - cx) / cols;
     const x0 = Math.max(0, cx - r), x1 = Math.min(cols - 1, cx + r);
     const y0 = Math.max(0, cy - r), y1 = Math.min(rows - 1, cy + r);
@@ -270,7 +272,7 @@ export class Fanout {
 
   /** Events whose radius reaches the viewer. */
   private collectEvents(v: Viewer, cx: number, cy: number): void {
-    const grid = this.world.grid, r = this.eventCells;
+    const grid = this.world.grid, r = v.wholeZone ? Math.max(grid.cols, grid.rows) : this.eventCells;
     this.events.length = 0;
     for (const ev of this.globalEvents) this.events.push(ev);
     for (let y = Math.max(0, cy - r), ye = Math.min(grid.rows - 1, cy + r); y <= ye; y++) {
@@ -279,7 +281,7 @@ export class Fanout {
         if (this.eventTick[c] !== this.tick) continue;
         for (const ev of this.eventsByCell[c]) {
           const dx = ev.x - v.x, dy = ev.y - v.y;
-          if (dx * dx + dy * dy <= ev.radius * ev.radius) this.events.push(ev);
+          if (v.wholeZone || dx * dx + dy * dy <= ev.radius * ev.radius) this.events.push(ev);
         }
       }
     }

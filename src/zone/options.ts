@@ -47,6 +47,10 @@ export interface ZoneServerOptions {
   serverId?: string;
   /** Guests (Hello with an empty token, identity from its name). Default: only without a secret. */
   allowGuests?: boolean;
+  /** Observers (`?observer=1`: no entity, read-only view, e.g. the viewer). Default: where guests are. */
+  allowObservers?: boolean;
+  /** Observers watching at once (each whole-zone one costs a frame of every cell). */
+  maxObservers: number;
   /** Part of a world of zones: the bus, the zone directory, handoff and global chat. */
   cluster?: ClusterOptions;
   /**
@@ -75,6 +79,7 @@ export const DEFAULT_OPTIONS: ZoneServerOptions = {
   laggardMs: 5_000,
   maxCatchUp: 3,
   flushTicks: 100,
+  maxObservers: 8,
 };
 
 /** Options as given: any subset, with a partial zone config. */
@@ -102,5 +107,6 @@ export function resolveOptions(o: ZoneServerInit = {}): ZoneServerOptions {
   positive('laggardMs', 3_600_000);
   positive('maxCatchUp', 100);
   positive('flushTicks', 1_000_000);
+  positive('maxObservers', 10_000);
   return merged;
 }

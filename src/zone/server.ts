@@ -21,7 +21,7 @@ import { Connections } from './connections.js';
 import type { ZoneContext } from './context.js';
 import { Delivery } from './delivery.js';
 import { TickDriver } from './driver.js';
-import { mountZoneHttp, notFound } from './http.js';
+import { mountZoneHttp, mountZoneList, notFound, type ZoneListing } from './http.js';
 import { Inbound } from './inbound.js';
 import { createZoneMetrics, metricsText, type ZoneMetrics } from './metrics.js';
 import { resolveOptions, type ZoneServerInit, type ZoneServerOptions } from './options.js';
@@ -69,8 +69,8 @@ export class ZoneServer {
     this.admission = new Admission(this.z, this.delivery, this, this.cluster);
     this.inbound = new Inbound(this.z, this.delivery, this.admission, this.cluster);
     this.recorder = o.record ? new Recorder(o.record, o.seed, this.world.config, 'mmo zone') : undefined;
-    this.app = o.front ? this.mountHttp(o.front.app, o.front.prefix) : notFound(this.mountHttp(
-      uWS.App().ws<SocketData>('/*', zoneSocketBehavior(o.sendBudgetBytes, (ws) => this.onOpen(ws))), ''));
+    this.app = o.front ? this.mountHttp(o.front.app, o.front.prefix) : notFound(mountZoneList(this.mountHttp(
+      uWS.App().ws<SocketData>('/*', zoneSocketBehavior(o.sendBudgetBytes, (ws) => this.onOpen(ws))), ''), () => [this.listing('')]));
   }
 
   /** Opens the store, listens, starts the tick, and resolves with the bound port. */
@@ -111,8 +111,14 @@ export class ZoneServer {
   mountHttp(app: TemplatedApp, prefix: string): TemplatedApp {
     return mountZoneHttp(app, prefix, {
       health: () => (this.z.stopped ? 'draining' : 'ok'), status: () => this.status(),
-      players: () => this.sessionsByStage(), metricsText: () => metricsText(this.metrics),
+      players: () => this.sessionsByStage(), names: () => this.z.conns.playerNames(), metricsText: () => metricsText(this.metrics),
     });
+  }
+
+  /** This zone in a /zones list, its routes under `prefix`. */
+  listing(prefix: string): ZoneListing {
+    const c = this.world.config;
+    return { zoneId: c.id, name: c.name, prefix, bounds: c.bounds };
   }
 
   /** A new connection of this zone (from its own endpoint, a shared front, or a local handoff). */
