@@ -2,6 +2,7 @@
 
 import { DEFAULT_ZONE, validateZoneConfig, type ZoneConfig } from '../sim/index.js';
 import type { ClusterOptions } from './handoff.js';
+import type { ZoneFlightOptions } from './recording.js';
 
 export interface ZoneServerOptions {
   host: string;
@@ -37,6 +38,10 @@ export interface ZoneServerOptions {
   maxCatchUp: number;
   /** Write a replay file of the session. */
   record?: string;
+  /** Keep the last minutes in a ring on disk (`mmo zone` turns it on); none: off. */
+  flight?: ZoneFlightOptions;
+  /** Bearer token of the admin HTTP routes (POST /admin/flight/save); none: those routes are off. */
+  adminToken?: string;
   /** SQLite file for players, inventory and stats; none: nothing is kept. */
   db?: string;
   /** Changed players are written behind every this many ticks. */
