@@ -111,6 +111,7 @@ export class ZoneCluster {
     if (!conn || conn.session.stage !== 'transferring') return; // left meanwhile: the reservation expires
     const s = conn.session;
     if (z.store && s.playerId > 0) z.store.leave(z.world, s.eid, s.playerId);
+    z.schedule.drop(session);
     z.inputs.push({ type: 'leave', session });
     z.logger.info({ event: 'handoff_done', session: s.id, name: s.name, to: target.serverId }, 'player handed over');
     const local = z.options.localZone?.(target.serverId);
