@@ -72,6 +72,7 @@ export class Admission {
     if (!conn) return;
     const s = conn.session;
     // A join already queued is followed by the leave, so the sim never keeps a ghost.
+    z.schedule.drop(s.number);
     if (!s.observer && (s.stage === 'joining' || s.stage === 'joined')) z.inputs.push({ type: 'leave', session: s.number });
     if (s.stage === 'joined' && s.playerId > 0 && z.store && !z.stopped) z.store.leave(z.world, s.eid, s.playerId);
     if (s.stage !== 'connecting') {

@@ -63,6 +63,11 @@ export interface ZoneServerOptions {
    * listening socket: its app, its port, and the path prefix of this zone's HTTP endpoints.
    */
   front?: { app: import('../runtime/index.js').TemplatedApp; port: number; prefix: string };
+  /**
+   * Judge attacks where the attacker saw its target (its render delay plus half its measured
+   * round trip ago, at most 200 ms). Default true.
+   */
+  lagCompensation: boolean;
   /** Zones in this process by server id: a handoff to one of them moves the live socket. */
   localZone?: (serverId: string) => { adopt(ws: unknown, token: string): void } | undefined;
 }
@@ -85,6 +90,7 @@ export const DEFAULT_OPTIONS: ZoneServerOptions = {
   maxCatchUp: 3,
   flushTicks: 100,
   maxObservers: 8,
+  lagCompensation: true,
 };
 
 /** Options as given: any subset, with a partial zone config. */

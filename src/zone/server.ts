@@ -25,6 +25,8 @@ import { Delivery } from './delivery.js';
 import { TickDriver } from './driver.js';
 import { mountZoneHttp, mountZoneList, notFound, type ZoneListing } from './http.js';
 import { Inbound } from './inbound.js';
+import { LatencyProbe } from './latency.js';
+import { InputSchedule } from './schedule.js';
 import { createZoneMetrics, metricsText, type ZoneMetrics } from './metrics.js';
 import { resolveOptions, type ZoneServerInit, type ZoneServerOptions } from './options.js';
 import { ZonePersistence } from './persistence.js';
@@ -54,6 +56,7 @@ export class ZoneServer {
   private readonly inbound: Inbound;
   private readonly delivery: Delivery;
   private readonly cluster: ZoneCluster | undefined;
+  private readonly latency: LatencyProbe;
   private readonly startedAt = performance.now();
 
   constructor(options: ZoneServerInit = {}, log?: Log | ((line: string) => void)) {
@@ -66,12 +69,16 @@ export class ZoneServer {
       connections: () => this.z.conns.size, missedTicks: () => this.driver.missedTicks,
     });
     const conns = new Connections((s) => this.admission.timeouts.watch(s));
-    this.z = { options: o, world: this.world, conns, encoder: new Encoder(), metrics: this.metrics, logger: this.logger, inputs: [], store: undefined, stopped: false };
+    this.z = {
+      options: o, world: this.world, conns, encoder: new Encoder(), metrics: this.metrics, logger: this.logger,
+      inputs: [], schedule: new InputSchedule(), store: undefined, stopped: false,
+    };
+    this.latency = new LatencyProbe(this.z);
     this.profile = new TickProfile(this.metrics);
     this.delivery = new Delivery(this.z, this.profile);
     this.cluster = o.cluster ? new ZoneCluster(this.z, this.delivery, o.cluster) : undefined;
     this.admission = new Admission(this.z, this.delivery, this, this.cluster);
-    this.inbound = new Inbound(this.z, this.delivery, this.admission, this.cluster);
+    this.inbound = new Inbound(this.z, this.delivery, this.admission, this.cluster, this.latency);
     this.app = o.front ? this.mountHttp(o.front.app, o.front.prefix) : notFound(mountZoneList(this.mountHttp(
       uWS.App().ws<SocketData>('/*', zoneSocketBehavior(o.sendBudgetBytes, (ws) => this.onOpen(ws))), ''), () => [this.listing('')]));
   }
@@ -160,6 +167,12 @@ export class ZoneServer {
     this.inbound.receive(ws, message, isBinary);
   }
 
+  /** A pong from one of this zone's sockets: a latency sample. */
+  onPong(ws: WebSocket<SocketData>): void {
+    const conn = ws.getUserData().conn;
+    if (conn) this.latency.pong(conn, performance.now());
+  }
+
   /** One of this zone's sockets closed, by either side. */
   onClose(ws: WebSocket<SocketData>, code: number): void {
     this.admission.closed(ws, code);
@@ -168,6 +181,11 @@ export class ZoneServer {
   /** Names of the connections by stage (for operators and tests). */
   sessionsByStage(): Record<string, string[]> {
     return this.z.conns.byStage();
+  }
+
+  /** Each joined player's round trip as the server measured it (name, ms). */
+  *rtts(): Generator<[string, number]> {
+    for (const { session: s } of this.z.conns.values()) if (s.rttMs !== undefined) yield [s.name, s.rttMs];
   }
 
   /** Handoffs started, completed, refused, received (in a world; undefined otherwise). */
@@ -190,6 +208,7 @@ export class ZoneServer {
   tick(): void {
     const { z, world } = this;
     const start = performance.now();
+    z.schedule.release(world.tick + 1, z.inputs);
     const inputs = z.inputs;
     z.inputs = [];
     stepZone(world, inputs);
@@ -199,6 +218,7 @@ export class ZoneServer {
     this.delivery.reportRejections();
     this.delivery.index(this.cluster?.takeHeard() ?? []);
     this.delivery.sendFrames(start);
+    this.latency.probe(start);
     this.cluster?.startHandoffs();
     z.store?.afterTick(world, z.conns.onlinePlayers(), this.options.flushTicks);
     this.profile.endTick(performance.now() - start);

@@ -15,6 +15,8 @@ export interface Conn {
 export interface SocketOwner {
   onMessage(ws: WebSocket<SocketData>, message: ArrayBuffer, isBinary: boolean): void;
   onClose(ws: WebSocket<SocketData>, code: number): void;
+  /** A pong control frame (the answer to the server's latency ping). */
+  onPong(ws: WebSocket<SocketData>): void;
 }
 
 export interface SocketData {
@@ -52,5 +54,6 @@ export function zoneSocketBehavior(sendBudgetBytes: number, open: (ws: WebSocket
       else unowned?.(ws, message, isBinary);
     },
     close: (ws: WebSocket<SocketData>, code: number) => ws.getUserData().owner?.onClose(ws, code),
+    pong: (ws: WebSocket<SocketData>) => ws.getUserData().owner?.onPong(ws),
   };
 }
