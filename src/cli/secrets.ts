@@ -5,6 +5,7 @@
 //   MMO_NATS_USER      this server's NATS user   } or --nats-credentials FILE:
 //   MMO_NATS_PASSWORD  and its password          }   {"user": "...", "password": "..."}
 //   --secret-file FILE the token secret, instead of MMO_SECRET
+//   MMO_ADMIN_TOKEN    a zone's admin token (POST /admin/...), or --admin-token-file FILE
 //
 // A file that group or others may read is refused, as ssh refuses such a key.
 
@@ -15,6 +16,7 @@ import { SERVER_KEYS_ENV, SERVER_KEY_ENV } from './registryKeys.js';
 export const SECRET_ENV = 'MMO_SECRET';
 export const NATS_USER_ENV = 'MMO_NATS_USER';
 export const NATS_PASSWORD_ENV = 'MMO_NATS_PASSWORD';
+export const ADMIN_TOKEN_ENV = 'MMO_ADMIN_TOKEN';
 
 /** A NATS user and password (the `user`/`pass` options of NatsBus). */
 export interface NatsCredentials {
@@ -46,14 +48,24 @@ export function writeOwnerOnlyFile(file: string, text: string): void {
   writeFileSync(file, text, { mode: 0o600, flag: 'wx' });
 }
 
-/** The token secret from --secret-file, else $MMO_SECRET; undefined when neither is set. */
-export function tokenSecret(o: { secretFile?: string }, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (o.secretFile !== undefined) {
-    const s = readOwnerOnlyFile(o.secretFile).trim();
-    if (s === '') throw new Error(`${o.secretFile}: empty secret`);
+/** A secret from its owner-only file when one is given, else from the environment variable; undefined when neither is set. */
+function secretFrom(file: string | undefined, envValue: string | undefined): string | undefined {
+  if (file !== undefined) {
+    const s = readOwnerOnlyFile(file).trim();
+    if (s === '') throw new Error(`${file}: empty secret`);
     return s;
   }
-  return env[SECRET_ENV] || undefined;
+  return envValue || undefined;
+}
+
+/** The token secret from --secret-file, else $MMO_SECRET; undefined when neither is set. */
+export function tokenSecret(o: { secretFile?: string }, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return secretFrom(o.secretFile, env[SECRET_ENV]);
+}
+
+/** A zone's admin token from --admin-token-file, else $MMO_ADMIN_TOKEN; undefined: no admin routes. */
+export function adminToken(o: { adminTokenFile?: string }, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return secretFrom(o.adminTokenFile, env[ADMIN_TOKEN_ENV]);
 }
 
 /** A fresh per-run secret (192 bits). */

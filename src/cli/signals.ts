@@ -3,6 +3,10 @@
 // process. Its parent going away counts as a stop too: a launcher that does not pass SIGTERM
 // on (npx's shell, a killed `mmo world`) must not leave the server running under PID 1.
 // Install it before announcing readiness: whoever reads that may signal at once.
+// A zone's flight recorder adds two: SIGUSR2 saves its last minutes, an uncaught error saves
+// them and exits 1.
+
+import type { FlightSave } from '../replay/index.js';
 
 /** The most a graceful stop may take before the process exits anyway. */
 export const STOP_LIMIT_MS = 15_000;
@@ -52,5 +56,55 @@ export function untilStopped(print: (line: string) => void, what: string, stop: 
       for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
       onSignal('parent process exited');
     });
+  });
+}
+
+/** What the flight recorder's signal and crash handlers need of a zone. */
+export interface FlightSaver {
+  readonly flightDir: string | undefined;
+  saveFlight(lastMs: number): FlightSave;
+  closeRecording(): void;
+}
+
+/** How much SIGUSR2 and a crash save: the flight recorder's default ring. */
+export const SAVE_ON_SIGNAL_MS = 600_000;
+
+/** One line about a save, for the operator's log. */
+function describeSave(s: FlightSave): string {
+  return `${s.path} (ticks ${s.fromTick}..${s.toTick}, ${s.ticks} ticks, ${s.bytes} bytes; replay it with: mmo replay ${s.path})`;
+}
+
+/** SIGUSR2: save the flight recorder's last 10 minutes and log where (the zone keeps running). */
+export function saveFlightOnSignal(zone: FlightSaver, print: (line: string) => void): void {
+  if (zone.flightDir === undefined) return; // nothing to save: SIGUSR2 keeps its default meaning
+  process.on('SIGUSR2', () => {
+    try {
+      print(`SIGUSR2: flight recording saved to ${describeSave(zone.saveFlight(SAVE_ON_SIGNAL_MS))}`);
+    } catch (e) {
+      print(`SIGUSR2: saving the flight recording failed: ${(e as Error).message}`);
+    }
+  });
+}
+
+/**
+ * An uncaught error: save what the flight recorder holds (the minutes that led to it), close
+ * the recordings so they end cleanly, log both, and exit 1.
+ */
+export function saveFlightOnCrash(zone: FlightSaver, print: (line: string) => void): void {
+  process.on('uncaughtException', (error) => {
+    print(`uncaught error: ${error.stack ?? error.message}`);
+    if (zone.flightDir !== undefined) {
+      try {
+        print(`flight recording of the crash saved to ${describeSave(zone.saveFlight(SAVE_ON_SIGNAL_MS))}`);
+      } catch (e) {
+        print(`saving the flight recording failed: ${(e as Error).message}`);
+      }
+    }
+    try {
+      zone.closeRecording();
+    } catch (e) {
+      print(`closing the recording failed: ${(e as Error).message}`);
+    }
+    process.exit(1);
   });
 }

@@ -63,7 +63,7 @@ export function zoneInitFor(layout: WorldLayout, entry: ZoneEntry, bus: Bus, r: 
   const t = entry.bounds, size = t.maxX - t.minX;
   return {
     host: r.host, port: Number(new URL(entry.endpoint).port), seed: r.seed + entry.zoneId, db: r.db, tickRate: r.tickRate,
-    tokenSecret: r.secret, serverId: entry.serverId, allowGuests: false,
+    tokenSecret: r.secret, serverId: entry.serverId, allowGuests: false, allowObservers: true,
     zone: {
       id: entry.zoneId, name: entry.serverId, bounds: t, worldBounds: layout.bounds,
       spawn: { x: (t.minX + t.maxX) / 2, y: (t.minY + t.maxY) / 2 }, spawnRadius: size / 4,
@@ -328,7 +328,7 @@ export async function runWorldCommand(o: WorldOptions & Partial<ProcessWorldOpti
   } else {
     const w = await startWorld(o);
     lines = [`world: ${o.zones} zones in one process; registry + gateway on http://${o.host}:${w.port}/ (POST /login, /route; GET /servers /health /metrics)`,
-      ...w.directory.map((z) => `  zone ${z.zoneId} ${z.endpoint} bounds ${JSON.stringify(z.bounds)}`)];
+      ...w.directory.map((z) => `  zone ${z.zoneId} ${z.endpoint} bounds ${JSON.stringify(z.bounds)}  viewer ${z.endpoint.replace(/^ws/, 'http')}${z.serverId}/viewer`)];
     stop = w.stop;
   }
   const stopped = untilStopped(print, 'stopping every zone', stop);

@@ -2,12 +2,13 @@
 // SIGTERM/SIGINT stop it gracefully: clients are told, the recording is closed.
 
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { NatsBus } from '../bus/index.js';
 import { RegistryClient } from '../cluster/index.js';
 import { resolveOptions, startZoneServer, type ZoneServerInit } from '../zone/index.js';
 import { DEFAULT_ZONE } from '../sim/index.js';
-import { untilStopped } from './signals.js';
-import { SECRET_ENV, natsCredentials, tokenSecret } from './secrets.js';
+import { saveFlightOnCrash, saveFlightOnSignal, untilStopped } from './signals.js';
+import { ADMIN_TOKEN_ENV, SECRET_ENV, adminToken, natsCredentials, tokenSecret } from './secrets.js';
 import { keepRegistered, zoneInitFor, type WorldLayout } from './world.js';
 import { SERVER_KEY_ENV } from './registryKeys.js';
 
@@ -23,6 +24,14 @@ export interface ZoneCommandOptions {
   spawnRadius?: number;
   idleTimeout?: number;
   record?: string;
+  /** false for --no-flight (commander sets true otherwise). */
+  flight?: boolean;
+  /** The flight recorder's ring (default ./data/flight; a zone of a world: ./data/flight/<server id>). */
+  flightDir?: string;
+  flightMinutes?: number;
+  flightMaxMb?: number;
+  /** Admin token file (0600); else $MMO_ADMIN_TOKEN. */
+  adminTokenFile?: string;
   /** A file path, or false for --no-db. */
   db?: string | false;
   flushTicks?: number;
@@ -59,7 +68,7 @@ async function startWorldZone(o: ZoneCommandOptions, print: (line: string) => vo
     npcs: o.npcs, items: o.items, tickRate: o.tickRate,
   });
   // A busy port (or any failed start) must not leave the bus connection holding the process open.
-  const server = await startZoneServer(init).catch(async (e: unknown) => { await bus.close(); throw e; });
+  const server = await startZoneServer({ ...init, ...recordingInit(o, entry.serverId) }).catch(async (e: unknown) => { await bus.close(); throw e; });
   // This zone's own registry key, from `mmo world` by environment: only it can change its registration.
   const directory = o.registry ? new RegistryClient(o.registry, { key: process.env[SERVER_KEY_ENV] }) : undefined;
   const unregister = directory ? keepRegistered(directory, server, entry.serverId, print) : async () => {};
@@ -160,7 +169,20 @@ function readConfigFile(file: string): ZoneServerInit {
 }
 
 /** What `mmo zone` keeps when neither flag, environment nor file says otherwise (the server's own defaults aside). */
-export const ZONE_COMMAND_DEFAULTS = { db: './data/zone.db' } as const;
+export const ZONE_COMMAND_DEFAULTS = { db: './data/zone.db', flightDir: './data/flight', flightMinutes: 10, flightMaxMb: 1024 } as const;
+
+/**
+ * The flight recorder (on unless --no-flight; a zone of a world keeps its ring in a directory
+ * of its own) and the admin token, for `mmo zone` alone or as part of a world.
+ */
+function recordingInit(o: ZoneCommandOptions, serverId?: string): Pick<ZoneServerInit, 'flight' | 'adminToken'> {
+  const d = ZONE_COMMAND_DEFAULTS;
+  const dir = o.flightDir ?? (serverId ? join(d.flightDir, serverId) : d.flightDir);
+  return {
+    flight: o.flight === false ? undefined : { dir, keepMs: (o.flightMinutes ?? d.flightMinutes) * 60_000, maxBytes: (o.flightMaxMb ?? d.flightMaxMb) * 1024 * 1024 },
+    adminToken: adminToken(o),
+  };
+}
 
 /**
  * default < config file < environment < flag. `o` holds only what was given (commander has no
@@ -191,6 +213,7 @@ export function zoneInit(o: ZoneCommandOptions): ZoneServerInit {
     ...(typeof o.db === 'string' ? { db: o.db } : {}),
     ...(o.db === false ? { db: undefined } : {}),
     ...(o.flushTicks !== undefined ? { flushTicks: o.flushTicks } : {}),
+    ...recordingInit(o),
   };
   if (o.config) {
     // Ranges now, so a bad value is reported against the file before anything starts.
@@ -211,11 +234,17 @@ export async function runZoneCommand(o: ZoneCommandOptions, print: (line: string
   const { config } = server.world;
   const stopped = untilStopped(print, 'health says so; saving players, telling clients',
     () => server.stop(inWorld?.deregister).then(() => inWorld?.close()));
+  saveFlightOnSignal(server, print);
+  saveFlightOnCrash(server, print);
   print(`zone ${config.id} "${config.name}" listening on ws://${host}:${server.port}/ ` +
     `(${config.npcs} npcs, ${config.items} items, seed ${server.options.seed}, ${server.options.tickRate} Hz)`);
   print(db ? `players kept in ${db} (written every ${server.options.flushTicks} ticks)` : 'no database: nothing is kept');
   const http = `http://${host}:${server.port}`;
-  print(`viewer ${http}/viewer  health ${http}/health  status ${http}/status  metrics ${http}/metrics`);
+  const observers = server.options.allowObservers ?? (server.options.allowGuests ?? server.options.tokenSecret === undefined);
+  print(`viewer ${http}/viewer${observers ? '' : ' (this zone takes no observers)'}  health ${http}/health  status ${http}/status  metrics ${http}/metrics`);
+  const flight = server.flightDir;
+  print(flight ? `flight recorder: the last ${server.options.flight!.keepMs! / 60_000} minutes in ${flight}; save them with kill -USR2 ${process.pid}` +
+    (server.options.adminToken ? ` or POST ${http}/admin/flight/save` : ` (admin route off: no ${ADMIN_TOKEN_ENV})`) : 'flight recorder off');
   await stopped;
   print(`stopped at tick ${server.world.tick}`);
 }

@@ -1,27 +1,26 @@
 // Public face of the client SDK (Node and browsers): no node: modules and no WebSocket
-// implementation are imported here; pass one to ZoneClient (see connection.ts).
+// implementation are imported here; pass one to ZoneClient (see connection.ts, types.ts).
 //
 // - ZoneClient: handshake, input seqs, ping/RTT, snapshot application, events, counters.
 // - ClientWorld: the view rebuilt from snapshots (keyframes, removals, motion model).
 // - InterpolationBuffer: per-entity render smoothing (100 ms behind, ≤ 200 ms extrapolation).
 // - ServerClock / RttEstimator: local time → server time, round-trip time.
 
-export {
-  ZoneClient,
-  ZoneClientError,
-  type CloseInfo,
-  type ConnectOverrides,
-  type PongInfo,
-  type WebSocketConstructor,
-  type WebSocketFactory,
-  type WebSocketLike,
-  type ZoneClientErrorKind,
-  type ZoneClientEventType,
-  type ZoneClientEvents,
-  type ZoneClientOptions,
-  type ZoneClientState,
-  type ZoneClientStats,
-} from './connection.js';
+export { ZoneClient } from './connection.js';
+export { ZoneClientError, type ZoneClientErrorKind } from './errors.js';
+export type {
+  CloseInfo,
+  ConnectOverrides,
+  PongInfo,
+  WebSocketConstructor,
+  WebSocketFactory,
+  WebSocketLike,
+  ZoneClientEventType,
+  ZoneClientEvents,
+  ZoneClientOptions,
+  ZoneClientState,
+  ZoneClientStats,
+} from './types.js';
 
 export { Predictor, type Correction, type PredictionOptions } from './prediction.js';
 

@@ -1,6 +1,6 @@
 // A zone world as bytes and back, exactly: every component array, NetIds, the PRNG, the grid
 // (cell lists in order), counters, sessions, route pool, item respawns, this tick's outputs,
-// and bitECS's own bookkeeping (entity id recycling order, query membership order). Systems
+// the position history lag-compensated attacks look back into, and bitECS's own bookkeeping (entity id recycling order, query membership order). Systems
 // walk queries and grid cells in their stored order, so restoring the same values in another
 // order would step differently; restoring the orders too makes a restored world step exactly
 // as the original does. The bitECS part reads its internals ($internal), pinned by version
@@ -8,11 +8,11 @@
 
 import { $internal, Not, Or, query, registerComponent, type World } from 'bitecs';
 import { validateZoneConfig, type ZoneConfig } from './config.js';
-import { MAX_WAYPOINTS } from './constants.js';
+import { HISTORY_TICKS, MAX_WAYPOINTS } from './constants.js';
 import { createZoneWorld, type ZoneWorld } from './world.js';
 
 const MAGIC = 0x534d4d4f; // "OMMS"
-const SNAPSHOT_VERSION = 1;
+const SNAPSHOT_VERSION = 2; // 2: with the position history
 
 /** A snapshot that is damaged, foreign or from another snapshot version. */
 export class SnapshotError extends Error {
@@ -207,7 +207,17 @@ export function serializeSnapshot(world: ZoneWorld): Uint8Array {
   const g = world.grid;
   for (const cell of g.cells) w.list(cell);
   for (const log of [g.movedEids, g.movedFrom, g.goneNets, g.goneCells]) w.list(log.map((v) => v >>> 0));
+  for (const slot of historySlots(world)) w.array(slot, n);
+  w.array(world.history.bornAt, n);
   return w.done();
+}
+
+/** Each tick slot of the position history (x columns, then y); a snapshot holds the live ids' part of each. */
+function historySlots(world: ZoneWorld): Float32Array[] {
+  const { x, y } = world.history, size = x.length / HISTORY_TICKS;
+  const slots: Float32Array[] = [];
+  for (const column of [x, y]) for (let t = 0; t < HISTORY_TICKS; t++) slots.push(column.subarray(t * size, (t + 1) * size));
+  return slots;
 }
 
 /** The config and seed a snapshot was taken with, without restoring it. */
@@ -325,6 +335,9 @@ function restore(r: Reader): ZoneWorld {
   }
   for (const log of [g.movedEids, g.movedFrom, g.goneNets, g.goneCells]) log.push(...r.list(cap * 4, 'grid log'));
   for (const log of [g.movedFrom, g.goneCells]) for (let i = 0; i < log.length; i++) log[i] |= 0;
+  const n = index.maxId + 1;
+  for (const slot of historySlots(world)) if (r.array(slot, 'position history') !== n) throw new SnapshotError('snapshot position history does not match its entities');
+  if (r.array(world.history.bornAt, 'position history') !== n) throw new SnapshotError('snapshot position history does not match its entities');
   r.end();
   checkConsistent(world, ecs);
   return world;

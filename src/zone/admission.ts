@@ -72,6 +72,7 @@ export class Admission {
     if (!conn) return;
     const s = conn.session;
     // A join already queued is followed by the leave, so the sim never keeps a ghost.
+    z.schedule.drop(s.number);
     if (!s.observer && (s.stage === 'joining' || s.stage === 'joined')) z.inputs.push({ type: 'leave', session: s.number });
     if (s.stage === 'joined' && s.playerId > 0 && z.store && !z.stopped) z.store.leave(z.world, s.eid, s.playerId);
     if (s.stage !== 'connecting') {
@@ -162,17 +163,28 @@ export class Admission {
 
   /**
    * An observer (the viewer): no entity, no inputs into the simulation; its view starts at the
-   * spawn point and moves where it sends Move. Allowed where guests are.
+   * spawn point and moves where it sends Move; with `scope=zone` it is sent the whole zone.
+   * Allowed where the options say (default: where guests are), up to maxObservers at once.
    */
   private observe(conn: Conn, name: string, now: number): void {
-    if (!this.guestsAllowed()) return this.out.refuse(conn, ErrorCode.BadToken, 'this zone takes no observers', now);
+    const o = this.z.options;
+    if (!(o.allowObservers ?? this.guestsAllowed())) return this.out.refuse(conn, ErrorCode.BadToken, 'this zone takes no observers', now);
+    if (this.observers() >= o.maxObservers) return this.out.refuse(conn, ErrorCode.ServerFull, `too many observers (at most ${o.maxObservers})`, now);
     const s = conn.session, { spawn } = this.z.world.config;
     s.name = name;
     s.observer = true;
     s.viewer = newViewer(-1, spawn.x, spawn.y);
+    s.viewer.wholeZone = conn.ws.getUserData().wholeZone === true;
     this.z.conns.setStage(s, 'joined');
     this.out.welcome(conn, 0);
     this.z.logger.info({ event: 'observe', session: s.id, name }, 'observer joined');
+  }
+
+  /** Observers watching now. */
+  private observers(): number {
+    let n = 0;
+    for (const { session: s } of this.z.conns.values()) if (s.observer && s.stage === 'joined') n++;
+    return n;
   }
 
   /**

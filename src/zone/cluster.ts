@@ -21,9 +21,9 @@ export class ZoneCluster {
   private unsubscribeChat: (() => void) | undefined;
 
   constructor(private readonly z: ZoneContext, private readonly out: Delivery, private readonly cluster: ClusterOptions) {
-    countersFrom(z.metrics.registry, 'mmo_bus_messages_total', 'Bus messages published, received, delivered to handlers, dropped', 'kind', () => {
+    countersFrom(z.metrics.registry, 'mmo_bus_messages_total', 'Bus messages published, received, delivered to handlers, dropped (malformed), refused (by the broker: outside this server\'s permissions)', 'kind', () => {
       const s = cluster.bus.stats();
-      return { published: s.published, received: s.received, delivered: s.delivered, dropped: Object.values(s.dropped).reduce((a, b) => a + b, 0) };
+      return { published: s.published, received: s.received, delivered: s.delivered, dropped: Object.values(s.dropped).reduce((a, b) => a + b, 0), refused: s.refused };
     });
     countersFrom(z.metrics.registry, 'mmo_handoffs_total', 'Handoffs this zone started or received, by outcome', 'outcome', (): Record<string, number> => {
       const h = this.stats;
@@ -111,6 +111,7 @@ export class ZoneCluster {
     if (!conn || conn.session.stage !== 'transferring') return; // left meanwhile: the reservation expires
     const s = conn.session;
     if (z.store && s.playerId > 0) z.store.leave(z.world, s.eid, s.playerId);
+    z.schedule.drop(session);
     z.inputs.push({ type: 'leave', session });
     z.logger.info({ event: 'handoff_done', session: s.id, name: s.name, to: target.serverId }, 'player handed over');
     const local = z.options.localZone?.(target.serverId);

@@ -76,6 +76,13 @@ export class Connections {
     return id ? id : undefined;
   }
 
+  /** Names of the players in the world by NetId (the viewer's labels). */
+  playerNames(): Record<number, string> {
+    const out: Record<number, string> = {};
+    for (const { session: s } of this.byNumber.values()) if (s.stage === 'joined' && !s.observer) out[s.netId] = s.name;
+    return out;
+  }
+
   /** Names of the connections by stage (for operators and tests). */
   byStage(): Record<string, string[]> {
     const out: Record<string, string[]> = {};

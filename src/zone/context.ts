@@ -10,6 +10,7 @@ import type { Connections } from './connections.js';
 import type { ZoneMetrics } from './metrics.js';
 import type { ZoneServerOptions } from './options.js';
 import type { ZonePersistence } from './persistence.js';
+import type { InputSchedule } from './schedule.js';
 
 export interface ZoneContext {
   readonly options: ZoneServerOptions;
@@ -20,6 +21,8 @@ export interface ZoneContext {
   readonly logger: Log;
   /** Inputs for the next step, in arrival order; the tick takes them all. */
   inputs: SimInput[];
+  /** Moves a predicting client asked to have applied at a later tick, and what queues behind them. */
+  readonly schedule: InputSchedule;
   /** The player store once opened; undefined when the zone keeps nothing. */
   store: ZonePersistence | undefined;
   /** Set when stopping begins: no new connections, no more saving on each leave. */

@@ -30,6 +30,8 @@ export interface Viewer {
   sentTick: number;
   /** The next frame must be a keyframe (join, or frames were skipped). */
   keyframe: boolean;
+  /** An observer of the whole zone: every cell, every event. */
+  wholeZone?: boolean;
 }
 
 export function newViewer(eid: number, x = 0, y = 0): Viewer {
@@ -57,7 +59,6 @@ class Arena {
 
 export class Fanout {
   private readonly radius: number;
-  private readonly radiusSq: number;
   // Results of rows() and span(), kept in fields so the per-client path allocates nothing.
   private rowLo = 0;
   private rowHi = -1;
@@ -103,7 +104,6 @@ export class Fanout {
     const grid = world.grid;
     const cells = grid.cellCount;
     this.radius = viewRadius;
-    this.radiusSq = viewRadius * viewRadius;
     const maxEventRadius = Math.max(...Object.values(rules.EVENT_RADIUS));
     this.eventCells = Math.ceil(maxEventRadius / grid.cellSize);
     this.changeTick = new Int32Array(cells).fill(-1);
@@ -251,11 +251,11 @@ export class Fanout {
    * into (the cell's nearest point is nearer than the radius), as spanLo..spanHi; empty when
    * spanLo > spanHi. One square root per row instead of a test per cell.
    */
-  private span(x: number, y: number, row: number): void {
+  private span(x: number, y: number, row: number, radius: number): void {
     const grid = this.world.grid, size = grid.cellSize;
     const y0 = grid.minY + row * size;
     const dy = y < y0 ? y0 - y : y > y0 + size ? y - y0 - size : 0;
-    const rest = this.radiusSq - dy * dy;
+    const rest = radius * radius - dy * dy;
     if (rest <= 0) {
       this.spanLo = 0;
       this.spanHi = -1;
@@ -268,19 +268,19 @@ export class Fanout {
   }
 
   /** Rows the view disc around y may reach, clamped to the grid, as rowLo..rowHi. */
-  private rows(y: number): void {
+  private rows(y: number, radius: number): void {
     const grid = this.world.grid, inv = 1 / grid.cellSize;
-    this.rowLo = Math.max(0, Math.floor((y - this.radius - grid.minY) * inv));
-    this.rowHi = Math.min(grid.rows - 1, Math.floor((y + this.radius - grid.minY) * inv));
+    this.rowLo = Math.max(0, Math.floor((y - radius - grid.minY) * inv));
+    this.rowHi = Math.min(grid.rows - 1, Math.floor((y + radius - grid.minY) * inv));
   }
 
   /** Writes into `out` the cells in view from (x, y) (PROTOCOL.md §7), row by row; returns how many. */
   viewCellsOf(x: number, y: number, out: number[]): number {
     const cols = this.world.grid.cols;
     let n = 0;
-    this.rows(y);
+    this.rows(y, this.radius);
     for (let row = this.rowLo, end = this.rowHi; row <= end; row++) {
-      this.span(x, y, row);
+      this.span(x, y, row, this.radius);
       for (let c = this.spanLo; c <= this.spanHi; c++) out[n++] = row * cols + c;
     }
     out.length = n;
@@ -297,26 +297,27 @@ export class Fanout {
   frame(v: Viewer, ackSeq: number): Uint8Array | undefined {
     this.position(v);
     const cols = this.world.grid.cols;
+    const radius = v.wholeZone ? Infinity : this.radius; // a whole-zone observer: every cell
     const keyframe = v.keyframe || v.center < 0;
     const ox = v.ox, oy = v.oy, x = v.x, y = v.y;
     this.removed.length = 0;
     let used = 0;
     // Rows of the new view, and (for a delta) of the old one: together one contiguous range.
-    this.rows(y);
+    this.rows(y, radius);
     let rowLo = this.rowLo, rowHi = this.rowHi;
     if (!keyframe) {
-      this.rows(oy);
+      this.rows(oy, radius);
       rowLo = Math.min(rowLo, this.rowLo);
       rowHi = Math.max(rowHi, this.rowHi);
     }
     for (let row = rowLo; row <= rowHi; row++) {
-      this.span(x, y, row);
+      this.span(x, y, row, radius);
       const lo = this.spanLo, hi = this.spanHi, at = row * cols;
       if (keyframe) {
         for (let c = lo; c <= hi; c++) used = this.appendWhole(at + c, used);
         continue;
       }
-      this.span(ox, oy, row);
+      this.span(ox, oy, row, radius);
       const olo = this.spanLo, ohi = this.spanHi;
       for (let c = lo; c <= hi; c++) used = c >= olo && c <= ohi ? this.appendChanges(at + c, used) : this.appendWhole(at + c, used);
       for (let c = olo; c <= ohi; c++) if (c < lo || c > hi) this.dropCell(at + c);
@@ -341,7 +342,7 @@ export class Fanout {
 
   /** Events whose radius reaches the viewer. */
   private collectEvents(v: Viewer, cx: number, cy: number): void {
-    const grid = this.world.grid, r = this.eventCells;
+    const grid = this.world.grid, r = v.wholeZone ? Math.max(grid.cols, grid.rows) : this.eventCells;
     this.events.length = 0;
     for (const ev of this.globalEvents) this.events.push(ev);
     for (let y = Math.max(0, cy - r), ye = Math.min(grid.rows - 1, cy + r); y <= ye; y++) {
@@ -350,7 +351,7 @@ export class Fanout {
         if (this.eventTick[c] !== this.tick) continue;
         for (const ev of this.eventsByCell[c]) {
           const dx = ev.x - v.x, dy = ev.y - v.y;
-          if (dx * dx + dy * dy <= ev.radius * ev.radius) this.events.push(ev);
+          if (v.wholeZone || dx * dx + dy * dy <= ev.radius * ev.radius) this.events.push(ev);
         }
       }
     }

@@ -19,6 +19,7 @@ export interface ZoneHttpSource {
   health(): 'ok' | 'draining';
   status(): unknown;
   players(): Record<string, string[]>;
+  names(): Record<number, string>;
   metricsText(): Promise<string>;
 }
 
@@ -30,9 +31,25 @@ export function mountZoneHttp(app: TemplatedApp, prefix: string, zone: ZoneHttpS
   serve(app, `${prefix}/health`, () => json({ status: zone.health() }));
   serve(app, `${prefix}/status`, () => json(zone.status()));
   serve(app, `${prefix}/players`, () => json(zone.players()));
+  serve(app, `${prefix}/names`, () => json(zone.names()));
   serve(app, `${prefix}/metrics`, async () => ({ body: await zone.metricsText(), type: METRICS_CONTENT_TYPE }));
   serve(app, `${prefix}/viewer`, () => ({ body: page, type: 'text/html; charset=utf-8' }));
   serve(app, `${prefix}${VIEWER_BUNDLE_PATH}`, async () => ({ body: await viewerBundle(), type: 'application/javascript' }));
+  return app;
+}
+
+/** A zone in a /zones list: where its routes are and what it covers. */
+export interface ZoneListing {
+  zoneId: number;
+  name: string;
+  /** Path prefix of its routes ('' at the root). */
+  prefix: string;
+  bounds: { minX: number; minY: number; maxX: number; maxY: number };
+}
+
+/** GET /zones: the zones this port serves (the viewer's zone chooser). */
+export function mountZoneList(app: TemplatedApp, zones: () => ZoneListing[]): TemplatedApp {
+  serve(app, '/zones', () => json({ zones: zones() }));
   return app;
 }
 

@@ -1,7 +1,9 @@
 // Inbound frames (Quake III's sv_client, the command half): every client frame is checked
 // (binary, rate limit, decodes) and then answered (Ping), handed to admission (Hello), applied
 // to an observer's view, said on the bus (global chat), or queued as an input for the next
-// step. Nothing here touches the world: the tick applies the queue.
+// step (a move a predicting client tagged for a later tick waits in the schedule; an attack
+// carries the rewind its measured latency earns). Nothing here touches the world: the tick
+// applies the queue.
 
 import { ErrorCode, decodeClientMessage } from '../protocol/index.js';
 import type { WebSocket } from '../runtime/index.js';
@@ -9,6 +11,7 @@ import type { Admission } from './admission.js';
 import type { ZoneCluster } from './cluster.js';
 import type { ZoneContext } from './context.js';
 import type { Delivery } from './delivery.js';
+import type { LatencyProbe } from './latency.js';
 import type { SocketData } from './socket.js';
 
 export class Inbound {
@@ -17,6 +20,7 @@ export class Inbound {
     private readonly out: Delivery,
     private readonly admission: Admission,
     private readonly cluster: ZoneCluster | undefined,
+    private readonly latency: LatencyProbe,
   ) {}
 
   /** One frame from a client of this zone. */
@@ -49,7 +53,15 @@ export class Inbound {
           return;
         }
         if (msg.type === 'chat' && this.cluster?.globalChat(conn, msg.seq, msg.text, now)) return;
-        z.inputs.push({ ...msg, session: s.number });
+        const session = s.number, next = z.world.tick + 1;
+        switch (msg.type) {
+          case 'move':
+            return z.schedule.offer(session, { type: 'move', session, seq: msg.seq, x: msg.x, y: msg.y }, msg.applyTick ?? 0, next, z.inputs);
+          case 'attack':
+            return z.schedule.offer(session, { ...msg, session, rewind: this.latency.rewindFor(conn) }, 0, next, z.inputs);
+          default:
+            return z.schedule.offer(session, { ...msg, session }, 0, next, z.inputs);
+        }
     }
   }
 }

@@ -2,6 +2,7 @@
 
 import { DEFAULT_ZONE, validateZoneConfig, type ZoneConfig } from '../sim/index.js';
 import type { ClusterOptions } from './handoff.js';
+import type { ZoneFlightOptions } from './recording.js';
 
 export interface ZoneServerOptions {
   host: string;
@@ -37,6 +38,10 @@ export interface ZoneServerOptions {
   maxCatchUp: number;
   /** Write a replay file of the session. */
   record?: string;
+  /** Keep the last minutes in a ring on disk (`mmo zone` turns it on); none: off. */
+  flight?: ZoneFlightOptions;
+  /** Bearer token of the admin HTTP routes (POST /admin/flight/save); none: those routes are off. */
+  adminToken?: string;
   /** SQLite file for players, inventory and stats; none: nothing is kept. */
   db?: string;
   /** Changed players are written behind every this many ticks. */
@@ -47,6 +52,10 @@ export interface ZoneServerOptions {
   serverId?: string;
   /** Guests (Hello with an empty token, identity from its name). Default: only without a secret. */
   allowGuests?: boolean;
+  /** Observers (`?observer=1`: no entity, read-only view, e.g. the viewer). Default: where guests are. */
+  allowObservers?: boolean;
+  /** Observers watching at once (each whole-zone one costs a frame of every cell). */
+  maxObservers: number;
   /** Part of a world of zones: the bus, the zone directory, handoff and global chat. */
   cluster?: ClusterOptions;
   /**
@@ -54,6 +63,11 @@ export interface ZoneServerOptions {
    * listening socket: its app, its port, and the path prefix of this zone's HTTP endpoints.
    */
   front?: { app: import('../runtime/index.js').TemplatedApp; port: number; prefix: string };
+  /**
+   * Judge attacks where the attacker saw its target (its render delay plus half its measured
+   * round trip ago, at most 200 ms). Default true.
+   */
+  lagCompensation: boolean;
   /** Zones in this process by server id: a handoff to one of them moves the live socket. */
   localZone?: (serverId: string) => { adopt(ws: unknown, token: string): void } | undefined;
 }
@@ -75,6 +89,8 @@ export const DEFAULT_OPTIONS: ZoneServerOptions = {
   laggardMs: 5_000,
   maxCatchUp: 3,
   flushTicks: 100,
+  maxObservers: 8,
+  lagCompensation: true,
 };
 
 /** Options as given: any subset, with a partial zone config. */
@@ -102,5 +118,6 @@ export function resolveOptions(o: ZoneServerInit = {}): ZoneServerOptions {
   positive('laggardMs', 3_600_000);
   positive('maxCatchUp', 100);
   positive('flushTicks', 1_000_000);
+  positive('maxObservers', 10_000);
   return merged;
 }

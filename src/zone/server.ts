@@ -5,28 +5,33 @@
 //   inbound.ts     client frames: checked, then answered, applied or queued for the step
 //   delivery.ts    everything sent: per-client frames with backpressure, errors, closes
 //   cluster.ts     handoffs and global chat over the bus
-//   http.ts        /health, /status, /metrics, /players, the viewer
+//   http.ts        /health, /status, /metrics, /players, the viewer; admin.ts the admin routes
+//   recording.ts   the session recording and the flight recorder
 //   profile.ts     tick timing; status.ts the /status figures; metrics.ts the Prometheus registry
 // Adapters only decode, validate and enqueue; the tick drains the queue, steps the world and
 // sends each client one frame. Nothing here ever waits on a socket.
 
 import { performance } from 'node:perf_hooks';
 import { Encoder, PROTOCOL_VERSION, ErrorCode } from '../protocol/index.js';
-import { Recorder } from '../replay/index.js';
-import { generateZone, liveCount, stateHash, stepZone, type ZoneWorld } from '../sim/index.js';
+import type { FlightSave } from '../replay/index.js';
+import { generateZone, liveCount, stepZone, type ZoneWorld } from '../sim/index.js';
 import { createLog, listenExclusive, logFromFunction, uWS, type Log, type TemplatedApp, type WebSocket } from '../runtime/index.js';
+import { mountZoneAdmin } from './admin.js';
 import { Admission } from './admission.js';
 import { ZoneCluster } from './cluster.js';
 import { Connections } from './connections.js';
 import type { ZoneContext } from './context.js';
 import { Delivery } from './delivery.js';
 import { TickDriver } from './driver.js';
-import { mountZoneHttp, notFound } from './http.js';
+import { mountZoneHttp, mountZoneList, notFound, type ZoneListing } from './http.js';
 import { Inbound } from './inbound.js';
+import { LatencyProbe } from './latency.js';
+import { InputSchedule } from './schedule.js';
 import { createZoneMetrics, metricsText, type ZoneMetrics } from './metrics.js';
 import { resolveOptions, type ZoneServerInit, type ZoneServerOptions } from './options.js';
 import { ZonePersistence } from './persistence.js';
 import { TickProfile } from './profile.js';
+import { FlightOffError, ZoneRecording } from './recording.js';
 import { zoneSocketBehavior, type SocketData } from './socket.js';
 import { zoneStatus, type ZoneStatus } from './status.js';
 
@@ -44,12 +49,14 @@ export class ZoneServer {
   private readonly app: TemplatedApp;
   private listenSocket: unknown;
   private readonly driver: TickDriver;
-  private readonly recorder: Recorder | undefined;
+  /** Opened once the zone listens (a zone refused its port must not touch the flight directory). */
+  private recording: ZoneRecording | undefined;
   private readonly profile: TickProfile;
   private readonly admission: Admission;
   private readonly inbound: Inbound;
   private readonly delivery: Delivery;
   private readonly cluster: ZoneCluster | undefined;
+  private readonly latency: LatencyProbe;
   private readonly startedAt = performance.now();
 
   constructor(options: ZoneServerInit = {}, log?: Log | ((line: string) => void)) {
@@ -62,15 +69,18 @@ export class ZoneServer {
       connections: () => this.z.conns.size, missedTicks: () => this.driver.missedTicks,
     });
     const conns = new Connections((s) => this.admission.timeouts.watch(s));
-    this.z = { options: o, world: this.world, conns, encoder: new Encoder(), metrics: this.metrics, logger: this.logger, inputs: [], store: undefined, stopped: false };
+    this.z = {
+      options: o, world: this.world, conns, encoder: new Encoder(), metrics: this.metrics, logger: this.logger,
+      inputs: [], schedule: new InputSchedule(), store: undefined, stopped: false,
+    };
+    this.latency = new LatencyProbe(this.z);
     this.profile = new TickProfile(this.metrics);
     this.delivery = new Delivery(this.z, this.profile);
     this.cluster = o.cluster ? new ZoneCluster(this.z, this.delivery, o.cluster) : undefined;
     this.admission = new Admission(this.z, this.delivery, this, this.cluster);
-    this.inbound = new Inbound(this.z, this.delivery, this.admission, this.cluster);
-    this.recorder = o.record ? new Recorder(o.record, o.seed, this.world.config, 'mmo zone') : undefined;
-    this.app = o.front ? this.mountHttp(o.front.app, o.front.prefix) : notFound(this.mountHttp(
-      uWS.App().ws<SocketData>('/*', zoneSocketBehavior(o.sendBudgetBytes, (ws) => this.onOpen(ws))), ''));
+    this.inbound = new Inbound(this.z, this.delivery, this.admission, this.cluster, this.latency);
+    this.app = o.front ? this.mountHttp(o.front.app, o.front.prefix) : notFound(mountZoneList(this.mountHttp(
+      uWS.App().ws<SocketData>('/*', zoneSocketBehavior(o.sendBudgetBytes, (ws) => this.onOpen(ws))), ''), () => [this.listing('')]));
   }
 
   /** Opens the store, listens, starts the tick, and resolves with the bound port. */
@@ -86,9 +96,15 @@ export class ZoneServer {
         this.listenSocket = listening.socket;
         this.port = listening.port;
       } catch (e) {
-        await this.stop(); // the store, bus subscriptions and recording opened above
+        await this.stop(); // the store and bus subscriptions opened above
         throw e;
       }
+    }
+    try {
+      this.recording = new ZoneRecording(this.world, this.options, (m) => this.logger.warn({ event: 'flight_off' }, m));
+    } catch (e) {
+      await this.stop();
+      throw e;
     }
     this.profile.start();
     this.driver.start();
@@ -109,10 +125,36 @@ export class ZoneServer {
 
   /** The HTTP endpoints, under `prefix` (a shared front mounts each zone under /zone-N). */
   mountHttp(app: TemplatedApp, prefix: string): TemplatedApp {
+    mountZoneAdmin(app, prefix, { token: this.options.adminToken, save: (ms) => this.saveFlight(ms) });
     return mountZoneHttp(app, prefix, {
       health: () => (this.z.stopped ? 'draining' : 'ok'), status: () => this.status(),
-      players: () => this.sessionsByStage(), metricsText: () => metricsText(this.metrics),
+      players: () => this.sessionsByStage(), names: () => this.z.conns.playerNames(), metricsText: () => metricsText(this.metrics),
     });
+  }
+
+  /**
+   * Saves the flight recorder's last `lastMs` as a replay file under its directory (saved/);
+   * throws FlightOffError when the zone runs without one.
+   */
+  saveFlight(lastMs: number): FlightSave {
+    if (!this.recording) throw new FlightOffError('the zone has not started recording yet');
+    return this.recording.save(lastMs);
+  }
+
+  /** Where the flight recorder keeps its ring; undefined when it is off. */
+  get flightDir(): string | undefined {
+    return this.recording?.flightDir;
+  }
+
+  /** Closes the recordings at once (a dying process keeps what it recorded). */
+  closeRecording(): void {
+    this.recording?.close();
+  }
+
+  /** This zone in a /zones list, its routes under `prefix`. */
+  listing(prefix: string): ZoneListing {
+    const c = this.world.config;
+    return { zoneId: c.id, name: c.name, prefix, bounds: c.bounds };
   }
 
   /** A new connection of this zone (from its own endpoint, a shared front, or a local handoff). */
@@ -125,6 +167,12 @@ export class ZoneServer {
     this.inbound.receive(ws, message, isBinary);
   }
 
+  /** A pong from one of this zone's sockets: a latency sample. */
+  onPong(ws: WebSocket<SocketData>): void {
+    const conn = ws.getUserData().conn;
+    if (conn) this.latency.pong(conn, performance.now());
+  }
+
   /** One of this zone's sockets closed, by either side. */
   onClose(ws: WebSocket<SocketData>, code: number): void {
     this.admission.closed(ws, code);
@@ -133,6 +181,11 @@ export class ZoneServer {
   /** Names of the connections by stage (for operators and tests). */
   sessionsByStage(): Record<string, string[]> {
     return this.z.conns.byStage();
+  }
+
+  /** Each joined player's round trip as the server measured it (name, ms). */
+  *rtts(): Generator<[string, number]> {
+    for (const { session: s } of this.z.conns.values()) if (s.rttMs !== undefined) yield [s.name, s.rttMs];
   }
 
   /** Handoffs started, completed, refused, received (in a world; undefined otherwise). */
@@ -155,15 +208,17 @@ export class ZoneServer {
   tick(): void {
     const { z, world } = this;
     const start = performance.now();
+    z.schedule.release(world.tick + 1, z.inputs);
     const inputs = z.inputs;
     z.inputs = [];
     stepZone(world, inputs);
-    this.recorder?.record(world.tick, inputs, stateHash(world));
+    this.recording?.record(inputs);
     this.profile.add('step', performance.now() - start);
     this.admission.finishJoins(start);
     this.delivery.reportRejections();
     this.delivery.index(this.cluster?.takeHeard() ?? []);
     this.delivery.sendFrames(start);
+    this.latency.probe(start);
     this.cluster?.startHandoffs();
     z.store?.afterTick(world, z.conns.onlinePlayers(), this.options.flushTicks);
     this.profile.endTick(performance.now() - start);
@@ -192,7 +247,7 @@ export class ZoneServer {
     }
     const now = performance.now();
     for (const conn of [...z.conns.values()]) this.delivery.refuse(conn, ErrorCode.ShuttingDown, 'server shutting down', now);
-    this.recorder?.close();
+    this.recording?.close();
     if (beforeClose) await beforeClose().catch((e: Error) => this.logger.error({ event: 'stop_failed', error: e.message }, 'while stopping'));
     if (this.listenSocket) uWS.us_listen_socket_close(this.listenSocket as never); // a shared front closes its own
     this.listenSocket = undefined;

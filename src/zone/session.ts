@@ -39,6 +39,10 @@ export class Session {
   /** The server ended the connection (so the close is not counted as the peer's). */
   closedByServer = false;
   closeReason: string | undefined;
+  /** Round trip measured by the server's pings (moving average, ms); undefined before the first pong. */
+  rttMs: number | undefined;
+  /** When the ping now in flight was sent. */
+  pingSentAt: number | undefined;
   /** When the client went over its send budget; undefined while it keeps up. */
   behindSince: number | undefined;
   private readonly softErrors: number[] = [];

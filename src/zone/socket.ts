@@ -15,12 +15,18 @@ export interface Conn {
 export interface SocketOwner {
   onMessage(ws: WebSocket<SocketData>, message: ArrayBuffer, isBinary: boolean): void;
   onClose(ws: WebSocket<SocketData>, code: number): void;
+  /** A pong control frame (the answer to the server's latency ping). */
+  onPong(ws: WebSocket<SocketData>): void;
 }
 
 export interface SocketData {
   conn?: Conn;
   /** Opened with `?observer=1`: watches the zone from a point it moves, has no entity. */
   observer?: boolean;
+  /** Opened with `?observer=1&scope=zone`: the observer is sent the whole zone. */
+  wholeZone?: boolean;
+  /** Path the socket was opened on (a shared front routes `/zone-N/` to zone N). */
+  path?: string;
   /** The zone whose session this socket is: it changes when a local handoff moves it. */
   owner?: SocketOwner;
 }
@@ -36,7 +42,8 @@ export function zoneSocketBehavior(sendBudgetBytes: number, open: (ws: WebSocket
     closeOnBackpressureLimit: 0,
     idleTimeout: 120,
     upgrade: (res: HttpResponse, req: HttpRequest, context: unknown) => {
-      const data: SocketData = { observer: req.getQuery('observer') === '1' };
+      const observer = req.getQuery('observer') === '1';
+      const data: SocketData = { observer, wholeZone: observer && req.getQuery('scope') === 'zone', path: req.getUrl() };
       res.upgrade(data, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'),
         req.getHeader('sec-websocket-extensions'), context as never);
     },
@@ -47,5 +54,6 @@ export function zoneSocketBehavior(sendBudgetBytes: number, open: (ws: WebSocket
       else unowned?.(ws, message, isBinary);
     },
     close: (ws: WebSocket<SocketData>, code: number) => ws.getUserData().owner?.onClose(ws, code),
+    pong: (ws: WebSocket<SocketData>) => ws.getUserData().owner?.onPong(ws),
   };
 }

@@ -24,7 +24,7 @@ describe('mmo sim / mmo replay', () => {
     expect(r.ticks).toBe(150);
     for (const k of ['p50', 'p99', 'max']) expect(r.tickMs[k]).toBeGreaterThan(0);
     expect(r.tickMs.p50).toBeLessThanOrEqual(r.tickMs.p99);
-    expect(Object.keys(r.systemsMs)).toEqual(['inputs', 'movement', 'patrol', 'combat', 'items', 'boundary', 'interest']);
+    expect(Object.keys(r.systemsMs)).toEqual(['inputs', 'movement', 'patrol', 'combat', 'items', 'boundary', 'interest', 'history']);
     expect(r.heapMB).toBeGreaterThan(0);
     expect(r.hash).toMatch(/^[0-9a-f]{16}$/);
   });

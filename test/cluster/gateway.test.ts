@@ -237,7 +237,7 @@ describe('Gateway class', () => {
     const reg = new Registry();
     const now = 5_000_000;
     const { privateKey, publicKey } = newJoinKeyPair();
-    const gw = new Gateway({ store, directory: new LocalDirectory(reg), secret: SECRET, joinKey: privateKey, clock: () => now });
+    const gw = new Gateway({ store, directory: new LocalDirectory(reg, { clock: () => now }), secret: SECRET, joinKey: privateKey, clock: () => now });
     reg.register({ type: 'zone', host: '127.0.0.1', port: 9001, capacity: 10, id: 'zone-k' }, now);
     const r = await gw.route({ accountId: 1, playerId: 1, name: 'alice' }, 'zone');
     expect(verifyJoinToken(r.token, publicKey, now, { serverId: 'zone-k' })).toMatchObject({ ok: true, payload: { name: 'alice' } });

@@ -56,9 +56,14 @@ export function mmo(args: string[], ms = 60_000): Promise<{ code: number | null;
   });
 }
 
-/** A real `mmo zone` on a free port with extra flags; resolves once it listens. */
-export async function startZone(args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [MMO, 'zone', '--port', '0', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * A real `mmo zone` on a free port with extra flags (and environment); resolves once it listens.
+ * Its flight recorder is off unless the flags name its directory (tests keep out of ./data).
+ * `output()` is everything it printed so far.
+ */
+export async function startZone(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; port: number; output: () => string }> {
+  const flight = args.includes('--flight-dir') ? [] : ['--no-flight'];
+  const child = spawn(process.execPath, [MMO, 'zone', '--port', '0', ...flight, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`zone did not start: ${out}`)), 60_000);
@@ -71,9 +76,7 @@ export async function startZone(args: string[]): Promise<{ child: ChildProcess; 
     child.stderr!.on('data', onData);
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`zone exited with ${code}: ${out}`)); });
   });
-  child.stdout!.resume();
-  child.stderr!.resume();
-  return { child, port };
+  return { child, port, output: () => out };
 }
 
 /** Stops a child by its pid with `signal` and waits for it to be gone. */

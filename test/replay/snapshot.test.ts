@@ -7,6 +7,7 @@ import {
   Scenario, SnapshotError, generateZone, restoreSnapshot, serializeSnapshot, stateHash, stepZone, zoneForEntities,
   type SimInput, type ZoneWorld,
 } from '../../src/sim/index.js';
+import { HISTORY_TICKS } from '../../src/sim/constants.js';
 
 /** The scenario's inputs plus the driver's answers to last tick's handoffs: mostly recalls, some leaves. */
 function driver(world: ZoneWorld, seed: number) {
@@ -30,6 +31,21 @@ function makeWorld(seed: number): ZoneWorld {
   return generateZone({ ...zone, worldBounds: { minX: -200, minY: -200, maxX: 360, maxY: 360 } }, seed);
 }
 
+/** Every lag-compensation look-up (each live entity, each tick of the window and before it) answers the same. */
+function expectSameHistory(copy: ZoneWorld, world: ZoneWorld): void {
+  const a = { x: 0, y: 0 }, b = { x: 0, y: 0 };
+  let looked = 0;
+  for (const eid of world.netToEid.values()) {
+    for (let back = 0; back <= HISTORY_TICKS + 2; back++) {
+      world.history.at(eid, world.tick - back, world.tick, a);
+      copy.history.at(eid, copy.tick - back, copy.tick, b);
+      expect(b, `entity ${eid}, ${back} ticks back`).toEqual(a);
+      looked++;
+    }
+  }
+  expect(looked).toBeGreaterThan(0);
+}
+
 describe('world snapshots', () => {
   it('restore exactly and step in lockstep with the original over thousands of ticks', () => {
     const world = makeWorld(11);
@@ -50,6 +66,7 @@ describe('world snapshots', () => {
         const copy = restoreSnapshot(bytes);
         expect(stateHash(copy)).toEqual(stateHash(world));
         expect(Buffer.from(serializeSnapshot(copy)).equals(Buffer.from(bytes))).toBe(true);
+        expectSameHistory(copy, world);
         restored = [...restored.slice(-1), copy];
       }
     }

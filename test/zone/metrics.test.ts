@@ -32,6 +32,7 @@ describe('/metrics', () => {
     await c.connect(route.endpoint);
     c.chat(''.padEnd(300, 'x')); // refused by the server: counted by reason
     c.move(50, 50);
+    c.chat('/g heard in every zone'); // a bus message: published here, received by both zones
     const zone = world.zones.find((z) => z.options.serverId === route.serverId)!;
     await waitFor('a store flush', () => (zone.status().store?.flushes ?? 0) > 0, 5000);
     // Block the event loop (the shared one of this in-process world) so the driver drops ticks.

@@ -51,6 +51,42 @@ describe('observers (?observer=1)', () => {
     expect(server.status().players).toBe(0);
   });
 
+  it('see the whole zone with ?scope=zone, and the zone lists its players\' names and itself', async () => {
+    const c = new ZoneClient({ name: 'eye', WebSocket: WebSocket as never });
+    clients.push(c);
+    await c.connect(`ws://127.0.0.1:${server.port}/?observer=1&scope=zone`);
+    // 40 NPCs spread over 1000 × 1000: a 5 × 5-cell view around (100, 100) would hold few of them.
+    await waitFor('every NPC', () => c.world.size === server.status().entities, 5000);
+    const ann = new ZoneClient({ name: 'ann', WebSocket: WebSocket as never });
+    clients.push(ann);
+    await ann.connect(`ws://127.0.0.1:${server.port}/`);
+    const names = await (await fetch(`http://127.0.0.1:${server.port}/names`)).json();
+    expect(names).toEqual({ [ann.netId]: 'ann' });
+    expect(await (await fetch(`http://127.0.0.1:${server.port}/zones`)).json()).toEqual({
+      zones: [{ zoneId: server.world.config.id, name: server.world.config.name, prefix: '', bounds: server.world.config.bounds }],
+    });
+  });
+
+  it('are allowed where the zone says so, even with a join token secret', async () => {
+    const open = await startZoneServer({ port: 0, tokenSecret: 'a-secret-for-this-test-only', allowObservers: true, zone: { npcs: 0, items: 0 } }, () => {});
+    const c = new ZoneClient({ name: 'eye', WebSocket: WebSocket as never });
+    await c.connect(`ws://127.0.0.1:${open.port}/?observer=1`);
+    expect(c.netId).toBe(0);
+    c.close();
+    await open.stop();
+  });
+
+  it('are capped: one past maxObservers is refused as ServerFull', async () => {
+    const small = await startZoneServer({ port: 0, maxObservers: 1, zone: { npcs: 0, items: 0 } }, () => {});
+    const first = new ZoneClient({ name: 'eye1', WebSocket: WebSocket as never });
+    const second = new ZoneClient({ name: 'eye2', WebSocket: WebSocket as never });
+    await first.connect(`ws://127.0.0.1:${small.port}/?observer=1&scope=zone`);
+    await expect(second.connect(`ws://127.0.0.1:${small.port}/?observer=1`)).rejects.toMatchObject({ code: ErrorCode.ServerFull });
+    first.close();
+    second.close();
+    await small.stop();
+  });
+
   it('are refused where guests are (zones that need a join token)', async () => {
     const strict = await startZoneServer({ port: 0, tokenSecret: 'a-secret-for-this-test-only', zone: { npcs: 0, items: 0 } }, () => {});
     const c = new ZoneClient({ name: 'eye', WebSocket: WebSocket as never });
