@@ -317,15 +317,17 @@ export class TestClient {
 }
 
 /** Closes every client (ignoring ones already closed). */
-/** The most ticks between two snapshots: a client with nothing new still gets a heartbeat this often. */
+/** The most ticks between two snapshots at 20 Hz: a client with nothing new still gets a heartbeat this often. */
 export const HEARTBEAT_TICKS = (SNAPSHOT_HEARTBEAT_MS / 1000) * 20;
 
 /**
- * Gaps between consecutive snapshot ticks longer than the heartbeat: none may occur for a
- * client that keeps up (a tick with nothing new for it sends nothing, so shorter gaps are normal).
+ * Gaps between consecutive snapshot ticks longer than the heartbeat (at `tickRate`): none may
+ * occur for a client that keeps up (a tick with nothing new for it sends nothing, so shorter
+ * gaps are normal).
  */
-export function lateSnapshots(ticks: readonly number[]): number[] {
-  return ticks.slice(1).map((t, k) => t - ticks[k]).filter((d) => d > HEARTBEAT_TICKS || d < 1);
+export function lateSnapshots(ticks: readonly number[], tickRate = 20): number[] {
+  const most = Math.floor((SNAPSHOT_HEARTBEAT_MS * tickRate) / 1000);
+  return ticks.slice(1).map((t, k) => t - ticks[k]).filter((d) => d > most || d < 1);
 }
 
 export async function closeAll(clients: Iterable<TestClient>): Promise<void> {
