@@ -18,7 +18,7 @@ import {
   type Directory, type Listening,
 } from '../cluster/index.js';
 import { InProcessBus, InProcessHub, freePort, startNatsServer, type Bus, type NatsServer } from '../bus/index.js';
-import { PlayerStore } from '../store/index.js';
+import { OnlineLeases, PlayerStore } from '../store/index.js';
 import { SERVER_KEYS_ENV, SERVER_KEY_ENV } from './registryKeys.js';
 import { untilStopped } from './signals.js';
 import { childEnv, natsCredentials, newSecret, type NatsCredentials } from './secrets.js';
@@ -122,8 +122,10 @@ export interface MasterOptions {
 export async function startMaster(o: MasterOptions): Promise<Master> {
   const registry = new Registry({ serverKeys: o.serverKeys });
   const store = PlayerStore.open(o.db ?? ':memory:');
+  // The zones' online leases live in the same file; with no file there are none to read.
+  const online = o.db ? OnlineLeases.open(o.db) : undefined;
   const gateway = new Gateway({
-    store, directory: new LocalDirectory(registry), secret: o.secret, strategy: 'least_connections', spawn: o.spawn, zones: o.zones, positions: store,
+    store, directory: new LocalDirectory(registry), secret: o.secret, strategy: 'least_connections', spawn: o.spawn, zones: o.zones, positions: store, online,
   });
   const app = newApp();
   let stopping = false;
@@ -132,6 +134,7 @@ export async function startMaster(o: MasterOptions): Promise<Master> {
   mountOps(app, { registry, draining: () => stopping });
   notFound(app);
   const close = async () => {
+    online?.close();
     store.close();
   };
   const http: Listening = await listen(app, o.host, o.port).catch(async (e: unknown) => {
