@@ -111,14 +111,26 @@ export async function postJsonWithRetry(
   }
 }
 
+/** Where to join, and the session that got it (routes again without a new login). */
+export interface GatewayRoute {
+  endpoint: string;
+  /** Join token for the zone. */
+  token: string;
+  /** Session token from /login. */
+  session: string;
+}
+
+/** Asks the gateway for a zone with a session token from /login. */
+export async function routeViaGateway(base: string, session: string, retry: LoginRetry, onRetry: () => void, from?: string): Promise<GatewayRoute> {
+  const route = await postJsonWithRetry(new URL('/route', base).href, { type: 'zone' }, session, retry, onRetry, from);
+  return { endpoint: String(route.endpoint), token: String(route.token), session };
+}
+
 /**
  * Logs in and asks the gateway for a zone: the zone's endpoint and the token to join it with.
  * `from`: the local address both requests are sent from (see botSource).
  */
-export async function loginViaGateway(
-  base: string, name: string, retry: LoginRetry, onRetry: () => void, from?: string,
-): Promise<{ endpoint: string; token: string }> {
+export async function loginViaGateway(base: string, name: string, retry: LoginRetry, onRetry: () => void, from?: string): Promise<GatewayRoute> {
   const login = await postJsonWithRetry(new URL('/login', base).href, { name, password: `${name}-swarm-password` }, undefined, retry, onRetry, from);
-  const route = await postJsonWithRetry(new URL('/route', base).href, { type: 'zone' }, String(login.token), retry, onRetry, from);
-  return { endpoint: String(route.endpoint), token: String(route.token) };
+  return routeViaGateway(base, String(login.token), retry, onRetry, from);
 }

@@ -10,7 +10,7 @@ import { errorCodeName, type WelcomeMsg } from '../protocol/index.js';
 import { Rng } from '../sim/index.js';
 import { BotBrain, type BehaviorName } from './behavior.js';
 import { BotStats } from './stats.js';
-import { DEFAULT_LOGIN_RETRY, botSource, loginViaGateway, withBackoff, type LoginRetry } from './login.js';
+import { DEFAULT_LOGIN_RETRY, botSource, loginViaGateway, routeViaGateway, withBackoff, type LoginRetry } from './login.js';
 
 export interface WorkerTask {
   url: string;
@@ -44,7 +44,7 @@ function reasonOf(e: ZoneClientError | Error): string {
 }
 
 /** Tries of a bot that lost its zone to get back in through the gateway (about 30 s in all). */
-const REJOIN: LoginRetry = { attempts: 12, baseDelayMs: 250, maxDelayMs: 4000 };
+const REJOIN: LoginRetry = { attempts: 16, baseDelayMs: 250, maxDelayMs: 2000 };
 
 /**
  * One bot: joins and plays until its connection closes. Through a gateway, a connection the
@@ -53,12 +53,12 @@ const REJOIN: LoginRetry = { attempts: 12, baseDelayMs: 250, maxDelayMs: 4000 };
  */
 async function runBot(index: number): Promise<void> {
   stats.c.started++;
-  const from = task.gateway ? botSource(task.gateway, index) : undefined;
+  const bot: Bot = { index, from: task.gateway ? botSource(task.gateway, index) : undefined };
   for (let life = 0; running; life++) {
-    const client = newBot(index, from);
+    const client = newBot(index, bot.from);
     let welcome: WelcomeMsg;
     try {
-      welcome = life === 0 ? await enter(client, index, from) : await withBackoff(() => enter(client, index, from), REJOIN, () => running);
+      welcome = life === 0 ? await enter(client, bot) : await withBackoff(() => enter(client, bot), REJOIN, () => running);
     } catch (e) {
       if (life === 0) stats.c.failed++;
       stats.count('failures', reasonOf(e as Error));
@@ -80,10 +80,21 @@ function newBot(index: number, from: string | undefined): ZoneClient {
   });
 }
 
-/** Joins the zone, or through the gateway the zone it routes the bot to. */
-async function enter(client: ZoneClient, index: number, from: string | undefined): Promise<WelcomeMsg> {
+interface Bot {
+  index: number;
+  /** The local address it speaks from. */
+  from: string | undefined;
+  /** Its gateway session, once logged in. */
+  session?: string;
+}
+
+/** Joins the zone, or through the gateway the zone it routes the bot to (logging in when its session cannot route). */
+async function enter(client: ZoneClient, bot: Bot): Promise<WelcomeMsg> {
   if (!task.gateway) return client.connect(task.url);
-  const route = await loginViaGateway(task.gateway, `bot${index}`, DEFAULT_LOGIN_RETRY, () => stats.c.loginRetries++, from);
+  const retried = () => stats.c.loginRetries++;
+  const route = (bot.session === undefined ? undefined : await routeViaGateway(task.gateway, bot.session, DEFAULT_LOGIN_RETRY, retried, bot.from).catch(() => undefined))
+    ?? await loginViaGateway(task.gateway, `bot${bot.index}`, DEFAULT_LOGIN_RETRY, retried, bot.from);
+  bot.session = route.session;
   return client.connect(route.endpoint, { token: route.token });
 }
 

@@ -4,6 +4,7 @@
 //                 (or NATS with `nats`);
 //   `mmo world --nats auto|URL`: the same roles as separate processes (`mmo master`, one
 //                 `mmo zone --world FILE --zone-id N` per zone) over NATS, supervised here.
+// A zone process that dies is started again (supervisor.ts), with backoff.
 // Secrets reach the children by environment (secrets.ts), never on their command lines; with
 // `--nats auto` the world starts its own nats-server with one user per zone (worldNats.ts).
 
@@ -21,6 +22,7 @@ import { InProcessBus, InProcessHub, freePort, startNatsServer, type Bus, type N
 import { OnlineLeases, PlayerStore } from '../store/index.js';
 import { SERVER_KEYS_ENV, SERVER_KEY_ENV } from './registryKeys.js';
 import { untilStopped } from './signals.js';
+import { Supervisor } from './supervisor.js';
 import { childEnv, natsCredentials, newSecret, type NatsCredentials } from './secrets.js';
 import { credentialsOf, worldNatsUsers, zoneSubscriptions } from './worldNats.js';
 import { RUNNING_FROM_SOURCE } from '../runtime/index.js';
@@ -233,8 +235,10 @@ export interface ProcessWorld {
   readonly port: number;
   readonly secret: string;
   readonly layout: WorldLayout;
-  /** The master first, then one per zone. */
+  /** The processes running now: the master first, then one per zone (a restarted zone's new one). */
   readonly children: ChildProcess[];
+  /** Per zone (layout order): times it died and was started again. */
+  readonly restarts: number[];
   /** The nats-server this world started (`nats: 'auto'`). */
   readonly nats?: NatsServer;
   stop(): Promise<void>;
@@ -282,14 +286,16 @@ export async function startProcessWorld(o: ProcessWorldOptions, echo?: (line: st
   const file = join(mkdtempSync(join(tmpdir(), 'mmo-world-')), 'world.json');
   writeFileSync(file, JSON.stringify(layout));
   const masterPort = o.port || await freePort();
-  const children: ChildProcess[] = [];
+  let master: ChildProcess | undefined;
+  const zones: Supervisor[] = [];
   let nats: NatsServer | undefined;
   const stop = async () => {
-    await Promise.all(children.map(async (c) => {
-      if (c.exitCode !== null || c.signalCode !== null) return;
-      c.kill('SIGTERM'); // by its own pid
-      await once(c, 'exit');
-    }));
+    await Promise.all(zones.map((z) => z.stop()));
+    if (master && master.exitCode === null && master.signalCode === null) {
+      const exited = once(master, 'exit');
+      master.kill('SIGTERM'); // by its own pid
+      await exited;
+    }
     await nats?.stop();
   };
   try {
@@ -306,19 +312,30 @@ export async function startProcessWorld(o: ProcessWorldOptions, echo?: (line: st
     const db = o.db ? ['--db', o.db] : [];
     // Each zone gets only its own registry key; the master gets them all. By environment, never a flag.
     const serverKeys = newServerKeys(layout.zones.map((z) => z.serverId));
-    children.push(await child(['master', '--host', o.host, '--port', String(masterPort), '--world', file, ...db],
-      childEnv(secret, undefined, { [SERVER_KEYS_ENV]: JSON.stringify(serverKeys) }), /listening/, echo));
+    master = await child(['master', '--host', o.host, '--port', String(masterPort), '--world', file, ...db],
+      childEnv(secret, undefined, { [SERVER_KEYS_ENV]: JSON.stringify(serverKeys) }), /listening/, echo);
     for (const z of layout.zones) {
-      children.push(await child(['zone', '--world', file, '--zone-id', String(z.zoneId), '--nats', url, '--seed', String(o.seed),
+      const args = ['zone', '--world', file, '--zone-id', String(z.zoneId), '--nats', url, '--seed', String(o.seed),
         '--registry', `http://${o.host}:${masterPort}`, '--host', o.host, ...(o.tickRate ? ['--tick-rate', String(o.tickRate)] : []),
         ...(o.npcs !== undefined ? ['--npcs', String(o.npcs)] : []), ...(o.items !== undefined ? ['--items', String(o.items)] : []),
-        ...(o.db ? db : ['--no-db'])], childEnv(secret, credentials(z.serverId), { [SERVER_KEY_ENV]: serverKeys[z.serverId] }), /listening on/, echo));
+        ...(o.db ? db : ['--no-db'])];
+      const env = childEnv(secret, credentials(z.serverId), { [SERVER_KEY_ENV]: serverKeys[z.serverId] });
+      // A zone that dies is started again (it registers itself anew); one stopped on purpose stays stopped.
+      zones.push(await Supervisor.start({ name: z.serverId, start: () => child(args, env, /listening on/, echo), log: (m) => echo?.(m) }));
     }
   } catch (e) {
     await stop();
     throw e;
   }
-  return { port: masterPort, secret, layout, children, nats, stop };
+  return {
+    port: masterPort, secret, layout, nats, stop,
+    get children() {
+      return [master!, ...zones.map((z) => z.child)];
+    },
+    get restarts() {
+      return zones.map((z) => z.restarts);
+    },
+  };
 }
 
 export async function runWorldCommand(o: WorldOptions & Partial<ProcessWorldOptions>, print: (line: string) => void): Promise<void> {
