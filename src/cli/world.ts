@@ -239,8 +239,10 @@ export interface ProcessWorld {
   readonly children: ChildProcess[];
   /** Per zone (layout order): times it died and was started again. */
   readonly restarts: number[];
-  /** The nats-server this world started (`nats: 'auto'`). */
+  /** The nats-server this world started (`nats: 'auto'`); a new one after restartNats(). */
   readonly nats?: NatsServer;
+  /** With `nats: 'auto'`: stops its nats-server and starts it again on the same port with the same users (zones reconnect). */
+  restartNats(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -289,6 +291,7 @@ export async function startProcessWorld(o: ProcessWorldOptions, echo?: (line: st
   let master: ChildProcess | undefined;
   const zones: Supervisor[] = [];
   let nats: NatsServer | undefined;
+  let users: ReturnType<typeof worldNatsUsers> | undefined;
   const stop = async () => {
     await Promise.all(zones.map((z) => z.stop()));
     if (master && master.exitCode === null && master.signalCode === null) {
@@ -303,11 +306,11 @@ export async function startProcessWorld(o: ProcessWorldOptions, echo?: (line: st
     let credentials: (serverId: string) => NatsCredentials | undefined = (id) =>
       o.natsCredentials === undefined ? undefined : natsCredentials({ natsCredentials: join(o.natsCredentials, `${id}.json`) });
     if (o.nats === 'auto') {
-      const users = worldNatsUsers(layout);
+      users = worldNatsUsers(layout);
       nats = await startNatsServer({ host: o.natsHost, users });
       echo?.(`nats-server ${nats.url} (pid ${nats.pid}), one user per zone`);
       url = nats.url;
-      credentials = (id) => credentialsOf(users, id);
+      credentials = (id) => credentialsOf(users!, id);
     }
     const db = o.db ? ['--db', o.db] : [];
     // Each zone gets only its own registry key; the master gets them all. By environment, never a flag.
@@ -328,7 +331,17 @@ export async function startProcessWorld(o: ProcessWorldOptions, echo?: (line: st
     throw e;
   }
   return {
-    port: masterPort, secret, layout, nats, stop,
+    port: masterPort, secret, layout, stop,
+    get nats() {
+      return nats;
+    },
+    async restartNats() {
+      if (!nats || !users) throw new Error('restartNats: this world did not start its nats-server (nats: auto)');
+      const port = nats.port;
+      await nats.stop();
+      nats = await startNatsServer({ host: o.natsHost, port, users });
+      echo?.(`nats-server restarted: ${nats.url} (pid ${nats.pid})`);
+    },
     get children() {
       return [master!, ...zones.map((z) => z.child)];
     },
