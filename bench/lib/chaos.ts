@@ -183,7 +183,9 @@ function percentile(xs: number[], p: number): number {
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const log = o.log ?? (() => {});
   const zones = o.zones ?? 4;
-  const world = await startProcessWorld({ zones, host: '127.0.0.1', port: 0, zoneSize: 100, seed: o.seed, nats: 'auto', db: o.db, npcs: 10, items: 40 });
+  // The supervisor's and nats-server's lines, not the zones' logs.
+  const echo = (line: string) => { if (/ died | is back | did not start|nats-server/.test(line)) log(line); };
+  const world = await startProcessWorld({ zones, host: '127.0.0.1', port: 0, zoneSize: 100, seed: o.seed, nats: 'auto', db: o.db, npcs: 10, items: 40 }, echo);
   const rng = new Rng(o.seed);
   const gateway = `http://127.0.0.1:${world.port}/`;
   const bounds = { maxX: Math.max(...world.layout.zones.map((z) => z.bounds.maxX)), maxY: Math.max(...world.layout.zones.map((z) => z.bounds.maxY)) };
@@ -210,14 +212,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       [faults[i], faults[j]] = [faults[j], faults[i]];
     }
     const gap = (o.seconds * 1000) / (faults.length + 1);
+    const t0 = performance.now();
     for (const fault of faults) {
       await sleep(gap);
       if (fault === 'nats') {
-        log('chaos: restarting nats-server');
+        log(`chaos: restarting nats-server at ${Math.round(performance.now() - t0)} ms`);
         await world.restartNats();
       } else {
         const victim = rng.int(zones);
-        log(`chaos: SIGKILL ${world.layout.zones[victim].serverId}`);
+        log(`chaos: SIGKILL ${world.layout.zones[victim].serverId} at ${Math.round(performance.now() - t0)} ms`);
         const at = Date.now();
         world.children[1 + victim].kill('SIGKILL'); // by its pid; children[0] is the master
         zoneBackMs.push(zoneBack(world, victim, at, 30_000));
