@@ -6,15 +6,13 @@ import Database from 'better-sqlite3';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZoneClient, ZoneClientError } from '../../src/client/index.js';
-import { NATS_SERVER_PACKAGE, findNatsServer } from '../../src/bus/index.js';
 import { startProcessWorld, type ProcessWorld } from '../../src/cli/world.js';
 import { newNonce, signJoinToken } from '../../src/cluster/tokens.js';
 import { ErrorCode } from '../../src/protocol/index.js';
 import { tempDb, waitFor } from '../persistence/helpers.js';
-import { gatewayPost, playing, twice } from './worldProbe.js';
+import { gatewayPost, playing, skipWithoutNats } from './worldProbe.js';
 
-const SKIP = findNatsServer() === null && !process.env.CI;
-if (SKIP) console.warn(`${import.meta.filename}: skipped, no nats-server (apt-get install ${NATS_SERVER_PACKAGE})`);
+const SKIP = skipWithoutNats(import.meta.filename);
 
 let world: ProcessWorld;
 let db: string;

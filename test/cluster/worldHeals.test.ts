@@ -3,14 +3,12 @@
 // through the gateway again and are back in the world within 15 s of losing it.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NATS_SERVER_PACKAGE, findNatsServer } from '../../src/bus/index.js';
 import { runSwarm, type SwarmReport } from '../../src/bots/index.js';
 import { startProcessWorld, type ProcessWorld } from '../../src/cli/world.js';
 import { tempDb, waitFor } from '../persistence/helpers.js';
-import { playing, twice } from './worldProbe.js';
+import { playing, skipWithoutNats, twice } from './worldProbe.js';
 
-const SKIP = findNatsServer() === null && !process.env.CI;
-if (SKIP) console.warn(`${import.meta.filename}: skipped, no nats-server (apt-get install ${NATS_SERVER_PACKAGE})`);
+const SKIP = skipWithoutNats(import.meta.filename);
 
 const BOTS = 8;
 let world: ProcessWorld;

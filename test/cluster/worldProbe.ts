@@ -1,6 +1,7 @@
 // Reading a multi-process world from outside, as an operator would: every zone's /players over
 // HTTP, and the gateway's /login and /route.
 
+import { NATS_SERVER_PACKAGE, findNatsServer } from '../../src/bus/index.js';
 import type { WorldLayout } from '../../src/cli/world.js';
 
 /**
@@ -34,4 +35,14 @@ export async function gatewayPost(port: number, path: string, body: unknown, tok
   const json = (await res.json()) as Record<string, unknown>;
   if (!res.ok) throw new Error(`${path} ${res.status}: ${JSON.stringify(json)}`);
   return json;
+}
+
+/**
+ * Whether a test needing Debian's nats-server is skipped: only where it is missing and CI does
+ * not require it, with a warning naming `file`.
+ */
+export function skipWithoutNats(file: string): boolean {
+  const skip = findNatsServer() === null && !process.env.CI;
+  if (skip) console.warn(`${file}: skipped, no nats-server (apt-get install ${NATS_SERVER_PACKAGE})`);
+  return skip;
 }

@@ -7,11 +7,10 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { NATS_SERVER_PACKAGE, findNatsServer } from '../../src/bus/index.js';
 import type { ChaosReport } from '../../bench/lib/chaos.js';
+import { skipWithoutNats } from '../cluster/worldProbe.js';
 
-const SKIP = findNatsServer() === null && !process.env.CI;
-if (SKIP) console.warn(`${import.meta.filename}: skipped, no nats-server (apt-get install ${NATS_SERVER_PACKAGE})`);
+const SKIP = skipWithoutNats(import.meta.filename);
 
 describe.skipIf(SKIP)('chaos (short)', () => {
   it('keeps one place per player, heals every zone and bot, loses no item, keeps the database intact', async () => {
