@@ -8,6 +8,8 @@ export interface BotCounters {
   failed: number;
   /** Gateway requests tried again after a 429/503 ("busy, retry"). */
   loginRetries: number;
+  /** Bots back in the world after the server side lost their connection (routed again by the gateway). */
+  rejoined: number;
   /** Closed while the run was still on, by reason ("1008 TooSlow: ..."). */
   disconnected: Record<string, number>;
   /** Connect failures by reason. */
@@ -28,7 +30,7 @@ export interface BotStatsData extends BotCounters {
 }
 
 export function emptyCounters(): BotCounters {
-  return { started: 0, connected: 0, failed: 0, loginRetries: 0, disconnected: {}, failures: {}, errors: {}, frames: 0, bytes: 0, snapshots: 0, tickGaps: 0, botSeconds: 0 };
+  return { started: 0, connected: 0, failed: 0, loginRetries: 0, rejoined: 0, disconnected: {}, failures: {}, errors: {}, frames: 0, bytes: 0, snapshots: 0, tickGaps: 0, botSeconds: 0 };
 }
 
 function addCounts(into: Record<string, number>, from: Record<string, number>): void {
@@ -54,6 +56,7 @@ export class BotStats {
     c.connected += d.connected;
     c.failed += d.failed;
     c.loginRetries += d.loginRetries;
+    c.rejoined += d.rejoined;
     c.frames += d.frames;
     c.bytes += d.bytes;
     c.snapshots += d.snapshots;

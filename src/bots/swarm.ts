@@ -57,6 +57,8 @@ export interface SwarmReport {
   connected: number;
   failed: number;
   loginRetries: number;
+  /** Bots that lost their zone and were routed back in by the gateway. */
+  rejoined: number;
   disconnected: number;
   disconnectReasons: Record<string, number>;
   failureReasons: Record<string, number>;
@@ -201,7 +203,7 @@ export async function runSwarm(o: SwarmOptions, onProgress?: (p: SwarmProgress) 
   if (peakPlayers !== undefined) server.playersAtPeak = peakPlayers;
   return {
     url: o.url, count: o.count, behavior: o.behavior, durationS: o.durationS, workers, interrupted: o.signal?.aborted === true,
-    connected: c.connected, failed: c.failed, loginRetries: c.loginRetries,
+    connected: c.connected, failed: c.failed, loginRetries: c.loginRetries, rejoined: c.rejoined,
     disconnected: sum(c.disconnected), disconnectReasons: c.disconnected, failureReasons: c.failures, errors: c.errors,
     framesReceived: c.frames, bytesReceived: c.bytes, tickGaps: c.tickGaps,
     framesPerBotPerSec: perBotSec(c.frames), bytesPerBotPerSec: perBotSec(c.bytes), snapshotsPerBotPerSec: perBotSec(c.snapshots),
@@ -219,7 +221,7 @@ export function formatReport(r: SwarmReport): string {
   const s = r.server;
   return [
     `bots: ${r.count} (${r.behavior}) over ${r.workers} worker(s), ${r.durationS} s after ramp${r.interrupted ? ' (interrupted)' : ''}`,
-    `connected ${r.connected}, failed ${r.failed} (${reasons(r.failureReasons)}), disconnected ${r.disconnected} (${reasons(r.disconnectReasons)}); ${r.loginRetries} login retries`,
+    `connected ${r.connected}, failed ${r.failed} (${reasons(r.failureReasons)}), disconnected ${r.disconnected} (${reasons(r.disconnectReasons)}); ${r.loginRetries} login retries, ${r.rejoined} rejoined`,
     `per bot: ${r.framesPerBotPerSec} frames/s, ${r.snapshotsPerBotPerSec} snapshots/s, ${r.bytesPerBotPerSec} B/s; ${r.tickGaps} snapshot tick gaps`,
     `rtt ms: p50 ${r.rttMs.p50}  p95 ${r.rttMs.p95}  p99 ${r.rttMs.p99};  snapshot interval ms: p50 ${r.snapshotIntervalMs.p50}  p99 ${r.snapshotIntervalMs.p99}  stddev ${r.snapshotIntervalMs.stddev}`,
     `errors: ${reasons(r.errors)}`,

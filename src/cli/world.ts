@@ -4,6 +4,7 @@
 //                 (or NATS with `nats`);
 //   `mmo world --nats auto|URL`: the same roles as separate processes (`mmo master`, one
 //                 `mmo zone --world FILE --zone-id N` per zone) over NATS, supervised here.
+// A zone process that dies is started again (supervisor.ts), with backoff.
 // Secrets reach the children by environment (secrets.ts), never on their command lines; with
 // `--nats auto` the world starts its own nats-server with one user per zone (worldNats.ts).
 
@@ -18,9 +19,10 @@ import {
   type Directory, type Listening,
 } from '../cluster/index.js';
 import { InProcessBus, InProcessHub, freePort, startNatsServer, type Bus, type NatsServer } from '../bus/index.js';
-import { PlayerStore } from '../store/index.js';
+import { OnlineLeases, PlayerStore } from '../store/index.js';
 import { SERVER_KEYS_ENV, SERVER_KEY_ENV } from './registryKeys.js';
 import { untilStopped } from './signals.js';
+import { Supervisor } from './supervisor.js';
 import { childEnv, natsCredentials, newSecret, type NatsCredentials } from './secrets.js';
 import { credentialsOf, worldNatsUsers, zoneSubscriptions } from './worldNats.js';
 import { RUNNING_FROM_SOURCE } from '../runtime/index.js';
@@ -122,8 +124,10 @@ export interface MasterOptions {
 export async function startMaster(o: MasterOptions): Promise<Master> {
   const registry = new Registry({ serverKeys: o.serverKeys });
   const store = PlayerStore.open(o.db ?? ':memory:');
+  // The zones' online leases live in the same file; with no file there are none to read.
+  const online = o.db ? OnlineLeases.open(o.db) : undefined;
   const gateway = new Gateway({
-    store, directory: new LocalDirectory(registry), secret: o.secret, strategy: 'least_connections', spawn: o.spawn, zones: o.zones, positions: store,
+    store, directory: new LocalDirectory(registry), secret: o.secret, strategy: 'least_connections', spawn: o.spawn, zones: o.zones, positions: store, online,
   });
   const app = newApp();
   let stopping = false;
@@ -132,6 +136,7 @@ export async function startMaster(o: MasterOptions): Promise<Master> {
   mountOps(app, { registry, draining: () => stopping });
   notFound(app);
   const close = async () => {
+    online?.close();
     store.close();
   };
   const http: Listening = await listen(app, o.host, o.port).catch(async (e: unknown) => {
@@ -230,10 +235,14 @@ export interface ProcessWorld {
   readonly port: number;
   readonly secret: string;
   readonly layout: WorldLayout;
-  /** The master first, then one per zone. */
+  /** The processes running now: the master first, then one per zone (a restarted zone's new one). */
   readonly children: ChildProcess[];
-  /** The nats-server this world started (`nats: 'auto'`). */
+  /** Per zone (layout order): times it died and was started again. */
+  readonly restarts: number[];
+  /** The nats-server this world started (`nats: 'auto'`); a new one after restartNats(). */
   readonly nats?: NatsServer;
+  /** With `nats: 'auto'`: stops its nats-server and starts it again on the same port with the same users (zones reconnect). */
+  restartNats(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -279,14 +288,17 @@ export async function startProcessWorld(o: ProcessWorldOptions, echo?: (line: st
   const file = join(mkdtempSync(join(tmpdir(), 'mmo-world-')), 'world.json');
   writeFileSync(file, JSON.stringify(layout));
   const masterPort = o.port || await freePort();
-  const children: ChildProcess[] = [];
+  let master: ChildProcess | undefined;
+  const zones: Supervisor[] = [];
   let nats: NatsServer | undefined;
+  let users: ReturnType<typeof worldNatsUsers> | undefined;
   const stop = async () => {
-    await Promise.all(children.map(async (c) => {
-      if (c.exitCode !== null || c.signalCode !== null) return;
-      c.kill('SIGTERM'); // by its own pid
-      await once(c, 'exit');
-    }));
+    await Promise.all(zones.map((z) => z.stop()));
+    if (master && master.exitCode === null && master.signalCode === null) {
+      const exited = once(master, 'exit');
+      master.kill('SIGTERM'); // by its own pid
+      await exited;
+    }
     await nats?.stop();
   };
   try {
@@ -294,28 +306,49 @@ export async function startProcessWorld(o: ProcessWorldOptions, echo?: (line: st
     let credentials: (serverId: string) => NatsCredentials | undefined = (id) =>
       o.natsCredentials === undefined ? undefined : natsCredentials({ natsCredentials: join(o.natsCredentials, `${id}.json`) });
     if (o.nats === 'auto') {
-      const users = worldNatsUsers(layout);
+      users = worldNatsUsers(layout);
       nats = await startNatsServer({ host: o.natsHost, users });
       echo?.(`nats-server ${nats.url} (pid ${nats.pid}), one user per zone`);
       url = nats.url;
-      credentials = (id) => credentialsOf(users, id);
+      credentials = (id) => credentialsOf(users!, id);
     }
     const db = o.db ? ['--db', o.db] : [];
     // Each zone gets only its own registry key; the master gets them all. By environment, never a flag.
     const serverKeys = newServerKeys(layout.zones.map((z) => z.serverId));
-    children.push(await child(['master', '--host', o.host, '--port', String(masterPort), '--world', file, ...db],
-      childEnv(secret, undefined, { [SERVER_KEYS_ENV]: JSON.stringify(serverKeys) }), /listening/, echo));
+    master = await child(['master', '--host', o.host, '--port', String(masterPort), '--world', file, ...db],
+      childEnv(secret, undefined, { [SERVER_KEYS_ENV]: JSON.stringify(serverKeys) }), /listening/, echo);
     for (const z of layout.zones) {
-      children.push(await child(['zone', '--world', file, '--zone-id', String(z.zoneId), '--nats', url, '--seed', String(o.seed),
+      const args = ['zone', '--world', file, '--zone-id', String(z.zoneId), '--nats', url, '--seed', String(o.seed),
         '--registry', `http://${o.host}:${masterPort}`, '--host', o.host, ...(o.tickRate ? ['--tick-rate', String(o.tickRate)] : []),
         ...(o.npcs !== undefined ? ['--npcs', String(o.npcs)] : []), ...(o.items !== undefined ? ['--items', String(o.items)] : []),
-        ...(o.db ? db : ['--no-db'])], childEnv(secret, credentials(z.serverId), { [SERVER_KEY_ENV]: serverKeys[z.serverId] }), /listening on/, echo));
+        ...(o.db ? db : ['--no-db'])];
+      const env = childEnv(secret, credentials(z.serverId), { [SERVER_KEY_ENV]: serverKeys[z.serverId] });
+      // A zone that dies is started again (it registers itself anew); one stopped on purpose stays stopped.
+      zones.push(await Supervisor.start({ name: z.serverId, start: () => child(args, env, /listening on/, echo), log: (m) => echo?.(m) }));
     }
   } catch (e) {
     await stop();
     throw e;
   }
-  return { port: masterPort, secret, layout, children, nats, stop };
+  return {
+    port: masterPort, secret, layout, stop,
+    get nats() {
+      return nats;
+    },
+    async restartNats() {
+      if (!nats || !users) throw new Error('restartNats: this world did not start its nats-server (nats: auto)');
+      const port = nats.port;
+      await nats.stop();
+      nats = await startNatsServer({ host: o.natsHost, port, users });
+      echo?.(`nats-server restarted: ${nats.url} (pid ${nats.pid})`);
+    },
+    get children() {
+      return [master!, ...zones.map((z) => z.child)];
+    },
+    get restarts() {
+      return zones.map((z) => z.restarts);
+    },
+  };
 }
 
 export async function runWorldCommand(o: WorldOptions & Partial<ProcessWorldOptions>, print: (line: string) => void): Promise<void> {

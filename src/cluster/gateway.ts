@@ -42,6 +42,11 @@ export interface SavedPositions {
   player(playerId: number): { x: number; y: number } | undefined;
 }
 
+/** Which zone a player is online in right now; OnlineLeases fits it. */
+export interface OnlinePlayers {
+  holder(playerId: number): string | undefined;
+}
+
 export interface GatewayOptions {
   store: AuthStore;
   /** Where servers are found: a LocalDirectory, or a RegistryClient for a remote master. */
@@ -61,6 +66,8 @@ export interface GatewayOptions {
   zones?: readonly ZoneBounds[];
   /** Saved positions of players (read with `zones`). */
   positions?: SavedPositions;
+  /** Where players are online: one already playing is routed to that zone, never to a second one. */
+  online?: OnlinePlayers;
   /** Session token lifetime. Default 1 h. */
   sessionTtlMs?: number;
   /** Where a player created at first login starts. Default {x: 0, y: 0, zone: ''}. */
@@ -160,7 +167,8 @@ export class Gateway {
 
   /**
    * Picks an active, non-full server of `type` and signs a join token bound to it: for a zone,
-   * the one holding the player's saved position when it can take the player; otherwise by the
+   * the one the player is online in (where a second join is then refused: one player, one
+   * place), else the one holding its saved position when it can take the player; otherwise by the
    * strategy (near `region` for 'geographic'), counting the players it routed since each
    * server's last heartbeat. Throws NoServerError when there is none, FieldError on a bad type
    * or region, RegistryError('unavailable') when a remote registry cannot be reached.
@@ -178,8 +186,14 @@ export class Gateway {
     return { endpoint: endpointOf(server), token, expiresAt, server };
   }
 
-  /** The zone server holding the player's saved position, when it is among `servers` and can take one more. */
+  /**
+   * The zone server the player is online in, when it is among `servers`; else the one holding
+   * its saved position, when it is among `servers` and can take one more.
+   */
   private home(who: Identity, servers: readonly ServerInfo[]): ServerInfo | undefined {
+    const online = this.options.online?.holder(who.playerId);
+    const playing = online === undefined ? undefined : servers.find((s) => s.id === online);
+    if (playing) return playing;
     const zones = this.options.zones;
     if (zones === undefined) return undefined;
     const saved = this.options.positions?.player(who.playerId);

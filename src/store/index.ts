@@ -13,6 +13,7 @@
 //   await wb.close();                                     // SIGTERM: drains pending work
 //
 // PlayerStore is the same file on the calling thread (synchronous): accounts, guilds, reads.
+// OnlineLeases (also synchronous, a connection of its own): the zone each player is online in.
 
 export { DEFAULT_BUSY_TIMEOUT_MS, openDatabase, type OpenOptions } from './db.js';
 export { MIGRATIONS, SCHEMA_VERSION, StoreVersionError, migrate, schemaVersion, type MigrateResult, type Migration } from './migrations.js';
@@ -23,6 +24,7 @@ export {
 export { NEW_PLAYER_STATS, PLAYER_KINDS, type NewPlayer, type PlayerKind, type PlayerRow } from './players.js';
 export type { StoreFault, ZoneStore } from './zoneStore.js';
 export { MemoryStore } from './memoryStore.js';
+export { DEFAULT_LEASE_TTL_MS, OnlineLeases, type LeaseOptions } from './leases.js';
 export { SNAPSHOT_STRIDE, packSnapshots, unpackSnapshot, type PackedSnapshots, type PlayerSnapshot, type SnapshotWriter } from './snapshots.js';
 export { WorkerWriter, WriterError, type WorkerWriterOptions } from './workerWriter.js';
 export { WriteBehind, type WriteBehindOptions } from './writeBehind.js';

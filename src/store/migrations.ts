@@ -110,6 +110,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX players_account_id ON players(account_id);
     `,
   },
+  {
+    // One player, one place: the zone of a world a player is online in, and until when that
+    // holds without renewal (leases.ts). NULL: offline.
+    version: 4,
+    name: 'online leases',
+    up: `
+      ALTER TABLE players ADD COLUMN online_zone TEXT;
+      ALTER TABLE players ADD COLUMN online_until INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 /** The version the code expects a file to be at after opening. */

@@ -75,6 +75,8 @@ export class Admission {
     z.schedule.drop(s.number);
     if (!s.observer && (s.stage === 'joining' || s.stage === 'joined')) z.inputs.push({ type: 'leave', session: s.number });
     if (s.stage === 'joined' && s.playerId > 0 && z.store && !z.stopped) z.store.leave(z.world, s.eid, s.playerId);
+    // Handed over: the target takes the lease from this zone. Stopping: close() drops them all.
+    if (s.leased > 0 && s.stage !== 'transferring' && z.store && !z.stopped) z.store.releaseOnline(s.leased);
     if (s.stage !== 'connecting') {
       z.logger.info({ event: 'leave', session: s.id, name: s.name, code, by: s.closedByServer ? 'server' : 'client', reason: s.closeReason }, 'connection closed');
     }
@@ -98,6 +100,7 @@ export class Admission {
       // A player handed over by another zone: its state came with the transfer.
       const reserved = this.cluster?.claim(who.nonce);
       if (reserved) {
+        if (z.store && !this.takeLease(s, reserved.playerId, reserved.from)) return this.refuseSecondCopy(conn, now);
         s.name = name;
         s.playerId = z.store ? reserved.playerId : 0;
         if (z.store) z.conns.names.set(name, s);
@@ -116,9 +119,26 @@ export class Admission {
       return;
     }
     if (z.conns.names.has(name)) return this.out.refuse(conn, ErrorCode.AlreadyJoined, 'that name is already playing', now);
+    if (tokenPlayer !== 0 && !this.takeLease(s, tokenPlayer)) return this.refuseSecondCopy(conn, now);
     z.conns.names.set(name, s);
     z.conns.setStage(s, 'loading');
     this.load(conn, z.store, name, tokenPlayer);
+  }
+
+  /**
+   * One player, one place: the session takes the player's online lease for this zone (from
+   * `from` on a handoff); false while another zone of the world holds it.
+   */
+  private takeLease(s: Session, playerId: number, from?: string): boolean {
+    if (!this.z.store!.claimOnline(playerId, from)) return false;
+    s.leased = playerId;
+    return true;
+  }
+
+  /** A second join while the first session lives elsewhere in the world: refused, the first plays on. */
+  private refuseSecondCopy(conn: Conn, now: number): void {
+    this.z.metrics.rejected.inc({ reason: 'online_elsewhere' });
+    this.out.refuse(conn, ErrorCode.AlreadyJoined, 'this player is already online in another zone of this world', now);
   }
 
   /** Loads a saved player (off the tick; a guest and an account player are looked up apart), then queues its join; a token must name that player. */

@@ -37,6 +37,8 @@ export interface ClusterOptions {
 
 export interface Reservation {
   playerId: number;
+  /** The server id of the zone handing the player over (its online lease passes on). */
+  from: string;
   name: string;
   state: PlayerState;
   expiresAt: number;
@@ -146,7 +148,7 @@ export class Handoffs {
     if (!inRect(this.self.bounds, m.state.x, m.state.y)) return reply(false, 'position is not in this zone');
     if (!this.host.hasRoom()) return reply(false, 'zone full');
     this.reservations.set(m.transferId, {
-      playerId: m.playerId, name: m.name, expiresAt: Date.now() + (this.o.reservationMs ?? 30_000),
+      playerId: m.playerId, from, name: m.name, expiresAt: Date.now() + (this.o.reservationMs ?? 30_000),
       state: { ...m.state, hp: Math.max(1, m.state.hp) },
     });
     reply(true, '');

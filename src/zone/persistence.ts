@@ -1,10 +1,12 @@
 // The zone's link to the store: players load on join, changed players are written behind
 // every N ticks, a leaving player is saved at once, and item pickups are committed before anyone
 // is told of them (retried until they are). It works over any ZoneStore: the SQLite one on a
-// writer thread (the tick thread only copies numbers and posts) or the in-memory one.
+// writer thread (the tick thread only copies numbers and posts) or the in-memory one. Over a
+// SQLite file it also keeps the online leases of its account players (store/leases.ts): one
+// player, one zone of the world at a time.
 
 import {
-  WorkerWriter, WriteBehind, type PlayerKind, type PlayerRow, type PlayerSnapshot, type StoreFault, type ZoneStore,
+  OnlineLeases, WorkerWriter, WriteBehind, type PlayerKind, type PlayerRow, type PlayerSnapshot, type StoreFault, type ZoneStore,
 } from '../store/index.js';
 import { EventKind, readPlayerState, type PlayerState, type SimEvent, type ZoneWorld } from '../sim/index.js';
 
@@ -35,20 +37,75 @@ export class ZonePersistence {
   private itemsPicked = 0;
 
   private readonly wb: WriteBehind;
+  private lastRenew = 0;
 
-  /** Owns `store` from now on (close() closes it). */
+  /** Owns `store` and `leases` from now on (close() closes them). Without leases every claim succeeds. */
   constructor(
     private readonly store: ZoneStore,
     private readonly zone: string,
     private readonly log: (msg: string) => void,
     private readonly onFlush: (seconds: number) => void = () => {},
+    private readonly leases?: OnlineLeases,
   ) {
     this.wb = new WriteBehind(store);
   }
 
-  /** Over the SQLite file at `path`, written on a writer thread of its own. */
+  /**
+   * Over the SQLite file at `path`, written on a writer thread of its own, with online leases.
+   * Leases this zone held before (a crash, a restart) are dropped: nobody plays here yet.
+   */
   static async open(path: string, zone: string, log: (msg: string) => void, onFlush: (seconds: number) => void = () => {}): Promise<ZonePersistence> {
-    return new ZonePersistence(await WorkerWriter.open(path), zone, log, onFlush);
+    const store = await WorkerWriter.open(path);
+    let leases: OnlineLeases;
+    try {
+      // Claims run on the tick thread: a short wait for the writer's lock, never seconds.
+      leases = OnlineLeases.open(path, { busyTimeoutMs: 1000 });
+      const dropped = leases.releaseAll(zone);
+      if (dropped > 0) log(`dropped ${dropped} online leases left from this zone's last run`);
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
+    return new ZonePersistence(store, zone, log, onFlush, leases);
+  }
+
+  /**
+   * Takes the player's online lease for this zone (`from`: the zone handing it over): false
+   * while another zone of the world holds it, or when the store cannot say.
+   */
+  claimOnline(playerId: number, from?: string): boolean {
+    try {
+      return this.leases?.claim(playerId, this.zone, from) ?? true;
+    } catch (e) {
+      this.log(`online lease claim failed: ${(e as Error).message}`);
+      return false;
+    }
+  }
+
+  /** The player left this zone (not by a handoff): its lease is free. */
+  releaseOnline(playerId: number): void {
+    try {
+      this.leases?.release(playerId, this.zone);
+    } catch (e) {
+      this.log(`online lease release failed (it expires): ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * Keeps the leases of the players still here alive, a few times per lease lifetime; returns
+   * the players as a list (the iterable may be a one-pass generator).
+   */
+  private renewLeases<P extends { playerId: number }>(players: Iterable<P>): Iterable<P> {
+    const now = Date.now();
+    if (!this.leases || now - this.lastRenew < this.leases.ttlMs / 4) return players;
+    this.lastRenew = now;
+    const list = [...players];
+    try {
+      this.leases.renew(this.zone, list.map((p) => p.playerId));
+    } catch (e) {
+      this.log(`online lease renewal failed: ${(e as Error).message}`);
+    }
+    return list;
   }
 
   /**
@@ -92,6 +149,7 @@ export class ZonePersistence {
 
   /** Every tick: count what the stats need; every `every` ticks write changed players behind. */
   afterTick(world: ZoneWorld, players: Iterable<{ eid: number; playerId: number }>, every: number): void {
+    players = this.renewLeases(players);
     for (const ev of world.events) {
       if (ev.kind === EventKind.Death) this.kills++;
       else if (ev.kind === EventKind.ItemPickup) this.itemsPicked++;
@@ -164,7 +222,15 @@ export class ZonePersistence {
   /** Saves every player still online, waits for all pending writes and closes the store. */
   async close(world: ZoneWorld, players: Iterable<{ eid: number; playerId: number }>): Promise<void> {
     for (const p of players) this.mark(world, p.eid, p.playerId);
-    await this.wb.close();
+    try {
+      await this.wb.close();
+    } finally {
+      try {
+        this.leases?.releaseAll(this.zone);
+      } finally {
+        this.leases?.close();
+      }
+    }
   }
 }
 

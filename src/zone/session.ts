@@ -34,6 +34,8 @@ export class Session {
   observer = false;
   /** Store row id; 0 when the zone keeps nothing. */
   playerId = 0;
+  /** The player whose online lease this session holds (store/leases.ts); 0 when none. */
+  leased = 0;
   viewer: Viewer | undefined;
   lastActivity: number;
   /** The server ended the connection (so the close is not counted as the peer's). */

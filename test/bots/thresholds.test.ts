@@ -5,7 +5,7 @@ import type { SwarmReport } from '../../src/bots/index.js';
 function report(over: Partial<SwarmReport> = {}): SwarmReport {
   return {
     url: 'ws://127.0.0.1:1/', count: 10, behavior: 'mixed', durationS: 1, workers: 1, interrupted: false,
-    connected: 10, failed: 0, loginRetries: 0, disconnected: 0, disconnectReasons: {}, failureReasons: {}, errors: {},
+    connected: 10, failed: 0, loginRetries: 0, rejoined: 0, disconnected: 0, disconnectReasons: {}, failureReasons: {}, errors: {},
     framesReceived: 100, bytesReceived: 1000, tickGaps: 0, framesPerBotPerSec: 20, bytesPerBotPerSec: 300, snapshotsPerBotPerSec: 20,
     rttMs: { p50: 1, p95: 2, p99: 3, mean: 1.5 }, snapshotIntervalMs: { p50: 50, p99: 60, max: 70, stddev: 2 },
     server: { tickMs: { p50: 1, p99: 12, max: 15 }, missedTicks: 0, playersAtPeak: 10, framesOut: 100, bytesOut: 1000 },
