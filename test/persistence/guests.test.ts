@@ -6,6 +6,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
+import { zoneInit } from '../../src/cli/zone.js';
 import { login } from '../../src/cluster/auth.js';
 import { NEW_PLAYER_STATS, PlayerStore } from '../../src/store/index.js';
 import { startZoneServer, type ZoneServer } from '../../src/zone/index.js';
@@ -65,7 +66,8 @@ describe('guests and accounts', () => {
   it('mmo zone (npm start) and mmo world keep players in different files by default', () => {
     const program = buildProgram(() => {});
     const dbOf = (cmd: string) => program.commands.find((c) => c.name() === cmd)!.options.find((o) => o.long === '--db')!.defaultValue as string;
-    expect(dbOf('zone')).toBe('./data/zone.db');
+    // `mmo zone` applies its defaults last (default < file < environment < flag).
+    expect(zoneInit({}).db).toBe('./data/zone.db');
     expect(dbOf('world')).toBe('./data/world.db');
     expect(dbOf('master')).toBe(dbOf('world'));
   });
