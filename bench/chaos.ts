@@ -4,7 +4,7 @@
 // one JSON line: what held (names in two zones, zones back, bots back, items, integrity) and
 // the handoffs completed, recalled and lost.
 //
-//   npm run bench -- chaos [--seconds 60] [--bots 20] [--kills N] [--nats-restarts N] [--seed 1]
+//   npm run bench -- chaos [--seconds 60] [--bots 20] [--kills N] [--nats-restarts N] [--seed 1] [--heal-seconds 15]
 //   (defaults: a kill every 10 s, a nats-server restart every 30 s; CI runs a short one through
 //   test/reliability/chaos.test.ts)
 
@@ -21,6 +21,7 @@ const { values } = parseArgs({
     kills: { type: 'string' },
     'nats-restarts': { type: 'string' },
     seed: { type: 'string', default: '1' },
+    'heal-seconds': { type: 'string', default: '15' },
   },
 });
 const seconds = Number(values.seconds);
@@ -31,6 +32,7 @@ const report = await runChaos({
   seconds, bots: Number(values.bots), seed: Number(values.seed),
   zoneKills: Number(values.kills ?? Math.max(1, Math.floor(seconds / 10))),
   natsRestarts: Number(values['nats-restarts'] ?? Math.max(1, Math.floor(seconds / 30))),
+  healTimeS: Number(values['heal-seconds']),
   db: join(mkdtempSync(join(tmpdir(), 'mmo-chaos-')), 'world.db'),
   log: (line) => process.stderr.write(`${line}\n`),
 });

@@ -223,7 +223,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         log(`chaos: SIGKILL ${world.layout.zones[victim].serverId} at ${Math.round(performance.now() - t0)} ms`);
         const at = Date.now();
         world.children[1 + victim].kill('SIGKILL'); // by its pid; children[0] is the master
-        zoneBackMs.push(zoneBack(world, victim, at, 30_000));
+        zoneBackMs.push(zoneBack(world, victim, at, Math.max(30, o.healTimeS ?? 15) * 1000));
       }
     }
     await sleep(gap);
