@@ -28,7 +28,10 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | false |
 
 /** The client's own position as it knows it now. */
 export function ownPosition(c: ZoneClient): { x: number; y: number } {
-  const p = c.world.positionAt(c.netId, c.world.tick);
+  // At the server's tick now, not the last frame's: a player walking straight on gets only a
+  // heartbeat every 250 ms, and the motion model carries it between.
+  const now = Math.max(c.world.tick, Math.floor(c.serverTimeMs() / c.clock.tickMs));
+  const p = c.world.positionAt(c.netId, Number.isFinite(now) ? now : c.world.tick);
   if (!p) throw new Error('own entity not known');
   return { x: p.x, y: p.y };
 }
