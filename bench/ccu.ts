@@ -18,12 +18,15 @@
 // Prints one JSON line; --chart writes an SVG.
 //
 //   npm run bench -- ccu [--steps 250,500,1000,1500,2000,3000,4000,5000] [--warmup 5] [--window 30]
-//                        [--ramp 200] [--cell 25] [--seed 1] [--chart FILE.svg] [--unpinned]
+//                        [--ramp 200] [--cell 25] [--seed 1] [--chart FILE.svg] [--unpinned] [--io-threads N]
+//
+// --io-threads N runs the zone with N I/O threads (`mmo zone --io-threads N`) and gives the
+// server cores 0..N (as many as the machine has); the bots stay on core 1.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -42,6 +45,7 @@ const { values } = parseArgs({
     chart: { type: 'string' },
     /** Leave placement to the OS (a machine shared with other work starves a pinned process). */
     unpinned: { type: 'boolean', default: false },
+    'io-threads': { type: 'string', default: '0' },
   },
 });
 const steps = values.steps.split(',').map(Number);
@@ -51,6 +55,9 @@ const TICK_RATE = 20, TICK_MS = 1000 / TICK_RATE, LINK_MS = 10;
 const BOUNDS = { minX: 0, minY: 0, maxX: 1000, maxY: 1000 };
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(root, 'src/cli/bin.ts'), BOTS = join(root, 'bench/lib/ccuBots.ts');
+const IO_THREADS = Number(values['io-threads']);
+/** The server's cores: core 0, and with I/O threads one more per thread as far as there are cores. */
+const SERVER_CORES = `0-${Math.min(IO_THREADS, availableParallelism() - 1)}`;
 const PINNED = !values.unpinned && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
@@ -65,10 +72,10 @@ function scenarioConfig(): object {
   };
 }
 
-/** `node --import tsx FILE ARGS`, on one core when taskset is there. */
-function spawnPinned(core: number, file: string, args: string[]): ChildProcess {
+/** `node --import tsx FILE ARGS`, on these cores when taskset is there. */
+function spawnPinned(cores: string, file: string, args: string[]): ChildProcess {
   const node = [process.execPath, '--import', 'tsx', file, ...args];
-  const [cmd, ...rest] = PINNED ? ['taskset', '-c', String(core), ...node] : node;
+  const [cmd, ...rest] = PINNED ? ['taskset', '-c', cores, ...node] : node;
   return spawn(cmd, rest, { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' }, cwd: root });
 }
 
@@ -141,12 +148,12 @@ async function runStep(bots: number) {
   const dir = mkdtempSync(join(tmpdir(), 'ccu-'));
   const config = join(dir, 'zone.json');
   writeFileSync(config, JSON.stringify(scenarioConfig()));
-  const server = spawnPinned(0, BIN, ['zone', '--config', config, '--port', '0', '--host', '127.0.0.1']);
+  const server = spawnPinned(SERVER_CORES, BIN, ['zone', '--config', config, '--port', '0', '--host', '127.0.0.1', '--io-threads', String(IO_THREADS)]);
   let botsProc: ChildProcess | undefined;
   try {
     const url = await lineFrom(server, (l) => /listening on (ws:\/\/\S+)/.exec(l)?.[1]);
     const port = Number(new URL(url).port);
-    botsProc = spawnPinned(1, BOTS, [JSON.stringify({ url, count: bots, seed, ramp, bounds: BOUNDS })]);
+    botsProc = spawnPinned('1', BOTS, [JSON.stringify({ url, count: bots, seed, ramp, bounds: BOUNDS })]);
     const reports = createInterface({ input: botsProc.stdout! });
     const next = () => new Promise<Record<string, unknown>>((resolve) => reports.once('line', (l) => resolve(JSON.parse(l))));
     const ramped = await next();
@@ -230,7 +237,7 @@ if (values.chart) {
 }
 const byVerdict = (v: Verdict) => results.filter((s) => s.verdict === v).map((s) => s.bots);
 process.stdout.write(JSON.stringify({
-  bench: 'ccu', scenario: 'issue13', pinned: PINNED, loadAverageAtStart: load, loadAverageAtEnd: loadavg().map(r2),
+  bench: 'ccu', scenario: 'issue13', pinned: PINNED, ioThreads: IO_THREADS, serverCores: PINNED ? SERVER_CORES : 'any', loadAverageAtStart: load, loadAverageAtEnd: loadavg().map(r2),
   warmupS, windowS, ramp, cellSize: Number(values.cell), steps: results,
   largestOk: Math.max(0, ...byVerdict('ok')), largestDegraded: Math.max(0, ...byVerdict('degraded')),
   goal: { bots: 2500, tickP99Ms: 20, bytesPerClientPerSec: 2000, stalenessP99Ms: TICK_MS + LINK_MS },
