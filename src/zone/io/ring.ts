@@ -50,6 +50,8 @@ const EMPTY = new Uint8Array(0);
 export class RingWriter extends RingView {
   /** Where the next record goes (a running count of bytes; its offset is this modulo the capacity). */
   private position = 0;
+  /** The reader's position when last read (it only moves forward, so the room seen is a lower bound). */
+  private readSeen = 0;
   private readonly backlog: Waiting[] = [];
 
   /** Records waiting for room, in order. */
@@ -87,8 +89,11 @@ export class RingWriter extends RingView {
     const offset = this.position & (this.capacity - 1);
     const tail = this.capacity - offset;
     const skip = need > tail ? tail : 0;
-    const used = (this.position - Atomics.load(this.index, READ)) | 0;
-    if (used + skip + need > this.capacity) return false;
+    // The reader's position is read again only when the one seen last leaves too little room.
+    if (((this.position - this.readSeen) | 0) + skip + need > this.capacity) {
+      this.readSeen = Atomics.load(this.index, READ);
+      if (((this.position - this.readSeen) | 0) + skip + need > this.capacity) return false;
+    }
     let at = offset;
     if (skip > 0) {
       this.view.setUint32(offset, WRAP, true);
