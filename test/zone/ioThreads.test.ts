@@ -61,6 +61,12 @@ describe('a zone on two I/O threads', () => {
       expect(c.errors).toEqual([]);
     }
     expect((await httpJson<{ players: number; connections: number }>(server.port, '/status'))).toMatchObject({ players: 40, connections: 40 });
+
+    // What the upgrade URL says crosses the thread too: a whole-zone observer (no entity).
+    const observer = await TestClient.join(`${url}?observer=1&scope=zone`, 'watcher');
+    expect(observer.netId).toBe(0);
+    await observer.waitFor(() => netIds.every((n) => observer.known.has(n)), 5000, 'the observer seeing every player');
+    await observer.close();
   }, 60_000);
 
   it('a client that leaves is gone; one the server closes gets its Error and close code', async () => {

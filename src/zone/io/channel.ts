@@ -1,6 +1,6 @@
 // What a zone's tick thread and its I/O threads say to each other. Records in the shared rings
 // (ring.ts) carry the traffic; the worker's message port carries only doorbells and the
-// lifecycle (listening, stop, stopped). Each connection of an I/O thread has a slot in a shared
+// lifecycle (listening or failed, stop). Each connection of an I/O thread has a slot in a shared
 // table of counters, so the tick thread reads a socket's backlog without asking.
 
 /** Records from the tick thread to an I/O thread. */
@@ -58,4 +58,4 @@ export interface IoThreadInit {
 /** Doorbell on the port: records are waiting in the ring. */
 export const BELL = 0;
 export type ToIoThread = typeof BELL | { type: 'stop' };
-export type FromIoThread = typeof BELL | { type: 'listening' } | { type: 'failed'; error: string } | { type: 'stopped' };
+export type FromIoThread = typeof BELL | { type: 'listening' } | { type: 'failed'; error: string };

@@ -17,6 +17,8 @@ interface Client extends SocketData {
   slot: number;
 }
 
+/** How long a closing connection may take to answer before it is cut off. */
+const CLOSE_GRACE_MS = 2_000;
 const init = (workerData as { data: IoThreadInit }).data;
 const port = parentPort!;
 const outbound = new RingReader(init.outbound);
@@ -108,7 +110,10 @@ function stop(): void {
   if (listenSocket) uWS.us_listen_socket_close(listenSocket as never);
   listenSocket = undefined;
   for (const ws of [...sockets.values()]) ws.end(1001, 'server stopping');
-  post({ type: 'stopped' });
+  // A peer that does not answer the close handshake is cut off, so the thread can end.
+  setTimeout(() => {
+    for (const ws of [...sockets.values()]) ws.close();
+  }, CLOSE_GRACE_MS).unref();
   port.close();
 }
 

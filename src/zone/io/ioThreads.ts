@@ -41,6 +41,8 @@ class IoLink implements SocketHost {
   private flushing = false;
   private retry: ReturnType<typeof setTimeout> | undefined;
   readonly exited: Promise<number>;
+  /** Resolves once the thread listens; rejects with why it could not. */
+  readonly listening: Promise<void>;
   private readonly worker: Worker;
 
   constructor(init: IoThreadInit, private readonly open: (ws: ZoneSocket) => void, private readonly logger: Log) {
@@ -50,26 +52,20 @@ class IoLink implements SocketHost {
     this.queued = new Int32Array(init.slots);
     this.worker = startTsWorker(new URL('./ioThread.ts', import.meta.url), init);
     this.exited = new Promise((resolve) => this.worker.once('exit', resolve));
+    this.listening = new Promise((resolve, reject) => {
+      this.worker.on('message', (m: FromIoThread) => {
+        if (m === BELL) {
+          this.in.hearBell();
+          this.drain();
+        } else if (m.type === 'listening') resolve();
+        else if (m.type === 'failed') reject(new Error(m.error));
+      });
+      void this.exited.then((code) => reject(new Error(`an I/O thread ended while starting (exit code ${code})`)));
+    });
     this.worker.on('error', (e) => logger.error({ event: 'io_thread_failed', thread: init.index, error: e.message }, 'an I/O thread failed'));
     // A thread that is gone took its connections with it.
     void this.exited.then(() => {
       for (const s of [...this.sockets.values()]) this.closed(s, 1006);
-    });
-  }
-
-  /** Resolves once the thread listens; rejects with why it could not. */
-  listening(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onMessage = (m: FromIoThread) => {
-        if (m === BELL) {
-          this.in.hearBell();
-          return this.drain();
-        }
-        if (m.type === 'listening') resolve();
-        if (m.type === 'failed') reject(new Error(m.error));
-      };
-      this.worker.on('message', onMessage);
-      void this.exited.then((code) => reject(new Error(`an I/O thread ended while starting (exit code ${code})`)));
     });
   }
 
@@ -175,7 +171,7 @@ export class IoThreads {
       };
       this.links.push(new IoLink(init, this.open, this.o.logger));
     }
-    const started = await Promise.allSettled(this.links.map((l) => l.listening()));
+    const started = await Promise.allSettled(this.links.map((l) => l.listening));
     const failed = started.find((r) => r.status === 'rejected');
     if (failed) {
       await this.stop();
