@@ -7,7 +7,7 @@
 // (`taskset`; unpinned where it is missing); bots join at ≤ 200/s; then a warm-up, then the
 // measured window; a fresh server per step. Each step reports, over the window only: tick
 // p50/p99/max, missed ticks, where tick time goes (step, index, assembly, send, other), GC ms/s,
-// server and bot CPU, frames/bytes per client per second at the client, staleness (arrival at
+// server CPU (and its tick thread's alone) and bot CPU, frames/bytes per client per second at the client, staleness (arrival at
 // the client minus the wall-clock start of the frame's tick), disconnects, join failures,
 // snapshots skipped for backpressure and sends saved (quiet ticks); and a verdict:
 //   ok          tick p99 ≤ 20 ms, 0 missed ticks, 0 disconnects and join failures, staleness
@@ -101,9 +101,9 @@ async function stop(child: ChildProcess): Promise<void> {
   await once(child, 'exit');
 }
 
-/** CPU seconds a process has used (user + system), from /proc/PID/stat. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** CPU seconds a process (or with `thread`, one of its threads) has used (user + system), from /proc. */
+function cpuSeconds(pid: number, thread?: number): number {
+  const stat = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime, stime: fields 14 and 15
 }
@@ -159,12 +159,16 @@ async function runStep(bots: number) {
     const ramped = await next();
     await sleep(warmupS);
     const a = await status(port), skippedA = await skippedSnapshots(port);
-    const cpuA = { server: cpuSeconds(server.pid!), bots: cpuSeconds(botsProc.pid!), at: performance.now() };
+    // The server's main thread is the tick thread (its id is the process id).
+    const cpuA = { server: cpuSeconds(server.pid!), tick: cpuSeconds(server.pid!, server.pid!), bots: cpuSeconds(botsProc.pid!), at: performance.now() };
     botsProc.stdin!.write(JSON.stringify({ type: 'window', clock: a.totals.tickClock }) + '\n');
     await sleep(windowS);
     const b = await status(port), skippedB = await skippedSnapshots(port);
     const seconds = (performance.now() - cpuA.at) / 1000;
-    const cpu = { server: (cpuSeconds(server.pid!) - cpuA.server) / seconds, bots: (cpuSeconds(botsProc.pid!) - cpuA.bots) / seconds };
+    const cpu = {
+      server: (cpuSeconds(server.pid!) - cpuA.server) / seconds, tick: (cpuSeconds(server.pid!, server.pid!) - cpuA.tick) / seconds,
+      bots: (cpuSeconds(botsProc.pid!) - cpuA.bots) / seconds,
+    };
     const reported = next();
     botsProc.stdin!.write(JSON.stringify({ type: 'end' }) + '\n');
     const r = (await reported) as unknown as BotReport;
@@ -178,7 +182,7 @@ async function runStep(bots: number) {
       bots, joined: r.joined, joinFailures: r.failed + (bots - Number(ramped.joined) - Number(ramped.failed)),
       disconnects: r.disconnects, missedTicks: b.missedTicks - a.missedTicks, ticks,
       tickMs, profileMsPerTick: { ...split, otherMs }, gcMsPerSec: r2((b.totals.gcMs - a.totals.gcMs) / seconds),
-      serverCpuPct: Math.round(cpu.server * 100), botsCpuPct: Math.round(cpu.bots * 100),
+      serverCpuPct: Math.round(cpu.server * 100), tickThreadCpuPct: Math.round(cpu.tick * 100), botsCpuPct: Math.round(cpu.bots * 100),
       botCpuPctPerBot: r2((cpu.bots * 100) / Math.max(1, r.joined)),
       perClient: {
         framesPerSec: r.framesPerClientPerSec, bytesPerSec: r.bytesPerClientPerSec,

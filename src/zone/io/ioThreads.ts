@@ -69,10 +69,15 @@ class IoLink implements SocketHost {
     });
   }
 
-  send(s: RemoteSocket, bytes: Uint8Array): void {
+  send(s: RemoteSocket, bytes: Uint8Array): boolean {
+    if (bytes.length > this.out.maxPayload) {
+      this.logger.warn({ event: 'frame_dropped', bytes: bytes.length, most: this.out.maxPayload }, 'a frame larger than the I/O ring was dropped');
+      return false;
+    }
     this.out.write(Out.Send, s.id, s.slot, bytes);
     this.queued[s.slot] += bytes.length;
     this.flushSoon();
+    return true;
   }
 
   end(s: RemoteSocket, code: number, reason: string): void {

@@ -7,7 +7,8 @@ import type { SocketData, ZoneSocket } from '../socket.js';
 
 /** The I/O thread a remote socket lives on (io/ioThreads.ts). */
 export interface SocketHost {
-  send(s: RemoteSocket, bytes: Uint8Array): void;
+  /** False when the frame was dropped (larger than the ring can ever hold). */
+  send(s: RemoteSocket, bytes: Uint8Array): boolean;
   end(s: RemoteSocket, code: number, reason: string): void;
   ping(s: RemoteSocket): void;
   buffered(slot: number): number;
@@ -26,10 +27,9 @@ export class RemoteSocket implements ZoneSocket {
     private readonly data: SocketData,
   ) {}
 
+  /** 1 when queued, 2 when dropped (as uWS answers). */
   send(message: Uint8Array): number {
-    if (this.closed) return 2; // as uWS: dropped
-    this.host.send(this, message);
-    return 1;
+    return !this.closed && this.host.send(this, message) ? 1 : 2;
   }
 
   end(code: number, reason: string): void {

@@ -59,9 +59,14 @@ export class RingWriter extends RingView {
     return this.backlog.length;
   }
 
+  /** The largest payload a record may carry (half the ring, so one always fits once the reader catches up). */
+  get maxPayload(): number {
+    return this.capacity / 2 - HEADER_BYTES;
+  }
+
   /** Writes a record now, or after the ones already waiting once there is room. `kind` is never 0. */
   write(kind: number, conn: number, arg: number, payload: Uint8Array = EMPTY): void {
-    if (recordBytes(payload.length) > this.capacity / 2) throw new RangeError(`a record of ${payload.length} bytes does not fit a ring of ${this.capacity}`);
+    if (payload.length > this.maxPayload) throw new RangeError(`a record of ${payload.length} bytes does not fit a ring of ${this.capacity}`);
     if (this.backlog.length === 0 && this.put(kind, conn, arg, payload)) return;
     this.backlog.push({ kind, conn, arg, payload: payload.slice() });
   }
