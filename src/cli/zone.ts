@@ -70,7 +70,7 @@ async function startWorldZone(o: ZoneCommandOptions, print: (line: string) => vo
     npcs: o.npcs, items: o.items, tickRate: o.tickRate,
   });
   // A busy port (or any failed start) must not leave the bus connection holding the process open.
-  const server = await startZoneServer({ ...init, ...recordingInit(o, entry.serverId) }).catch(async (e: unknown) => { await bus.close(); throw e; });
+  const server = await startZoneServer({ ...init, ...recordingInit(o, entry.serverId), ioThreads: o.ioThreads }).catch(async (e: unknown) => { await bus.close(); throw e; });
   // This zone's own registry key, from `mmo world` by environment: only it can change its registration.
   const directory = o.registry ? new RegistryClient(o.registry, { key: process.env[SERVER_KEY_ENV] }) : undefined;
   const unregister = directory ? keepRegistered(directory, server, entry.serverId, print) : async () => {};

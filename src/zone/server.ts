@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { Encoder, PROTOCOL_VERSION, ErrorCode } from '../protocol/index.js';
 import type { FlightSave } from '../replay/index.js';
 import { generateZone, liveCount, stepZone, type ZoneWorld } from '../sim/index.js';
-import { createLog, listenExclusive, logFromFunction, uWS, type Log, type TemplatedApp, type WebSocket } from '../runtime/index.js';
+import { createLog, listenExclusive, logFromFunction, uWS, type Log, type TemplatedApp } from '../runtime/index.js';
 import { mountZoneAdmin } from './admin.js';
 import { Admission } from './admission.js';
 import { ZoneCluster } from './cluster.js';
