@@ -7,7 +7,7 @@
 // (`taskset`; unpinned where it is missing); bots join at ≤ 200/s; then a warm-up, then the
 // measured window; a fresh server per step. Each step reports, over the window only: tick
 // p50/p99/max, missed ticks, where tick time goes (step, index, assembly, send, other), GC ms/s,
-// server and bot CPU, frames/bytes per client per second at the client, staleness (arrival at
+// server CPU (and its tick thread's alone) and bot CPU, frames/bytes per client per second at the client, staleness (arrival at
 // the client minus the wall-clock start of the frame's tick), disconnects, join failures,
 // snapshots skipped for backpressure and sends saved (quiet ticks); and a verdict:
 //   ok          tick p99 ≤ 20 ms, 0 missed ticks, 0 disconnects and join failures, staleness
@@ -18,12 +18,15 @@
 // Prints one JSON line; --chart writes an SVG.
 //
 //   npm run bench -- ccu [--steps 250,500,1000,1500,2000,3000,4000,5000] [--warmup 5] [--window 30]
-//                        [--ramp 200] [--cell 25] [--seed 1] [--chart FILE.svg] [--unpinned]
+//                        [--ramp 200] [--cell 25] [--seed 1] [--chart FILE.svg] [--unpinned] [--io-threads N]
+//
+// --io-threads N runs the zone with N I/O threads (`mmo zone --io-threads N`) and gives the
+// server cores 0..N (as many as the machine has); the bots stay on core 1.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -42,6 +45,7 @@ const { values } = parseArgs({
     chart: { type: 'string' },
     /** Leave placement to the OS (a machine shared with other work starves a pinned process). */
     unpinned: { type: 'boolean', default: false },
+    'io-threads': { type: 'string', default: '0' },
   },
 });
 const steps = values.steps.split(',').map(Number);
@@ -51,6 +55,9 @@ const TICK_RATE = 20, TICK_MS = 1000 / TICK_RATE, LINK_MS = 10;
 const BOUNDS = { minX: 0, minY: 0, maxX: 1000, maxY: 1000 };
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(root, 'src/cli/bin.ts'), BOTS = join(root, 'bench/lib/ccuBots.ts');
+const IO_THREADS = Number(values['io-threads']);
+/** The server's cores: core 0, and with I/O threads one more per thread as far as there are cores. */
+const SERVER_CORES = `0-${Math.min(IO_THREADS, availableParallelism() - 1)}`;
 const PINNED = !values.unpinned && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
@@ -65,10 +72,10 @@ function scenarioConfig(): object {
   };
 }
 
-/** `node --import tsx FILE ARGS`, on one core when taskset is there. */
-function spawnPinned(core: number, file: string, args: string[]): ChildProcess {
+/** `node --import tsx FILE ARGS`, on these cores when taskset is there. */
+function spawnPinned(cores: string, file: string, args: string[]): ChildProcess {
   const node = [process.execPath, '--import', 'tsx', file, ...args];
-  const [cmd, ...rest] = PINNED ? ['taskset', '-c', String(core), ...node] : node;
+  const [cmd, ...rest] = PINNED ? ['taskset', '-c', cores, ...node] : node;
   return spawn(cmd, rest, { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' }, cwd: root });
 }
 
@@ -94,9 +101,9 @@ async function stop(child: ChildProcess): Promise<void> {
   await once(child, 'exit');
 }
 
-/** CPU seconds a process has used (user + system), from /proc/PID/stat. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** CPU seconds a process (or with `thread`, one of its threads) has used (user + system), from /proc. */
+function cpuSeconds(pid: number, thread?: number): number {
+  const stat = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime, stime: fields 14 and 15
 }
@@ -141,23 +148,27 @@ async function runStep(bots: number) {
   const dir = mkdtempSync(join(tmpdir(), 'ccu-'));
   const config = join(dir, 'zone.json');
   writeFileSync(config, JSON.stringify(scenarioConfig()));
-  const server = spawnPinned(0, BIN, ['zone', '--config', config, '--port', '0', '--host', '127.0.0.1']);
+  const server = spawnPinned(SERVER_CORES, BIN, ['zone', '--config', config, '--port', '0', '--host', '127.0.0.1', '--io-threads', String(IO_THREADS)]);
   let botsProc: ChildProcess | undefined;
   try {
     const url = await lineFrom(server, (l) => /listening on (ws:\/\/\S+)/.exec(l)?.[1]);
     const port = Number(new URL(url).port);
-    botsProc = spawnPinned(1, BOTS, [JSON.stringify({ url, count: bots, seed, ramp, bounds: BOUNDS })]);
+    botsProc = spawnPinned('1', BOTS, [JSON.stringify({ url, count: bots, seed, ramp, bounds: BOUNDS })]);
     const reports = createInterface({ input: botsProc.stdout! });
     const next = () => new Promise<Record<string, unknown>>((resolve) => reports.once('line', (l) => resolve(JSON.parse(l))));
     const ramped = await next();
     await sleep(warmupS);
     const a = await status(port), skippedA = await skippedSnapshots(port);
-    const cpuA = { server: cpuSeconds(server.pid!), bots: cpuSeconds(botsProc.pid!), at: performance.now() };
+    // The server's main thread is the tick thread (its id is the process id).
+    const cpuA = { server: cpuSeconds(server.pid!), tick: cpuSeconds(server.pid!, server.pid!), bots: cpuSeconds(botsProc.pid!), at: performance.now() };
     botsProc.stdin!.write(JSON.stringify({ type: 'window', clock: a.totals.tickClock }) + '\n');
     await sleep(windowS);
     const b = await status(port), skippedB = await skippedSnapshots(port);
     const seconds = (performance.now() - cpuA.at) / 1000;
-    const cpu = { server: (cpuSeconds(server.pid!) - cpuA.server) / seconds, bots: (cpuSeconds(botsProc.pid!) - cpuA.bots) / seconds };
+    const cpu = {
+      server: (cpuSeconds(server.pid!) - cpuA.server) / seconds, tick: (cpuSeconds(server.pid!, server.pid!) - cpuA.tick) / seconds,
+      bots: (cpuSeconds(botsProc.pid!) - cpuA.bots) / seconds,
+    };
     const reported = next();
     botsProc.stdin!.write(JSON.stringify({ type: 'end' }) + '\n');
     const r = (await reported) as unknown as BotReport;
@@ -171,7 +182,7 @@ async function runStep(bots: number) {
       bots, joined: r.joined, joinFailures: r.failed + (bots - Number(ramped.joined) - Number(ramped.failed)),
       disconnects: r.disconnects, missedTicks: b.missedTicks - a.missedTicks, ticks,
       tickMs, profileMsPerTick: { ...split, otherMs }, gcMsPerSec: r2((b.totals.gcMs - a.totals.gcMs) / seconds),
-      serverCpuPct: Math.round(cpu.server * 100), botsCpuPct: Math.round(cpu.bots * 100),
+      serverCpuPct: Math.round(cpu.server * 100), tickThreadCpuPct: Math.round(cpu.tick * 100), botsCpuPct: Math.round(cpu.bots * 100),
       botCpuPctPerBot: r2((cpu.bots * 100) / Math.max(1, r.joined)),
       perClient: {
         framesPerSec: r.framesPerClientPerSec, bytesPerSec: r.bytesPerClientPerSec,
@@ -230,7 +241,7 @@ if (values.chart) {
 }
 const byVerdict = (v: Verdict) => results.filter((s) => s.verdict === v).map((s) => s.bots);
 process.stdout.write(JSON.stringify({
-  bench: 'ccu', scenario: 'issue13', pinned: PINNED, loadAverageAtStart: load, loadAverageAtEnd: loadavg().map(r2),
+  bench: 'ccu', scenario: 'issue13', pinned: PINNED, ioThreads: IO_THREADS, serverCores: PINNED ? SERVER_CORES : 'any', loadAverageAtStart: load, loadAverageAtEnd: loadavg().map(r2),
   warmupS, windowS, ramp, cellSize: Number(values.cell), steps: results,
   largestOk: Math.max(0, ...byVerdict('ok')), largestDegraded: Math.max(0, ...byVerdict('degraded')),
   goal: { bots: 2500, tickP99Ms: 20, bytesPerClientPerSec: 2000, stalenessP99Ms: TICK_MS + LINK_MS },

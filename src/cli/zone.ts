@@ -23,6 +23,8 @@ export interface ZoneCommandOptions {
   size?: number;
   spawnRadius?: number;
   idleTimeout?: number;
+  /** Threads that own the client sockets (0: the tick thread). */
+  ioThreads?: number;
   record?: string;
   /** false for --no-flight (commander sets true otherwise). */
   flight?: boolean;
@@ -68,7 +70,7 @@ async function startWorldZone(o: ZoneCommandOptions, print: (line: string) => vo
     npcs: o.npcs, items: o.items, tickRate: o.tickRate,
   });
   // A busy port (or any failed start) must not leave the bus connection holding the process open.
-  const server = await startZoneServer({ ...init, ...recordingInit(o, entry.serverId) }).catch(async (e: unknown) => { await bus.close(); throw e; });
+  const server = await startZoneServer({ ...init, ...recordingInit(o, entry.serverId), ioThreads: o.ioThreads }).catch(async (e: unknown) => { await bus.close(); throw e; });
   // This zone's own registry key, from `mmo world` by environment: only it can change its registration.
   const directory = o.registry ? new RegistryClient(o.registry, { key: process.env[SERVER_KEY_ENV] }) : undefined;
   const unregister = directory ? keepRegistered(directory, server, entry.serverId, print) : async () => {};
@@ -96,7 +98,7 @@ function describeValue(v: unknown): string {
 // What a config file may set: the server options that are plain data (not the cluster wiring,
 // which only code can give), and the zone's fields.
 const NUMBER_OPTIONS = ['port', 'seed', 'tickRate', 'idleTimeoutMs', 'idleCheckMs', 'helloTimeoutMs', 'maxClients', 'maxConnections',
-  'inputRate', 'inputBurst', 'sendBudgetBytes', 'laggardMs', 'maxCatchUp', 'flushTicks'] as const;
+  'inputRate', 'inputBurst', 'sendBudgetBytes', 'laggardMs', 'maxCatchUp', 'flushTicks', 'ioThreads'] as const;
 const STRING_OPTIONS = ['host', 'record', 'db', 'tokenSecret', 'serverId'] as const;
 /** May be null for "none". */
 const NULLABLE_OPTIONS: readonly string[] = ['record', 'db'];
@@ -209,6 +211,7 @@ export function zoneInit(o: ZoneCommandOptions): ZoneServerInit {
     ...(o.seed !== undefined ? { seed: o.seed } : {}),
     ...(o.tickRate !== undefined ? { tickRate: o.tickRate } : {}),
     ...(o.idleTimeout !== undefined ? { idleTimeoutMs: o.idleTimeout * 1000 } : {}),
+    ...(o.ioThreads !== undefined ? { ioThreads: o.ioThreads } : {}),
     ...(o.record !== undefined ? { record: o.record } : {}),
     ...(typeof o.db === 'string' ? { db: o.db } : {}),
     ...(o.db === false ? { db: undefined } : {}),

@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import { ReplayGuard, verifyJoinToken } from '../cluster/tokens.js';
 import { ErrorCode, type HelloMsg } from '../protocol/index.js';
-import type { WebSocket } from '../runtime/index.js';
 import type { Rejection } from '../sim/index.js';
 import type { ZoneCluster } from './cluster.js';
 import type { ZoneContext } from './context.js';
@@ -14,7 +13,7 @@ import type { Delivery } from './delivery.js';
 import { newViewer } from './fanout.js';
 import { ZonePersistence } from './persistence.js';
 import { Session } from './session.js';
-import type { Conn, SocketData, SocketOwner } from './socket.js';
+import type { Conn, SocketOwner, ZoneSocket } from './socket.js';
 import { TimeoutSweeper, expiryReason } from './timeouts.js';
 
 /** Sim rejection reasons that mean the join failed: the connection cannot go on. */
@@ -44,7 +43,7 @@ export class Admission {
   }
 
   /** A new socket (own endpoint, shared front or local handoff): a session, or refused at once. */
-  open(ws: WebSocket<SocketData>): boolean {
+  open(ws: ZoneSocket): boolean {
     const { z } = this;
     if (z.stopped) { // no new players while stopping
       ws.end(1001, 'server draining');
@@ -66,7 +65,7 @@ export class Admission {
   }
 
   /** The socket closed (either side): the player leaves the world and is saved, the log says why. */
-  closed(ws: WebSocket<SocketData>, code: number): void {
+  closed(ws: ZoneSocket, code: number): void {
     const { z } = this;
     const conn = ws.getUserData().conn;
     if (!conn) return;

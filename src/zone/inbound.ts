@@ -6,13 +6,12 @@
 // applies the queue.
 
 import { ErrorCode, decodeClientMessage } from '../protocol/index.js';
-import type { WebSocket } from '../runtime/index.js';
 import type { Admission } from './admission.js';
 import type { ZoneCluster } from './cluster.js';
 import type { ZoneContext } from './context.js';
 import type { Delivery } from './delivery.js';
 import type { LatencyProbe } from './latency.js';
-import type { SocketData } from './socket.js';
+import type { ZoneSocket } from './socket.js';
 
 export class Inbound {
   constructor(
@@ -24,7 +23,7 @@ export class Inbound {
   ) {}
 
   /** One frame from a client of this zone. */
-  receive(ws: WebSocket<SocketData>, message: ArrayBuffer, isBinary: boolean): void {
+  receive(ws: ZoneSocket, message: ArrayBuffer, isBinary: boolean): void {
     const conn = ws.getUserData().conn;
     if (!conn || conn.session.stage === 'closed') return;
     const { z, out } = this;

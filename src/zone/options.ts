@@ -68,6 +68,11 @@ export interface ZoneServerOptions {
    * round trip ago, at most 200 ms). Default true.
    */
   lagCompensation: boolean;
+  /**
+   * Threads that own the client sockets (0: the tick thread does). Each runs a uWS app on the
+   * zone's port and takes the tick's frames through shared memory, so sends leave the tick.
+   */
+  ioThreads: number;
   /** Zones in this process by server id: a handoff to one of them moves the live socket. */
   localZone?: (serverId: string) => { adopt(ws: unknown, token: string): void } | undefined;
 }
@@ -91,6 +96,7 @@ export const DEFAULT_OPTIONS: ZoneServerOptions = {
   flushTicks: 100,
   maxObservers: 8,
   lagCompensation: true,
+  ioThreads: 0,
 };
 
 /** Options as given: any subset, with a partial zone config. */
@@ -119,5 +125,7 @@ export function resolveOptions(o: ZoneServerInit = {}): ZoneServerOptions {
   positive('maxCatchUp', 100);
   positive('flushTicks', 1_000_000);
   positive('maxObservers', 10_000);
+  if (!Number.isInteger(merged.ioThreads) || merged.ioThreads < 0 || merged.ioThreads > 64) throw new RangeError(`ioThreads must be an integer 0..64, got ${merged.ioThreads}`);
+  if (merged.ioThreads > 0 && merged.front) throw new RangeError('ioThreads needs the zone\'s own port, not a shared front');
   return merged;
 }

@@ -1,6 +1,7 @@
 // The zone server (Quake III's sv_main): builds the parts of a zone around one world, starts
 // and stops them, and runs the tick. The parts, each in its own file:
 //   socket.ts      the WebSocket adapter (uWS settings; whose socket a frame is)
+//   io/            I/O threads: the sockets on other threads, frames through shared memory
 //   admission.ts   connections, Hello, tokens, observers, joins; timeouts.ts closes silent ones
 //   inbound.ts     client frames: checked, then answered, applied or queued for the step
 //   delivery.ts    everything sent: per-client frames with backpressure, errors, closes
@@ -15,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { Encoder, PROTOCOL_VERSION, ErrorCode } from '../protocol/index.js';
 import type { FlightSave } from '../replay/index.js';
 import { generateZone, liveCount, stepZone, type ZoneWorld } from '../sim/index.js';
-import { createLog, listenExclusive, logFromFunction, uWS, type Log, type TemplatedApp, type WebSocket } from '../runtime/index.js';
+import { createLog, listenExclusive, logFromFunction, uWS, type Log, type TemplatedApp } from '../runtime/index.js';
 import { mountZoneAdmin } from './admin.js';
 import { Admission } from './admission.js';
 import { ZoneCluster } from './cluster.js';
@@ -25,6 +26,7 @@ import { Delivery } from './delivery.js';
 import { TickDriver } from './driver.js';
 import { mountZoneHttp, mountZoneList, notFound, type ZoneListing } from './http.js';
 import { Inbound } from './inbound.js';
+import { IoThreads } from './io/ioThreads.js';
 import { LatencyProbe } from './latency.js';
 import { InputSchedule } from './schedule.js';
 import { createZoneMetrics, metricsText, type ZoneMetrics } from './metrics.js';
@@ -32,7 +34,7 @@ import { resolveOptions, type ZoneServerInit, type ZoneServerOptions } from './o
 import { ZonePersistence } from './persistence.js';
 import { TickProfile } from './profile.js';
 import { FlightOffError, ZoneRecording } from './recording.js';
-import { zoneSocketBehavior, type SocketData } from './socket.js';
+import { zoneSocketBehavior, type SocketData, type ZoneSocket } from './socket.js';
 import { zoneStatus, type ZoneStatus } from './status.js';
 
 export { zoneSocketBehavior, type SocketData } from './socket.js';
@@ -57,6 +59,8 @@ export class ZoneServer {
   private readonly delivery: Delivery;
   private readonly cluster: ZoneCluster | undefined;
   private readonly latency: LatencyProbe;
+  /** The threads that own the client sockets, when the options ask for any. */
+  private readonly io: IoThreads | undefined;
   private readonly startedAt = performance.now();
 
   constructor(options: ZoneServerInit = {}, log?: Log | ((line: string) => void)) {
@@ -79,8 +83,12 @@ export class ZoneServer {
     this.cluster = o.cluster ? new ZoneCluster(this.z, this.delivery, o.cluster) : undefined;
     this.admission = new Admission(this.z, this.delivery, this, this.cluster);
     this.inbound = new Inbound(this.z, this.delivery, this.admission, this.cluster, this.latency);
-    this.app = o.front ? this.mountHttp(o.front.app, o.front.prefix) : notFound(mountZoneList(this.mountHttp(
-      uWS.App().ws<SocketData>('/*', zoneSocketBehavior(o.sendBudgetBytes, (ws) => this.onOpen(ws))), ''), () => [this.listing('')]));
+    this.io = o.ioThreads > 0
+      ? new IoThreads({ threads: o.ioThreads, host: o.host, sendBudgetBytes: o.sendBudgetBytes, slots: o.maxConnections, logger: this.logger }, (ws) => this.onOpen(ws))
+      : undefined;
+    // With I/O threads this thread serves only HTTP (on loopback; the threads relay to it).
+    const own = () => this.io ? uWS.App() : uWS.App().ws<SocketData>('/*', zoneSocketBehavior(o.sendBudgetBytes, (ws) => this.onOpen(ws)));
+    this.app = o.front ? this.mountHttp(o.front.app, o.front.prefix) : notFound(mountZoneList(this.mountHttp(own(), ''), () => [this.listing('')]));
   }
 
   /** Opens the store, listens, starts the tick, and resolves with the bound port. */
@@ -92,9 +100,10 @@ export class ZoneServer {
     if (this.options.front) this.port = this.options.front.port;
     else {
       try {
-        const listening = await listenExclusive(this.app, this.options.host, this.options.port);
+        const { host, port } = this.options;
+        const listening = await listenExclusive(this.app, this.io ? '127.0.0.1' : host, this.io ? 0 : port);
         this.listenSocket = listening.socket;
-        this.port = listening.port;
+        this.port = this.io ? await this.io.start(port, listening.port) : listening.port;
       } catch (e) {
         await this.stop(); // the store and bus subscriptions opened above
         throw e;
@@ -118,7 +127,7 @@ export class ZoneServer {
    * a keyframe on the same connection.
    */
   adopt(ws: unknown, token: string): void {
-    const socket = ws as WebSocket<SocketData>;
+    const socket = ws as ZoneSocket;
     if (!this.onOpen(socket)) return;
     this.admission.hello(socket.getUserData().conn!, { type: 'hello', protocolVersion: PROTOCOL_VERSION, token, name: 'handoff' }, performance.now());
   }
@@ -158,23 +167,23 @@ export class ZoneServer {
   }
 
   /** A new connection of this zone (from its own endpoint, a shared front, or a local handoff). */
-  onOpen(ws: WebSocket<SocketData>): boolean {
+  onOpen(ws: ZoneSocket): boolean {
     return this.admission.open(ws);
   }
 
   /** A frame from one of this zone's sockets (its adapter or a shared front routes it here). */
-  onMessage(ws: WebSocket<SocketData>, message: ArrayBuffer, isBinary: boolean): void {
+  onMessage(ws: ZoneSocket, message: ArrayBuffer, isBinary: boolean): void {
     this.inbound.receive(ws, message, isBinary);
   }
 
   /** A pong from one of this zone's sockets: a latency sample. */
-  onPong(ws: WebSocket<SocketData>): void {
+  onPong(ws: ZoneSocket, at = performance.now()): void {
     const conn = ws.getUserData().conn;
-    if (conn) this.latency.pong(conn, performance.now());
+    if (conn) this.latency.pong(conn, at);
   }
 
   /** One of this zone's sockets closed, by either side. */
-  onClose(ws: WebSocket<SocketData>, code: number): void {
+  onClose(ws: ZoneSocket, code: number): void {
     this.admission.closed(ws, code);
   }
 
@@ -186,6 +195,11 @@ export class ZoneServer {
   /** Each joined player's round trip as the server measured it (name, ms). */
   *rtts(): Generator<[string, number]> {
     for (const { session: s } of this.z.conns.values()) if (s.rttMs !== undefined) yield [s.name, s.rttMs];
+  }
+
+  /** Open connections on each I/O thread (none without them). */
+  ioConnections(): number[] {
+    return this.io?.connections() ?? [];
   }
 
   /** Handoffs started, completed, refused, received (in a world; undefined otherwise). */
@@ -207,6 +221,7 @@ export class ZoneServer {
   /** One step, top to bottom: inputs in, world stepped and recorded, clients told, players moved on and saved. */
   tick(): void {
     const { z, world } = this;
+    this.io?.drain(); // handled as a socket callback would be: outside the tick's time
     const start = performance.now();
     z.schedule.release(world.tick + 1, z.inputs);
     const inputs = z.inputs;
@@ -249,6 +264,7 @@ export class ZoneServer {
     for (const conn of [...z.conns.values()]) this.delivery.refuse(conn, ErrorCode.ShuttingDown, 'server shutting down', now);
     this.recording?.close();
     if (beforeClose) await beforeClose().catch((e: Error) => this.logger.error({ event: 'stop_failed', error: e.message }, 'while stopping'));
+    await this.io?.stop(); // they send what is queued, then close their sockets
     if (this.listenSocket) uWS.us_listen_socket_close(this.listenSocket as never); // a shared front closes its own
     this.listenSocket = undefined;
   }

@@ -1,22 +1,37 @@
 // The WebSocket adapter of a zone endpoint: uWS settings and callbacks. It only decides whose
-// socket a frame is (the zone that owns it, or a shared front's router) and passes it on.
+// socket a frame is (the zone that owns it, or a shared front's router) and passes it on. A
+// zone talks to a socket through ZoneSocket: a uWS socket of its own thread, or one that an
+// I/O thread owns (io/remoteSocket.ts).
 
 import { MAX_CLIENT_FRAME_BYTES } from '../protocol/index.js';
 import { uWS, type HttpRequest, type HttpResponse, type WebSocket } from '../runtime/index.js';
 import type { Session } from './session.js';
 
+/** What a zone does with a client's socket (a uWS WebSocket is one). */
+export interface ZoneSocket {
+  /** Queues a frame; sent as binary when `isBinary`. */
+  send(message: Uint8Array, isBinary: boolean): unknown;
+  /** Closes with a code and reason; the owner's onClose runs before this returns. */
+  end(code: number, reason: string): void;
+  /** Bytes queued for this client and not yet written to the network. */
+  getBufferedAmount(): number;
+  /** A WebSocket ping (its pong goes to the owner's onPong). */
+  ping(): unknown;
+  getUserData(): SocketData;
+}
+
 /** One client connection of a zone: its protocol state and its socket. */
 export interface Conn {
   session: Session;
-  ws: WebSocket<SocketData>;
+  ws: ZoneSocket;
 }
 
 /** What a socket is handed to once a zone owns it. */
 export interface SocketOwner {
-  onMessage(ws: WebSocket<SocketData>, message: ArrayBuffer, isBinary: boolean): void;
-  onClose(ws: WebSocket<SocketData>, code: number): void;
-  /** A pong control frame (the answer to the server's latency ping). */
-  onPong(ws: WebSocket<SocketData>): void;
+  onMessage(ws: ZoneSocket, message: ArrayBuffer, isBinary: boolean): void;
+  onClose(ws: ZoneSocket, code: number): void;
+  /** A pong control frame (the answer to the server's latency ping), arrived at `at` (performance.now()). */
+  onPong(ws: ZoneSocket, at?: number): void;
 }
 
 export interface SocketData {
@@ -31,8 +46,8 @@ export interface SocketData {
   owner?: SocketOwner;
 }
 
-/** WebSocket settings of a zone endpoint; handlers go through the socket's owner. */
-export function zoneSocketBehavior(sendBudgetBytes: number, open: (ws: WebSocket<SocketData>) => void, unowned?: (ws: WebSocket<SocketData>, message: ArrayBuffer, isBinary: boolean) => void) {
+/** The uWS settings of a zone's WebSocket endpoint, whichever thread serves it; `upgrade` keeps what the URL says. */
+export function socketSettings(sendBudgetBytes: number) {
   return {
     compression: uWS.DISABLED,
     // Above the protocol cap, so a frame a little too big still reaches the decoder and gets
@@ -47,6 +62,13 @@ export function zoneSocketBehavior(sendBudgetBytes: number, open: (ws: WebSocket
       res.upgrade(data, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'),
         req.getHeader('sec-websocket-extensions'), context as never);
     },
+  };
+}
+
+/** WebSocket settings of a zone endpoint served on this thread; handlers go through the socket's owner. */
+export function zoneSocketBehavior(sendBudgetBytes: number, open: (ws: WebSocket<SocketData>) => void, unowned?: (ws: WebSocket<SocketData>, message: ArrayBuffer, isBinary: boolean) => void) {
+  return {
+    ...socketSettings(sendBudgetBytes),
     open,
     message: (ws: WebSocket<SocketData>, message: ArrayBuffer, isBinary: boolean) => {
       const owner = ws.getUserData().owner;

@@ -64,6 +64,7 @@ const CASES: Case[] = [
   { option: 'idle timeout', read: (o) => o.idleTimeoutMs, fallback: DEFAULT_OPTIONS.idleTimeoutMs, file: { idleTimeoutMs: 8000 }, fromFile: 8000, flag: ['--idle-timeout', '9'], fromFlag: 9000 },
   { option: 'record', read: (o) => o.record, fallback: undefined, file: { record: 'file.replay' }, fromFile: 'file.replay', flag: ['--record', 'flag.replay'], fromFlag: 'flag.replay' },
   { option: 'flush ticks', read: (o) => o.flushTicks, fallback: DEFAULT_OPTIONS.flushTicks, file: { flushTicks: 13 }, fromFile: 13, flag: ['--flush-ticks', '14'], fromFlag: 14 },
+  { option: 'io threads', read: (o) => o.ioThreads, fallback: 0, file: { ioThreads: 1 }, fromFile: 1, flag: ['--io-threads', '2'], fromFlag: 2, env: ['MMO_IO_THREADS', '3', 3] },
 ];
 
 describe.each(CASES)('mmo zone: $option', (c) => {
