@@ -18,11 +18,21 @@ export interface EntityTable {
 
 type Column = Float32Array | Uint32Array | Int32Array | Uint16Array | Uint8Array;
 
+/** Where a frame is copied to: its bytes, and (on a recording thread's ring) its slot and sequence number. */
+export interface FrameTarget {
+  bytes: Uint8Array;
+  slot: number;
+  seq: number;
+}
+
 /** One tick's copy of the entity columns (ids below `n`) and component masks. */
 export interface Frame {
   tick: number;
   n: number;
-  buffer: ArrayBuffer;
+  /** The copy (absent while a frame's message crosses to the recording thread: it has the ring). */
+  bytes?: Uint8Array;
+  slot: number;
+  seq: number;
   /** The bit of each table component in the masks (0: not registered yet). */
   bits: number[];
   nextNetId: number;
@@ -87,14 +97,22 @@ export class FrameCapture {
     this.comps = Object.values(world.c);
   }
 
-  /** The world now, with the names of this tick's joins. */
-  capture(): Frame {
+  private ecs(): EcsInternals {
+    return (this.world.ecs as unknown as Record<symbol, EcsInternals>)[$internal];
+  }
+
+  /** Bytes the next frame needs. */
+  size(): number {
+    return frameBytes(this.table, this.ecs().entityIndex.maxId + 1);
+  }
+
+  /** The world now, with the names of this tick's joins, copied into `to` (at least size() bytes). */
+  capture(to: FrameTarget): Frame {
     const w = this.world;
-    const ecs = (w.ecs as unknown as Record<symbol, EcsInternals>)[$internal];
+    const ecs = this.ecs();
     const n = ecs.entityIndex.maxId + 1;
     const offsets = frameLayout(this.table, n);
-    const buffer = new ArrayBuffer(frameBytes(this.table, n));
-    const bytes = new Uint8Array(buffer);
+    const bytes = to.bytes;
     this.columns.forEach((col, i) => {
       bytes.set(new Uint8Array(col.buffer, col.byteOffset, n * col.BYTES_PER_ELEMENT), offsets[i]);
     });
@@ -103,11 +121,11 @@ export class FrameCapture {
       if (reg && reg.generationId !== 0) throw new Error('the change log supports up to 31 components');
       return reg?.bitflag ?? 0;
     });
-    const masks = new Int32Array(buffer, offsets.at(-1)!, n);
+    const masks = new Int32Array(bytes.buffer, bytes.byteOffset + offsets.at(-1)!, n);
     const source = ecs.entityMasks[0] ?? [];
     for (let e = 0; e < n; e++) masks[e] = source[e] ?? 0;
     return {
-      tick: w.tick, n, buffer, bits, nextNetId: w.nextNetId, rng: [...w.rng.state], itemRespawns: w.itemRespawns.slice(),
+      tick: w.tick, n, bytes, slot: to.slot, seq: to.seq, bits, nextNetId: w.nextNetId, rng: [...w.rng.state], itemRespawns: w.itemRespawns.slice(),
       names: w.joined.map((j) => [j.netId, j.name]),
     };
   }

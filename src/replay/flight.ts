@@ -106,8 +106,8 @@ export class FlightRecorder {
       mkdirSync(previous);
       for (const f of left) renameSync(f, join(previous, f.slice(o.dir.length + 1)));
     }
-    this.sink = o.offThread ? new ThreadSink() : new InlineSink();
     this.capture = new FrameCapture(world);
+    this.sink = o.offThread ? new ThreadSink() : new InlineSink();
     this.current = this.open(false);
   }
 

@@ -6,7 +6,7 @@
 // writes happen in its sink, on a recording thread when offThread (sinkClient.ts).
 
 import { HASH_PARTS, serializeSnapshot, type SimInput, type StateHash, type ZoneConfig, type ZoneWorld } from '../sim/index.js';
-import { FrameCapture } from './capture.js';
+import { FrameCapture, type Frame } from './capture.js';
 import { REPLAY_FORMAT, REPLAY_VERSION, type ReplayHeader } from './format.js';
 import { wantsGzip } from './lineFile.js';
 import { InlineSink, ThreadSink, type SinkClient } from './sinkClient.js';
@@ -52,8 +52,8 @@ export class Recorder {
     this.snapshotEvery = o.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
     this.start = this.lastTick = o.world?.tick ?? 0;
     this.ownSink = o.sink === undefined;
-    this.sink = o.sink ?? (o.offThread ? new ThreadSink() : new InlineSink());
     this.capture = o.world ? (o.capture ?? new FrameCapture(o.world)) : undefined;
+    this.sink = o.sink ?? (o.offThread ? new ThreadSink() : new InlineSink());
     const header: ReplayHeader = {
       format: REPLAY_FORMAT, version: REPLAY_VERSION, seed: seed >>> 0, zone, source, tickRate: o.tickRate ?? 20, start: this.start,
       ...(this.capture ? { entities: this.capture.table } : {}),
@@ -62,7 +62,7 @@ export class Recorder {
     this.sink.send({
       op: 'open', path, gzip: o.gzip ?? wantsGzip(path), header: JSON.stringify(header), tick: this.start,
       ...(w && !o.reuseSnapshot ? { snapshot: serializeSnapshot(w) } : {}), reuseSnapshot: o.reuseSnapshot,
-      ...(this.capture ? { table: this.capture.table, frame: this.capture.capture() } : {}),
+      ...(this.capture ? { table: this.capture.table, frame: this.frame() } : {}),
     });
   }
 
@@ -77,9 +77,15 @@ export class Recorder {
     if (snap) this.lastSnapshotTick = tick;
     this.sink.send({
       op: 'tick', tick, line: tickLine(tick, JSON.stringify(inputs), hash.hex, p),
-      ...(this.capture ? { frame: this.capture.capture() } : {}),
+      ...(this.capture ? { frame: this.frame() } : {}),
       ...(snap ? { snapshot: serializeSnapshot(this.world!) } : {}),
     });
+  }
+
+  /** The world's columns now, copied where the sink wants them. */
+  private frame(): Frame {
+    const c = this.capture!;
+    return c.capture(this.sink.frameTarget(c.size()));
   }
 
   /** The last tick recorded. */

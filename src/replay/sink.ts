@@ -36,6 +36,9 @@ function snapshotLine(tick: number, bytes: Uint8Array): string {
 }
 
 export class RecordingSink {
+  /** @param done told of each frame the change log is done with (its bytes may be reused). */
+  constructor(private readonly done: (frame: Frame) => void = () => {}) {}
+
   private file: LineFile | undefined;
   private logger: ChangeLogger | undefined;
   private ticks = 0;
@@ -60,7 +63,7 @@ export class RecordingSink {
       if (this.lastSnapshot?.tick !== m.tick) throw new Error(`no snapshot of tick ${m.tick} to start ${m.path} with`);
       this.file.push(this.lastSnapshot.line);
     }
-    if (m.table) this.logger = new ChangeLogger(m.table);
+    if (m.table) this.logger = new ChangeLogger(m.table, this.done);
     if (m.frame) this.logger?.reset(m.frame);
     this.file.flush();
   }

@@ -1,0 +1,13 @@
+import { FrameCapture } from './src/replay/capture.ts';
+import { DEFAULT_ZONE, Scenario, generateZone, stateHash, stepZone } from './src/sim/index.ts';
+const w = generateZone(DEFAULT_ZONE, 20261202);
+const sc = new Scenario(w, { players: 1000, seed: 20261202 });
+for (let t = 0; t < 100; t++) stepZone(w, sc.next());
+const cap = new FrameCapture(w);
+const cols = Object.values(w.c).flatMap((c) => Object.values(c as any)) as any[];
+const N = 2000;
+let t0 = performance.now(); for (let i = 0; i < N; i++) cap.capture(); console.log('capture', (performance.now() - t0) / N);
+t0 = performance.now(); for (let i = 0; i < N; i++) new ArrayBuffer(108000); console.log('alloc', (performance.now() - t0) / N);
+const buf = new Uint8Array(108000);
+t0 = performance.now(); for (let i = 0; i < N; i++) { let at = 0; for (const c of cols) { buf.set(new Uint8Array(c.buffer, c.byteOffset, 1301 * c.BYTES_PER_ELEMENT), at); at += (1301 * c.BYTES_PER_ELEMENT + 3) & ~3; } } console.log('copy', (performance.now() - t0) / N);
+t0 = performance.now(); for (let i = 0; i < N; i++) stateHash(w); console.log('hash', (performance.now() - t0) / N);
