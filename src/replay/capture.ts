@@ -1,6 +1,5 @@
-// What the recorder takes of a world each tick for the change log, as cheaply as the tick
-// thread can: every entity column's bytes and bitECS's component masks, copied into one
-// buffer that is handed (transferred) to the recording thread, which does the comparing.
+// What the change log takes of a world each tick: every entity column's bytes and bitECS's
+// component masks, copied into one buffer, compared with the previous tick's (changeLog.ts).
 // The entity table (components and "Component.field" names with their number types) goes
 // into the recording's header, so the file says what its field numbers mean.
 
@@ -18,21 +17,11 @@ export interface EntityTable {
 
 type Column = Float32Array | Uint32Array | Int32Array | Uint16Array | Uint8Array;
 
-/** Where a frame is copied to: its bytes, and (on a recording thread's ring) its slot and sequence number. */
-export interface FrameTarget {
-  bytes: Uint8Array;
-  slot: number;
-  seq: number;
-}
-
 /** One tick's copy of the entity columns (ids below `n`) and component masks. */
 export interface Frame {
   tick: number;
   n: number;
-  /** The copy (absent while a frame's message crosses to the recording thread: it has the ring). */
-  bytes?: Uint8Array;
-  slot: number;
-  seq: number;
+  bytes: Uint8Array;
   /** The bit of each table component in the masks (0: not registered yet). */
   bits: number[];
   nextNetId: number;
@@ -106,13 +95,12 @@ export class FrameCapture {
     return frameBytes(this.table, this.ecs().entityIndex.maxId + 1);
   }
 
-  /** The world now, with the names of this tick's joins, copied into `to` (at least size() bytes). */
-  capture(to: FrameTarget): Frame {
+  /** The world now, with the names of this tick's joins, copied into `bytes` (at least size() long). */
+  capture(bytes: Uint8Array): Frame {
     const w = this.world;
     const ecs = this.ecs();
     const n = ecs.entityIndex.maxId + 1;
     const offsets = frameLayout(this.table, n);
-    const bytes = to.bytes;
     this.columns.forEach((col, i) => {
       bytes.set(new Uint8Array(col.buffer, col.byteOffset, n * col.BYTES_PER_ELEMENT), offsets[i]);
     });
@@ -125,7 +113,7 @@ export class FrameCapture {
     const source = ecs.entityMasks[0] ?? [];
     for (let e = 0; e < n; e++) masks[e] = source[e] ?? 0;
     return {
-      tick: w.tick, n, bytes, slot: to.slot, seq: to.seq, bits, nextNetId: w.nextNetId, rng: [...w.rng.state], itemRespawns: w.itemRespawns.slice(),
+      tick: w.tick, n, bytes, bits, nextNetId: w.nextNetId, rng: [...w.rng.state], itemRespawns: w.itemRespawns.slice(),
       names: w.joined.map((j) => [j.netId, j.name]),
     };
   }

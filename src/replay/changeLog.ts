@@ -50,7 +50,7 @@ interface Views {
 
 function viewsOf(table: EntityTable, frame: Frame): Views {
   const at = frameLayout(table, frame.n);
-  const { buffer, byteOffset } = frame.bytes!;
+  const { buffer, byteOffset } = frame.bytes;
   const cols = table.fields.map(([, type], i) => new VIEWS[type](buffer as ArrayBuffer, byteOffset + at[i], frame.n));
   const raw = cols.map((c) => (c.BYTES_PER_ELEMENT === 4 ? new Int32Array(c.buffer, c.byteOffset, c.length) : c as Uint16Array | Uint8Array));
   return { frame, cols, raw, masks: new Int32Array(buffer, byteOffset + at.at(-1)!, frame.n) };
@@ -73,14 +73,12 @@ export class ChangeLogger {
   private pa = new Uint8Array(0);
   private dirty = new Uint8Array(0);
 
-  /** @param drop told when a frame is no longer needed (its buffer can be reused). */
-  constructor(readonly table: EntityTable, private readonly drop: (frame: Frame) => void = () => {}) {
+  constructor(readonly table: EntityTable) {
     this.ix = ruleIndices(table);
   }
 
   /** The state the next frame is compared with (a recording's start). */
   reset(frame: Frame): void {
-    if (this.prev) this.drop(this.prev.frame);
     this.prev = viewsOf(this.table, frame);
   }
 
@@ -90,9 +88,7 @@ export class ChangeLogger {
     const prev = this.prev;
     this.prev = cur;
     if (!prev) return undefined;
-    const text = this.changes(prev, cur);
-    this.drop(prev.frame);
-    return text;
+    return this.changes(prev, cur);
   }
 
   private changes(prev: Views, cur: Views): string | undefined {

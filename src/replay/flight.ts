@@ -5,19 +5,18 @@
 // crash (even SIGKILL) keeps all but the last second, and a closed segment is fsynced. At
 // start, segments left by a previous run (a crash) are moved to DIR/previous, where
 // FlightRecorder.saveFrom() can still save them. With offThread (a live zone), making the
-// lines, gzip, writes, segment turns, fsync and pruning all run on one recording thread;
-// a save waits for it to have written everything recorded before it reads the ring.
+// lines, snapshots (from its replica of the world), gzip, writes, segment turns, fsync and
+// pruning all run on one recording thread; a save waits for it to have written everything
+// recorded before it reads the ring.
 
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SimInput, StateHash, ZoneWorld } from '../sim/index.js';
 import { ReplayFileError, type Recording } from './format.js';
 import { decodeRecording, parseRecording } from './reader.js';
-import { FrameCapture } from './capture.js';
 import { Recorder } from './recorder.js';
 import { lastTickOf, snapshotBefore } from './replayer.js';
-import { segmentFiles } from './sink.js';
-import { InlineSink, ThreadSink, type SinkClient } from './sinkClient.js';
+import { segmentFiles } from './ring.js';
 import { writeRecording } from './writer.js';
 
 export interface FlightOptions {
@@ -80,24 +79,14 @@ function saveSegments(files: string[], lastMs: number, path: string): FlightSave
 }
 
 export class FlightRecorder {
-  private readonly keepTicks: number;
-  private readonly segmentTicks: number;
-  private readonly snapshotEvery: number;
-  private readonly maxBytes: number;
-  private readonly source: string;
-  private readonly sink: SinkClient;
-  private readonly capture: FrameCapture;
-  private current: Recorder;
+  private readonly recorder: Recorder;
 
-  constructor(private readonly seed: number, private readonly world: ZoneWorld, readonly o: FlightOptions) {
+  constructor(seed: number, world: ZoneWorld, readonly o: FlightOptions) {
     const rate = o.tickRate ?? 20;
     const ticks = (ms: number) => Math.max(1, Math.round((ms * rate) / 1000));
-    this.snapshotEvery = ticks(o.snapshotEveryMs ?? 10_000);
+    const snapshotEvery = ticks(o.snapshotEveryMs ?? 10_000);
     // Whole snapshot intervals, so a segment ends on a snapshot its successor starts from.
-    this.segmentTicks = Math.max(1, Math.round(ticks(o.segmentMs ?? 60_000) / this.snapshotEvery)) * this.snapshotEvery;
-    this.keepTicks = ticks(o.keepMs ?? 600_000);
-    this.maxBytes = o.maxBytes ?? 1 << 30;
-    this.source = o.source ?? 'mmo zone';
+    const segmentTicks = Math.max(1, Math.round(ticks(o.segmentMs ?? 60_000) / snapshotEvery)) * snapshotEvery;
     mkdirSync(o.dir, { recursive: true });
     const left = segmentFiles(o.dir);
     if (left.length > 0) {
@@ -106,38 +95,26 @@ export class FlightRecorder {
       mkdirSync(previous);
       for (const f of left) renameSync(f, join(previous, f.slice(o.dir.length + 1)));
     }
-    this.capture = new FrameCapture(world);
-    this.sink = o.offThread ? new ThreadSink() : new InlineSink();
-    this.current = this.open(false);
-  }
-
-  private open(reuseSnapshot: boolean): Recorder {
-    const path = join(this.o.dir, `seg-${String(this.world.tick).padStart(10, '0')}.replay.gz`);
-    return new Recorder(path, this.seed, this.world.config, this.source, {
-      world: this.world, snapshotEvery: this.snapshotEvery, tickRate: this.o.tickRate ?? 20, gzip: true,
-      sink: this.sink, capture: this.capture, reuseSnapshot,
+    this.recorder = new Recorder(o.dir, seed, world.config, o.source ?? 'mmo zone', {
+      world, snapshotEvery, tickRate: rate, gzip: true, offThread: o.offThread,
+      ring: { dir: o.dir, segmentTicks, keepTicks: ticks(o.keepMs ?? 600_000), maxBytes: o.maxBytes ?? 1 << 30 },
     });
   }
 
-  /** Records a tick (as Recorder.record) and turns the ring when a segment is full. */
+  /** Records a tick (as Recorder.record); the ring turns and drops old segments as it goes. */
   record(tick: number, inputs: readonly SimInput[], hash: StateHash): void {
-    this.current.record(tick, inputs, hash);
-    if (tick - this.current.start < this.segmentTicks) return;
-    const snapped = this.current.lastSnapshotTick === tick;
-    this.current.close(true);
-    this.current = this.open(snapped);
-    this.sink.send({ op: 'prune', dir: this.o.dir, tick, keepTicks: this.keepTicks, maxBytes: this.maxBytes });
+    this.recorder.record(tick, inputs, hash);
   }
 
   /** Bytes the ring takes on disk now (once everything recorded is written). */
   get bytes(): number {
-    this.sink.sync();
+    this.recorder.flush();
     return segmentFiles(this.o.dir).reduce((n, p) => n + (existsSync(p) ? statSync(p).size : 0), 0);
   }
 
   /** Writes the last `lastMs` as a normal replay file starting from a snapshot (gzip if path ends in .gz). */
   save(lastMs: number, path: string): FlightSave {
-    this.sink.sync();
+    this.recorder.flush();
     return saveSegments(segmentFiles(this.o.dir), lastMs, path);
   }
 
@@ -146,9 +123,8 @@ export class FlightRecorder {
     return saveSegments(segmentFiles(dir), lastMs, path);
   }
 
-  /** Closes the current segment (the ring stays on disk) and the recording thread. */
+  /** Closes the current segment, fsynced (the ring stays on disk), and the recording thread. */
   close(): void {
-    this.current.close(true);
-    this.sink.close();
+    this.recorder.close(true);
   }
 }

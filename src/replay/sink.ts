@@ -1,104 +1,160 @@
-// Where a recording's lines are made and written: the change log from each tick's frame,
-// snapshot bytes into base64 lines, chunks of a second gzipped and written, files closed,
-// fsynced and (for the flight recorder's ring) pruned. The recorder on the tick thread only
-// sends it messages; it runs on a recording thread (sinkThread.ts) or, for tools and tests
-// that want the file at once, in the caller's thread. Either way it does the same work.
+// Where a recording's lines are made and written: tick lines, snapshots, the change log, chunks
+// of a second gzipped and written, files closed and fsynced, and for the flight recorder the
+// ring's segment turns and pruning. The recorder on the tick thread only sends it each tick's
+// inputs (as JSON) and hash.
+//
+// The world it reads snapshots and the change log from is the live one when it runs in the
+// tick's thread (tools, tests), and on a recording thread (a live zone) a replica of it: the
+// live world's snapshot at the start, stepped with each tick's recorded inputs (the very thing
+// a replay does) and checked against the live hash every tick. A replica that goes another
+// way (a nondeterminism bug) asks for the live world again (needWorld) and, until it has it,
+// writes tick lines only: no snapshot, change line or segment turn comes from a wrong world.
 
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import type { EntityTable, Frame } from './capture.js';
+import { restoreSnapshot, serializeSnapshot, stateHash, stepZone, type SimInput, type ZoneWorld } from '../sim/index.js';
+import { FrameCapture, type Frame } from './capture.js';
 import { ChangeLogger } from './changeLog.js';
+import type { ReplayHeader } from './format.js';
 import { LineFile } from './lineFile.js';
+import { pruneRing, segmentPath, type RingOptions } from './ring.js';
+import { tickLine } from './writer.js';
 
+/** A chunk is written every this many ticks (the recording thread gets ticks in batches of up to 4: ≤ 1 s at 20 Hz in all). */
+const FLUSH_TICKS = 16;
 const FLUSH_BYTES = 256 * 1024;
-const FLUSH_TICKS = 20;
 
 export type SinkMessage =
-  /** A new file: header line, then the start snapshot (bytes, or the last one written when reuse). */
-  | { op: 'open'; path: string; gzip: boolean; header: string; tick: number; snapshot?: Uint8Array; reuseSnapshot?: boolean; table?: EntityTable; frame?: Frame }
-  /** A tick: its change line (from the frame), its line, and a snapshot after it. */
-  | { op: 'tick'; tick: number; line: string; frame?: Frame; snapshot?: Uint8Array }
-  /** The file's end: a last snapshot, the end line, closed (fsynced when sync). */
-  | { op: 'end'; line: string; tick: number; snapshot?: Uint8Array; sync: boolean }
-  /** Drops the ring's oldest segments no longer needed at `tick`. */
-  | { op: 'prune'; dir: string; tick: number; keepTicks: number; maxBytes: number }
+  /** Starts the file (or the ring of files) at the world's tick. */
+  | { op: 'open'; path: string; ring?: RingOptions; gzip: boolean; header: Omit<ReplayHeader, 'start' | 'entities'>; snapshotEvery: number }
+  /** The live world (recording thread): the replica starts (again) from it. */
+  | { op: 'world'; snapshot: Uint8Array }
+  | { op: 'tick'; tick: number; inputs: string; hash: string; parts: number[] }
+  /** Ends the file: a last snapshot, the end line, closed (fsynced when sync). */
+  | { op: 'end'; sync: boolean }
   | { op: 'flush' };
 
-/** The flight recorder's segment files, oldest first. */
-export const SEGMENT = /^seg-(\d{10})\.replay\.gz$/;
-
-export function segmentFiles(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir).filter((f) => SEGMENT.test(f)).sort().map((f) => join(dir, f)) : [];
-}
-
-function snapshotLine(tick: number, bytes: Uint8Array): string {
-  return `{"snap":${tick},"b64":"${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')}"}`;
+function snapshotLine(world: ZoneWorld): string {
+  const bytes = serializeSnapshot(world);
+  return `{"snap":${world.tick},"b64":"${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')}"}`;
 }
 
 export class RecordingSink {
-  /** @param done told of each frame the change log is done with (its bytes may be reused). */
-  constructor(private readonly done: (frame: Frame) => void = () => {}) {}
-
-  private file: LineFile | undefined;
+  private world: ZoneWorld | undefined;
+  private capture: FrameCapture | undefined;
   private logger: ChangeLogger | undefined;
+  private inSync: boolean;
+  private readonly buffers = [new Uint8Array(0), new Uint8Array(0)];
+  private frames = 0;
+  private open: Extract<SinkMessage, { op: 'open' }> | undefined;
+  private file: LineFile | undefined;
+  private start = 0;
   private ticks = 0;
+  private lastTick = 0;
+  private lastHash = '';
   private lastSnapshot: { tick: number; line: string } | undefined;
+
+  /**
+   * @param live the recorded world itself (in its thread); without it, 'world' messages start a replica.
+   * @param needWorld told when the replica went another way than the live world.
+   */
+  constructor(private readonly live?: ZoneWorld, private readonly needWorld: () => void = () => {}) {
+    this.inSync = live !== undefined;
+    if (live) this.useWorld(live);
+  }
 
   handle(m: SinkMessage): void {
     switch (m.op) {
-      case 'open': return this.open(m);
+      case 'open': return this.begin(m);
+      case 'world': return this.restart(restoreSnapshot(m.snapshot));
       case 'tick': return this.tick(m);
-      case 'end': return this.end(m);
-      case 'prune': return prune(m);
+      case 'end': return this.end(m.sync);
       case 'flush': return this.file?.flush();
     }
   }
 
-  private open(m: Extract<SinkMessage, { op: 'open' }>): void {
-    this.file = new LineFile(m.path, m.gzip);
-    this.ticks = 0;
-    this.file.push(m.header);
-    if (m.snapshot) this.snapshot(m.tick, m.snapshot);
-    else if (m.reuseSnapshot) {
-      if (this.lastSnapshot?.tick !== m.tick) throw new Error(`no snapshot of tick ${m.tick} to start ${m.path} with`);
-      this.file.push(this.lastSnapshot.line);
-    }
-    if (m.table) this.logger = new ChangeLogger(m.table, this.done);
-    if (m.frame) this.logger?.reset(m.frame);
-    this.file.flush();
+  private useWorld(world: ZoneWorld): void {
+    this.world = world;
+    this.capture = new FrameCapture(world);
+    this.logger ??= new ChangeLogger(this.capture.table);
   }
 
-  private snapshot(tick: number, bytes: Uint8Array): void {
-    this.lastSnapshot = { tick, line: snapshotLine(tick, bytes) };
+  /** The world's columns now, into the buffer the change log is not holding. */
+  private frame(): Frame {
+    const c = this.capture!;
+    const size = c.size(), i = ++this.frames & 1;
+    if (this.buffers[i].length < size) this.buffers[i] = new Uint8Array(size + (size >> 3));
+    return c.capture(this.buffers[i]);
+  }
+
+  /** The replica starts over from the live world; within a file, that world is a snapshot line. */
+  private restart(world: ZoneWorld): void {
+    this.useWorld(world);
+    this.inSync = true;
+    this.logger!.reset(this.frame());
+    if (this.file && world.tick === this.lastTick) this.snapshot();
+  }
+
+  private snapshot(): void {
+    this.lastSnapshot = { tick: this.world!.tick, line: snapshotLine(this.world!) };
     this.file!.push(this.lastSnapshot.line);
   }
 
+  private begin(m: Extract<SinkMessage, { op: 'open' }>): void {
+    this.open = m;
+    this.lastTick = this.world?.tick ?? 0;
+    if (this.world) this.logger!.reset(this.frame());
+    this.startFile(false);
+  }
+
+  /** A new file at the world's tick: header, then the world (a new snapshot, or the one just written). */
+  private startFile(reuse: boolean): void {
+    const o = this.open!;
+    this.start = this.lastTick;
+    this.ticks = 0;
+    this.file = new LineFile(o.ring ? segmentPath(o.ring.dir, this.start) : o.path, o.gzip);
+    const entities = this.world ? { entities: this.capture!.table } : {};
+    this.file.push(JSON.stringify({ ...o.header, start: this.start, ...entities }));
+    if (reuse) this.file.push(this.lastSnapshot!.line);
+    else if (this.world) this.snapshot();
+    this.file.flush();
+  }
+
   private tick(m: Extract<SinkMessage, { op: 'tick' }>): void {
-    const file = this.file!;
-    const change = m.frame && this.logger?.line(m.frame);
+    const file = this.file!, w = this.world, o = this.open!;
+    if (w && w !== this.live && this.inSync) {
+      stepZone(w, JSON.parse(m.inputs) as SimInput[]);
+      if (stateHash(w).hex !== m.hash) {
+        this.inSync = false;
+        this.needWorld();
+      }
+    }
+    const valid = w !== undefined && this.inSync && w.tick === m.tick;
+    const change = valid ? this.logger!.line(this.frame()) : undefined;
     if (change) file.push(change);
-    file.push(m.line);
-    if (m.snapshot) this.snapshot(m.tick, m.snapshot);
+    file.push(tickLine(m.tick, m.inputs, m.hash, m.parts));
     this.ticks++;
-    if (m.snapshot || file.pending >= FLUSH_BYTES || this.ticks % FLUSH_TICKS === 0) file.flush();
+    this.lastTick = m.tick;
+    this.lastHash = m.hash;
+    const snap = valid && o.snapshotEvery > 0 && m.tick % o.snapshotEvery === 0;
+    if (snap) this.snapshot();
+    if (snap || file.pending >= FLUSH_BYTES || this.ticks % FLUSH_TICKS === 0) file.flush();
+    // A full segment ends on a snapshot its successor starts from.
+    if (o.ring && snap && m.tick - this.start >= o.ring.segmentTicks) {
+      this.finish(true);
+      this.startFile(true);
+      pruneRing(o.ring, m.tick);
+    }
   }
 
-  private end(m: Extract<SinkMessage, { op: 'end' }>): void {
-    if (m.snapshot) this.snapshot(m.tick, m.snapshot);
-    this.file!.push(m.line);
-    this.file!.close(m.sync);
-    this.file = undefined;
+  /** The end line (and a last snapshot when the world is at the last tick), then closed. */
+  private finish(sync: boolean): void {
+    const w = this.world;
+    if (w && this.inSync && w.tick === this.lastTick && this.lastSnapshot?.tick !== w.tick && this.ticks > 0) this.snapshot();
+    this.file!.push(JSON.stringify({ end: true, ticks: this.ticks, h: this.lastHash }));
+    this.file!.close(sync);
   }
-}
 
-/** The ring's pruning: the oldest segments go while the next one still covers keepTicks, or while over maxBytes. */
-function prune(m: Extract<SinkMessage, { op: 'prune' }>): void {
-  const segs = segmentFiles(m.dir).map((path) => ({ path, start: Number(SEGMENT.exec(path.slice(m.dir.length + 1))![1]) }));
-  const size = (p: string) => (existsSync(p) ? statSync(p).size : 0);
-  let bytes = segs.reduce((n, s) => n + size(s.path), 0);
-  while (segs.length > 1 && (m.tick - segs[1].start >= m.keepTicks || bytes > m.maxBytes)) {
-    const old = segs.shift()!;
-    bytes -= size(old.path);
-    rmSync(old.path, { force: true });
+  private end(sync: boolean): void {
+    if (!this.file || this.file.closed) return;
+    this.finish(sync);
   }
 }

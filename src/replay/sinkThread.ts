@@ -1,41 +1,28 @@
-// The recording thread: runs a RecordingSink on the messages the tick thread sends, finds each
-// frame in the ring of shared memory, says which frames it is done with, and answers "sync"
-// through shared memory (the tick thread waits on it to see everything written). After a
-// failure it only answers syncs, with the error in shared memory.
+// The recording thread: runs a RecordingSink (with its replica of the world) on the batches of
+// messages the tick thread posts, and answers through shared memory: syncs (the tick thread
+// waits on them to see everything written), the replica's need of the live world, and the
+// first error (after which it only answers syncs).
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { RecordingSink, type SinkMessage } from './sink.js';
-import { RELEASED, SYNC_ERROR, SYNC_SEQ, writeSyncError } from './syncState.js';
+import { NEED_WORLD, SYNC_ERROR, SYNC_SEQ, syncState, writeSyncError } from './syncState.js';
 
 const shared = (workerData as { data: { shared: SharedArrayBuffer } }).data.shared;
-const state = new Int32Array(shared, 0, 4);
-let ring: Uint8Array<ArrayBufferLike> = new Uint8Array(0), slotBytes = 0;
-const sink = new RecordingSink((frame) => {
-  Atomics.store(state, RELEASED, frame.seq);
-  Atomics.notify(state, RELEASED);
-});
+const state = syncState(shared);
+const sink = new RecordingSink(undefined, () => Atomics.store(state, NEED_WORLD, 1));
 
-type Message = SinkMessage | { op: 'sync'; seq: number } | { op: 'ring'; ring: SharedArrayBuffer; slotBytes: number };
+type Message = SinkMessage | { op: 'sync'; seq: number };
 
-function handle(m: Message): void {
-  if (m.op === 'sync') return sink.handle({ op: 'flush' });
-  if (m.op === 'ring') {
-    ring = new Uint8Array(m.ring);
-    slotBytes = m.slotBytes;
-    return;
-  }
-  if ((m.op === 'tick' || m.op === 'open') && m.frame) m.frame.bytes = ring.subarray(m.frame.slot * slotBytes, (m.frame.slot + 1) * slotBytes);
-  sink.handle(m);
-}
-
-parentPort!.on('message', (m: Message) => {
-  try {
-    if (Atomics.load(state, SYNC_ERROR) === 0) handle(m);
-  } catch (e) {
-    writeSyncError(shared, (e as Error).message);
-  }
-  if (m.op === 'sync') {
-    Atomics.store(state, SYNC_SEQ, m.seq);
-    Atomics.notify(state, SYNC_SEQ);
+parentPort!.on('message', (batch: Message[]) => {
+  for (const m of batch) {
+    try {
+      if (Atomics.load(state, SYNC_ERROR) === 0) sink.handle(m.op === 'sync' ? { op: 'flush' } : m);
+    } catch (e) {
+      writeSyncError(shared, (e as Error).stack ?? (e as Error).message);
+    }
+    if (m.op === 'sync') {
+      Atomics.store(state, SYNC_SEQ, m.seq);
+      Atomics.notify(state, SYNC_SEQ);
+    }
   }
 });
