@@ -14,7 +14,7 @@ async function cost(name: string, sim: typeof newSim, make: (w: any, d: string) 
   const scenario = new sim.Scenario(w, { players, seed: SEED });
   const d = join(dir, name);
   const flight = make(w, d);
-  const rec: number[] = [], tick: number[] = [];
+  const rec: number[] = [], tick: number[] = [], postT: number[] = [], quietT: number[] = [];
   for (let t = 0; t < ticks; t++) {
     const inputs = scenario.next();
     const a = performance.now();
@@ -23,9 +23,11 @@ async function cost(name: string, sim: typeof newSim, make: (w: any, d: string) 
     const b = performance.now();
     flight.record(w.tick, inputs, h);
     const c = performance.now();
-    if (t >= ticks / 10) { tick.push(b - a); rec.push(c - b); }
+    if (t >= ticks / 10) { tick.push(b - a); rec.push(c - b); (w.tick % 4 === 0 ? postT : quietT).push(c - b); }
     await new Promise((r) => setTimeout(r, 20));
   }
+  const st = (xs: number[]) => { const o = xs.slice().sort((x, y) => x - y); return { mean: Math.round(o.reduce((a, b) => a + b, 0) / o.length * 1000), p50: Math.round(o[o.length >> 1] * 1000), p90: Math.round(o[Math.floor(o.length * 0.9)] * 1000), p99: Math.round(o[Math.floor(o.length * 0.99)] * 1000) }; };
+  console.log(name, 'us: post ticks', JSON.stringify(st(postT)), 'other ticks', JSON.stringify(st(quietT)));
   const bytes = flight.bytes;
   flight.close();
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;

@@ -1,8 +1,9 @@
 // How a recorder reaches its sink: in its own thread (the file is there at once: tools, tests)
-// or on a recording thread (a live zone). There the tick thread posts each tick's inputs and
-// hash, in batches of a few ticks (one wake-up of the thread per batch), and the recording
-// thread keeps its own replica of the world (sink.ts). sync() returns once everything sent is
-// written; close() also ends the thread.
+// or on a recording thread (a live zone). There the tick thread only queues each tick's inputs
+// and hash; the queue is posted every few ticks once the tick is over (setImmediate: waking
+// the thread never lands inside a tick), and the recording thread keeps its own replica of the
+// world (sink.ts). sync() posts at once and returns once everything sent is written; close()
+// also ends the thread.
 
 import type { Worker } from 'node:worker_threads';
 import { startTsWorker } from '../runtime/worker.js';
@@ -14,6 +15,8 @@ import { NEED_WORLD, SYNC_SEQ, readSyncError, syncMemory, syncState } from './sy
 const SYNC_TIMEOUT_MS = 60_000;
 /** Ticks posted together: with chunks of 16 ticks, a crash loses at most 19 ticks (< 1 s at 20 Hz). */
 const BATCH_TICKS = 4;
+/** A caller that never yields (a tight loop) still posts: memory stays bounded. */
+const MAX_QUEUED_TICKS = 64;
 
 export interface SinkClient {
   send(m: SinkMessage): void;
@@ -49,6 +52,7 @@ export class ThreadSink implements SinkClient {
   private batch: (SinkMessage | { op: 'sync'; seq: number })[] = [];
   private transfer: ArrayBuffer[] = [];
   private batchTicks = 0;
+  private posting = false;
   private syncs = 0;
   private exited: string | undefined;
   private closed = false;
@@ -85,9 +89,17 @@ export class ThreadSink implements SinkClient {
   send(m: SinkMessage): void {
     this.check();
     this.batch.push(m);
+    if (m.op !== 'tick') return this.post();
     // The replica went another way: it gets the live world after this tick.
-    if (m.op === 'tick' && this.world && Atomics.exchange(this.state, NEED_WORLD, 0) === 1) this.sendWorld();
-    if (m.op !== 'tick' || ++this.batchTicks >= BATCH_TICKS) this.post();
+    if (this.world && Atomics.exchange(this.state, NEED_WORLD, 0) === 1) this.sendWorld();
+    if (++this.batchTicks >= MAX_QUEUED_TICKS) return this.post();
+    if (this.batchTicks >= BATCH_TICKS && !this.posting) {
+      this.posting = true;
+      setImmediate(() => {
+        this.posting = false;
+        this.post();
+      });
+    }
   }
 
   sync(): void {
