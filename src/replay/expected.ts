@@ -6,6 +6,7 @@
 import { hasComponent } from 'bitecs';
 import type { ZoneWorld } from '../sim/index.js';
 import type { EntityTable } from './capture.js';
+import { ReplayFileError } from './format.js';
 import { ruleIndices } from './changeLog.js';
 import { kindName, type EntityState, type WorldState } from './inspect.js';
 import { moveByRule, type Moved } from './motionRule.js';
@@ -26,6 +27,36 @@ interface ChangeLine {
   x?: number[];
   n?: [number, string][];
   w?: { nextNetId?: number; rng?: number[]; itemRespawns?: number[] };
+}
+
+/** A change line checked against the table, or a ReplayFileError naming its tick. */
+function parseChangeLine(text: string, tick: number, table: EntityTable): ChangeLine {
+  const bad = () => new ReplayFileError(`the change line of tick ${tick} is damaged`);
+  let line: ChangeLine;
+  try {
+    line = JSON.parse(text) as ChangeLine;
+  } catch {
+    throw bad();
+  }
+  const ints = (v: unknown) => v === undefined || (Array.isArray(v) && v.every((x) => Number.isInteger(x)));
+  const entryOk = (e: unknown) => {
+    if (!Array.isArray(e) || !Number.isInteger(e[0])) return false;
+    for (let i = 1; i < e.length; i++) {
+      const x: unknown = e[i];
+      if (typeof x === 'string') {
+        if (!(x[0] === '+' || x[0] === '-') || !table.components.includes(x.slice(1))) return false;
+      } else if (!Number.isInteger(x) || (x as number) < 0 || (x as number) >= table.fields.length || !['number', 'string'].includes(typeof e[++i])) {
+        return false;
+      }
+    }
+    return true;
+  };
+  const w = line?.w;
+  const ok = line !== null && typeof line === 'object' && line.c === tick && (line.e === undefined || (Array.isArray(line.e) && line.e.every(entryOk))) &&
+    ints(line.x) && (line.n === undefined || Array.isArray(line.n)) && (w === undefined || (typeof w === 'object' && w !== null &&
+    (w.nextNetId === undefined || Number.isInteger(w.nextNetId)) && ints(w.rng) && ints(w.itemRespawns)));
+  if (!ok) throw bad();
+  return line;
 }
 
 export class ExpectedWorld {
@@ -84,7 +115,7 @@ export class ExpectedWorld {
       v[y] = this.moved.y;
       if (arrived) v[active] = 0;
     }
-    if (line !== undefined) this.apply(JSON.parse(line) as ChangeLine);
+    if (line !== undefined) this.apply(parseChangeLine(line, this.tick, this.table));
   }
 
   private apply(line: ChangeLine): void {

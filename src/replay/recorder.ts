@@ -42,6 +42,9 @@ export class Recorder {
       op: 'open', path, ring: o.ring, gzip: o.gzip ?? wantsGzip(path), snapshotEvery: o.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY,
       header: { format: REPLAY_FORMAT, version: REPLAY_VERSION, seed: seed >>> 0, zone, source, tickRate: o.tickRate ?? 20 },
     });
+    // The file (header and start snapshot) is on disk before the first tick, whichever thread writes it;
+    // a recording thread that cannot start says so here, not at the first save.
+    this.sink.sync();
   }
 
   /** Records a tick's inputs and the hash of the state after stepping them. */

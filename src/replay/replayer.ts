@@ -156,7 +156,15 @@ export class ReplaySession {
   /** Records a hash mismatch and names what differs at its tick (or, without a change log, at the next snapshot). */
   private diverged(d: Divergence): void {
     this.divergence = d;
-    const expected = recordedState(this.recording, d.tick);
+    let expected: WorldState | undefined;
+    try {
+      expected = recordedState(this.recording, d.tick);
+    } catch (e) {
+      // A damaged snapshot or change line leaves the divergence without its detail, not the replay without an answer.
+      if (!(e instanceof ReplayFileError)) throw e;
+      d.note = `no field detail: ${e.message}`;
+      return;
+    }
     if (expected) {
       const { diffs, total } = diffStates(expected, worldState(this.world));
       d.detail = { atTick: d.tick, basis: this.recording.snapshots.has(d.tick) ? 'snapshot' : 'changes', diffs, total };
