@@ -86,12 +86,21 @@ export class ThreadSink implements SinkClient {
     this.batchTicks = 0;
   }
 
+  /** The replica went another way: it gets the live world (after the tick just sent). */
+  private resync(): void {
+    if (this.world && Atomics.exchange(this.state, NEED_WORLD, 0) === 1) this.sendWorld();
+  }
+
   send(m: SinkMessage): void {
     this.check();
+    if (m.op === 'end') {
+      // The file's last snapshot must be the live world's: let the replica catch up and say whether it can.
+      this.sync();
+      this.resync();
+    }
     this.batch.push(m);
     if (m.op !== 'tick') return this.post();
-    // The replica went another way: it gets the live world after this tick.
-    if (this.world && Atomics.exchange(this.state, NEED_WORLD, 0) === 1) this.sendWorld();
+    this.resync();
     if (++this.batchTicks >= MAX_QUEUED_TICKS) return this.post();
     if (this.batchTicks >= BATCH_TICKS && !this.posting) {
       this.posting = true;
