@@ -102,8 +102,8 @@ export class FlightRecorder {
   }
 
   /** Records a tick (as Recorder.record); the ring turns and drops old segments as it goes. */
-  record(tick: number, inputs: readonly SimInput[], hash: StateHash): void {
-    this.recorder.record(tick, inputs, hash);
+  record(tick: number, inputs: readonly SimInput[], hash: StateHash, inputsJson?: string): void {
+    this.recorder.record(tick, inputs, hash, inputsJson);
   }
 
   /** Bytes the ring takes on disk now (once everything recorded is written). */

@@ -1,7 +1,7 @@
 // What a zone records of its ticks: the whole session to one replay file (--record), and the
 // flight recorder's ring of the last minutes on disk (on by default in `mmo zone`), from which
 // an operator saves a replay file on demand (SIGUSR2, POST /admin/flight/save) and the process
-// saves one when it dies of an uncaught error. The state hash is computed once a tick for both.
+// saves one when it dies of an uncaught error. The state hash and the inputs' JSON are made once a tick for both.
 // Both record off the tick thread: the tick only copies the world's bytes and hands them to a
 // recording thread that makes the lines, compresses and writes them (src/replay/sinkClient.ts).
 
@@ -80,9 +80,9 @@ export class ZoneRecording {
   /** After each step: the tick's inputs and the hash of the state they led to. */
   record(inputs: readonly SimInput[]): void {
     if (!this.session && !this.flight) return;
-    const tick = this.world.tick, hash = stateHash(this.world);
-    this.session?.record(tick, inputs, hash);
-    this.flight?.record(tick, inputs, hash);
+    const tick = this.world.tick, hash = stateHash(this.world), json = JSON.stringify(inputs);
+    this.session?.record(tick, inputs, hash, json);
+    this.flight?.record(tick, inputs, hash, json);
   }
 
   /** Saves the flight recorder's last `lastMs` as DIR/saved/flight-<tick>.replay.gz. */
