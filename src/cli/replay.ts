@@ -33,8 +33,9 @@ function describe(d: Divergence, of: number): string[] {
   const shown = d.inputs.slice(0, 8).map((i) => JSON.stringify(i));
   out.push(`  inputs of tick ${d.tick}: ${shown.length ? shown.join(' ') : 'none'}${d.inputs.length > 8 ? ` ... ${d.inputs.length - 8} more` : ''}`);
   if (d.detail) {
-    const { atTick, diffs, total } = d.detail;
-    out.push(`  compared with the file's snapshot of tick ${atTick}: ${total} field${total === 1 ? '' : 's'} differ${total === 1 ? 's' : ''}`);
+    const { atTick, basis, diffs, total } = d.detail;
+    const against = basis === 'changes' ? `the file's world at tick ${atTick} (snapshot and change log)` : `the file's snapshot of tick ${atTick}`;
+    out.push(`  compared with ${against}: ${total} field${total === 1 ? '' : 's'} differ${total === 1 ? 's' : ''}`);
     for (const f of diffs.slice(0, 10)) {
       const who = f.kind === 'world' ? 'world' : `${f.kind} NetId ${f.netId}`;
       out.push(`    ${who} ${f.component}.${f.field}: expected ${JSON.stringify(f.expected)}, actual ${JSON.stringify(f.actual)}`);

@@ -4,15 +4,19 @@
 // snapshot and carries one every snapshotEveryMs; it is written in one-second chunks, so a
 // crash (even SIGKILL) keeps all but the last second, and a closed segment is fsynced. At
 // start, segments left by a previous run (a crash) are moved to DIR/previous, where
-// FlightRecorder.saveFrom() can still save them.
+// FlightRecorder.saveFrom() can still save them. With offThread (a live zone), making the
+// lines, snapshots (from its replica of the world), gzip, writes, segment turns, fsync and
+// pruning all run on one recording thread; a save waits for it to have written everything
+// recorded before it reads the ring.
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SimInput, StateHash, ZoneWorld } from '../sim/index.js';
 import { ReplayFileError, type Recording } from './format.js';
 import { decodeRecording, parseRecording } from './reader.js';
 import { Recorder } from './recorder.js';
 import { lastTickOf, snapshotBefore } from './replayer.js';
+import { segmentFiles } from './ring.js';
 import { writeRecording } from './writer.js';
 
 export interface FlightOptions {
@@ -30,6 +34,8 @@ export interface FlightOptions {
   tickRate?: number;
   /** What made it, in the saved files' headers (default "mmo zone"). */
   source?: string;
+  /** Make, compress and write the lines on a recording thread (a live zone), not on the tick's. */
+  offThread?: boolean;
 }
 
 export interface FlightSave {
@@ -41,24 +47,19 @@ export interface FlightSave {
   bytes: number;
 }
 
-const SEGMENT = /^seg-(\d{10})\.replay\.gz$/;
-
-function segmentFiles(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir).filter((f) => SEGMENT.test(f)).sort().map((f) => join(dir, f)) : [];
-}
-
 /** The segments' ticks as one recording (a segment cut short by a crash counts up to its cut). */
 function joinSegments(files: string[]): Recording {
   let joined: Recording | undefined;
   for (const f of files) {
     const rec = parseRecording(decodeRecording(readFileSync(f), f), f);
     if (!joined) {
-      joined = { ...rec, snapshots: new Map(rec.snapshots), ticks: rec.ticks.slice() };
+      joined = { ...rec, snapshots: new Map(rec.snapshots), ticks: rec.ticks.slice(), ...(rec.changes ? { changes: new Map(rec.changes) } : {}) };
     } else {
       // Segments follow each other; one that does not (a gap after a failed write) ends the chain.
       if (rec.header.start !== lastTickOf(joined)) break;
       joined.ticks.push(...rec.ticks);
       for (const [t, b] of rec.snapshots) joined.snapshots.set(t, b);
+      for (const [t, c] of rec.changes ?? []) joined.changes?.set(t, c);
     }
     delete joined.end;
   }
@@ -78,23 +79,14 @@ function saveSegments(files: string[], lastMs: number, path: string): FlightSave
 }
 
 export class FlightRecorder {
-  private readonly keepTicks: number;
-  private readonly segmentTicks: number;
-  private readonly snapshotEvery: number;
-  private readonly maxBytes: number;
-  private readonly source: string;
-  private segments: { path: string; start: number }[] = [];
-  private current: Recorder;
+  private readonly recorder: Recorder;
 
-  constructor(private readonly seed: number, private readonly world: ZoneWorld, readonly o: FlightOptions) {
+  constructor(seed: number, world: ZoneWorld, readonly o: FlightOptions) {
     const rate = o.tickRate ?? 20;
     const ticks = (ms: number) => Math.max(1, Math.round((ms * rate) / 1000));
-    this.snapshotEvery = ticks(o.snapshotEveryMs ?? 10_000);
+    const snapshotEvery = ticks(o.snapshotEveryMs ?? 10_000);
     // Whole snapshot intervals, so a segment ends on a snapshot its successor starts from.
-    this.segmentTicks = Math.max(1, Math.round(ticks(o.segmentMs ?? 60_000) / this.snapshotEvery)) * this.snapshotEvery;
-    this.keepTicks = ticks(o.keepMs ?? 600_000);
-    this.maxBytes = o.maxBytes ?? 1 << 30;
-    this.source = o.source ?? 'mmo zone';
+    const segmentTicks = Math.max(1, Math.round(ticks(o.segmentMs ?? 60_000) / snapshotEvery)) * snapshotEvery;
     mkdirSync(o.dir, { recursive: true });
     const left = segmentFiles(o.dir);
     if (left.length > 0) {
@@ -103,47 +95,27 @@ export class FlightRecorder {
       mkdirSync(previous);
       for (const f of left) renameSync(f, join(previous, f.slice(o.dir.length + 1)));
     }
-    this.current = this.open();
-  }
-
-  private open(startSnapshot?: string): Recorder {
-    const path = join(this.o.dir, `seg-${String(this.world.tick).padStart(10, '0')}.replay.gz`);
-    this.segments.push({ path, start: this.world.tick });
-    return new Recorder(path, this.seed, this.world.config, this.source, {
-      world: this.world, snapshotEvery: this.snapshotEvery, tickRate: this.o.tickRate ?? 20, gzip: true, startSnapshot,
+    this.recorder = new Recorder(o.dir, seed, world.config, o.source ?? 'mmo zone', {
+      world, snapshotEvery, tickRate: rate, gzip: true, offThread: o.offThread,
+      ring: { dir: o.dir, segmentTicks, keepTicks: ticks(o.keepMs ?? 600_000), maxBytes: o.maxBytes ?? 1 << 30 },
     });
   }
 
-  /** Records a tick (as Recorder.record) and turns the ring when a segment is full. */
-  record(tick: number, inputs: readonly SimInput[], hash: StateHash): void {
-    this.current.record(tick, inputs, hash);
-    if (tick - this.current.start < this.segmentTicks) return;
-    const last = this.current.lastSnapshot;
-    this.current.close(true);
-    this.current = this.open(last?.tick === tick ? last.line : undefined);
-    this.prune(tick);
+  /** Records a tick (as Recorder.record); the ring turns and drops old segments as it goes. */
+  record(tick: number, inputs: readonly SimInput[], hash: StateHash, inputsJson?: string): void {
+    this.recorder.record(tick, inputs, hash, inputsJson);
   }
 
-  /** Drops the oldest segments no longer needed for keepMs, or over maxBytes. */
-  private prune(tick: number): void {
-    const size = (p: string) => (existsSync(p) ? statSync(p).size : 0);
-    let bytes = this.segments.reduce((n, s) => n + size(s.path), 0);
-    while (this.segments.length > 1 && (tick - this.segments[1].start >= this.keepTicks || bytes > this.maxBytes)) {
-      const old = this.segments.shift()!;
-      bytes -= size(old.path);
-      rmSync(old.path, { force: true });
-    }
-  }
-
-  /** Bytes the ring takes on disk now. */
+  /** Bytes the ring takes on disk now (once everything recorded is written). */
   get bytes(): number {
-    return this.segments.reduce((n, s) => n + (existsSync(s.path) ? statSync(s.path).size : 0), 0);
+    this.recorder.flush();
+    return segmentFiles(this.o.dir).reduce((n, p) => n + (existsSync(p) ? statSync(p).size : 0), 0);
   }
 
   /** Writes the last `lastMs` as a normal replay file starting from a snapshot (gzip if path ends in .gz). */
   save(lastMs: number, path: string): FlightSave {
-    this.current.flush();
-    return saveSegments(this.segments.map((s) => s.path), lastMs, path);
+    this.recorder.flush();
+    return saveSegments(segmentFiles(this.o.dir), lastMs, path);
   }
 
   /** Saves from segment files on disk, e.g. DIR/previous after a crash. */
@@ -151,8 +123,8 @@ export class FlightRecorder {
     return saveSegments(segmentFiles(dir), lastMs, path);
   }
 
-  /** Closes the current segment (the ring stays on disk). */
+  /** Closes the current segment, fsynced (the ring stays on disk), and the recording thread. */
   close(): void {
-    this.current.close(true);
+    this.recorder.close(true);
   }
 }

@@ -6,7 +6,13 @@ export {
 } from './format.js';
 export { DEFAULT_SNAPSHOT_EVERY, Recorder, type RecorderOptions } from './recorder.js';
 export { decodeRecording, parseRecording, readRecording } from './reader.js';
-export { diffWorlds, entityState, kindName, type EntityState, type FieldDiff, type KindName } from './inspect.js';
-export { ReplaySession, lastTickOf, openRecording, replay, snapshotBefore, type Divergence, type ReplayResult } from './replayer.js';
+export {
+  diffStates, diffWorlds, entityState, kindName, worldState, type EntityState, type FieldDiff, type KindName, type WorldState,
+} from './inspect.js';
+export {
+  ReplaySession, lastTickOf, openRecording, recordedState, replay, snapshotBefore, type Divergence, type ReplayResult,
+} from './replayer.js';
+export { ExpectedWorld } from './expected.js';
+export { entityTable, type EntityTable } from './capture.js';
 export { FlightRecorder, type FlightOptions, type FlightSave } from './flight.js';
 export { writeRecording } from './writer.js';

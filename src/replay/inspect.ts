@@ -49,11 +49,23 @@ export function entityState(world: ZoneWorld, netId: number): EntityState | unde
   return state;
 }
 
-function worldFields(w: ZoneWorld): Record<string, unknown> {
+/** A world as inspect.ts compares it: its own fields, and every live entity by NetId. */
+export interface WorldState {
+  fields: Record<string, unknown>;
+  entities: Map<number, EntityState>;
+}
+
+/** The state of a live world, for diffStates (the expected side may be a change-log model). */
+export function worldState(w: ZoneWorld): WorldState {
+  const entities = new Map<number, EntityState>();
+  for (const netId of w.netToEid.keys()) entities.set(netId, entityState(w, netId)!);
   return {
-    tick: w.tick, nextNetId: w.nextNetId, rng: [...w.rng.state], entities: w.netToEid.size,
-    sessions: JSON.stringify([...w.sessions].map(([s, e]) => [s, w.c.NetId.id[e]])),
-    itemRespawns: JSON.stringify(w.itemRespawns),
+    fields: {
+      tick: w.tick, nextNetId: w.nextNetId, rng: [...w.rng.state], entities: w.netToEid.size,
+      sessions: JSON.stringify([...w.sessions].map(([s, e]) => [s, w.c.NetId.id[e]])),
+      itemRespawns: JSON.stringify(w.itemRespawns),
+    },
+    entities,
   };
 }
 
@@ -63,19 +75,24 @@ function same(a: unknown, b: unknown): boolean {
 
 /** Every difference, world fields first, then entities in NetId order; at most `limit` listed. */
 export function diffWorlds(expected: ZoneWorld, actual: ZoneWorld, limit = 20): { diffs: FieldDiff[]; total: number } {
+  return diffStates(worldState(expected), worldState(actual), limit);
+}
+
+/** diffWorlds on world states. */
+export function diffStates(expected: WorldState, actual: WorldState, limit = 20): { diffs: FieldDiff[]; total: number } {
   const diffs: FieldDiff[] = [];
   let total = 0;
   const add = (d: FieldDiff) => {
     total++;
     if (diffs.length < limit) diffs.push(d);
   };
-  const we = worldFields(expected), wa = worldFields(actual);
+  const we = expected.fields, wa = actual.fields;
   for (const k of Object.keys(we)) {
     if (!same(we[k], wa[k])) add({ netId: 0, kind: 'world', component: 'world', field: k, expected: we[k], actual: wa[k] });
   }
-  const ids = [...new Set([...expected.netToEid.keys(), ...actual.netToEid.keys()])].sort((a, b) => a - b);
+  const ids = [...new Set([...expected.entities.keys(), ...actual.entities.keys()])].sort((a, b) => a - b);
   for (const id of ids) {
-    const e = entityState(expected, id), a = entityState(actual, id);
+    const e = expected.entities.get(id), a = actual.entities.get(id);
     const kind = (e ?? a)!.kind;
     if (!e || !a) {
       add({ netId: id, kind, component: 'entity', field: 'exists', expected: !!e, actual: !!a });

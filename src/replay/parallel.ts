@@ -27,6 +27,7 @@ function slice(rec: Recording, a: number, b: number, last: boolean): Recording {
     header: { ...rec.header, start: a },
     ticks: rec.ticks.slice(a - s, b - s),
     snapshots: new Map([...rec.snapshots].filter(([t]) => t >= a && t <= b)),
+    ...(rec.changes ? { changes: new Map([...rec.changes].filter(([t]) => t > a && t <= b)) } : {}),
     ...(last && rec.truncated ? { truncated: rec.truncated } : {}),
   };
 }

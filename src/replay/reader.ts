@@ -9,6 +9,7 @@ import {
   PART_COUNT, READABLE_VERSIONS, REPLAY_FORMAT, ReplayFileError, isGzip,
   type Recording, type ReplayHeader, type ReplayTick,
 } from './format.js';
+import type { EntityTable } from './capture.js';
 
 const HEX16 = /^[0-9a-f]{16}$/;
 const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -55,7 +56,18 @@ function checkHeader(head: Record<string, unknown>, path: string): ReplayHeader 
   return {
     format: REPLAY_FORMAT, version: head.version as number, seed: head.seed as number, zone,
     source: String(head.source ?? ''), tickRate, start: start as number,
+    ...(head.entities !== undefined ? { entities: checkEntities(head.entities, path) } : {}),
   };
+}
+
+/** The change log's column table: component names and [field, number type] pairs. */
+function checkEntities(v: unknown, path: string): EntityTable {
+  const t = v as EntityTable | null;
+  const types = ['f32', 'u32', 'i32', 'u16', 'u8'];
+  const ok = !!t && Array.isArray(t.components) && t.components.every((c) => typeof c === 'string') && Array.isArray(t.fields) &&
+    t.fields.every((f) => Array.isArray(f) && typeof f[0] === 'string' && types.includes(f[1]));
+  if (!ok) throw new ReplayFileError(`${path}: header has no valid entities table`);
+  return { components: t.components, fields: t.fields };
 }
 
 /** Parses a recording's text; throws ReplayFileError naming what is wrong (a cut is not). */
@@ -66,10 +78,18 @@ export function parseRecording(text: string, path = 'recording'): Recording {
   }
   const lines = text.slice(0, lastNl).split('\n');
   const header = checkHeader(parseLine(lines[0], 1, path), path);
-  const rec: Recording = { header, ticks: [], snapshots: new Map() };
+  const rec: Recording = { header, ticks: [], snapshots: new Map(), ...(header.entities ? { changes: new Map() } : {}) };
   let tick = header.start;
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i];
+    if (line.startsWith('{"c":')) {
+      // Kept as text (parsed only where a divergence needs the expected world); it precedes its tick's line.
+      if (!rec.changes || Number(line.slice(5, line.search(/[,}]/))) !== tick + 1) {
+        throw new ReplayFileError(`${path}:${i + 1}: a change line that is not of tick ${tick + 1}`);
+      }
+      rec.changes.set(tick + 1, line);
+      continue;
+    }
     if (line.startsWith('{"snap":')) {
       const o = parseLine(line, i + 1, path);
       if (o.snap !== tick || typeof o.b64 !== 'string' || !B64.test(o.b64)) {

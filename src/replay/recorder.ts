@@ -1,18 +1,19 @@
-// Streams a recording to disk: one line a tick, buffered and written in chunks of a second so
-// the tick thread never waits on more than a small write, and a crash loses at most the
-// chunk in flight. Given the world, it also writes a snapshot at its start, every
-// snapshotEvery ticks and at close, so replays can start anywhere and name what differs.
+// Streams a recording to disk: one line a tick, written in chunks of under a second so a crash
+// loses at most the chunk in flight. Given the world, it also writes a snapshot at its start,
+// every snapshotEvery ticks and at close, so replays can start anywhere, and the change log
+// that names what differs at any tick. With offThread (a live zone) the tick thread only turns
+// the tick's inputs into JSON and posts them with the hash: lines, snapshots, the change log,
+// gzip and writes happen on a recording thread (sink.ts, sinkClient.ts). With `ring`, it is
+// the flight recorder's ring of segment files rather than one file.
 
-import { HASH_PARTS, serializeSnapshot, type SimInput, type StateHash, type ZoneConfig, type ZoneWorld } from '../sim/index.js';
-import { REPLAY_FORMAT, REPLAY_VERSION, type ReplayHeader } from './format.js';
-import { LineFile, wantsGzip } from './lineFile.js';
-import { tickLine } from './writer.js';
-
-const FLUSH_BYTES = 256 * 1024;
-const FLUSH_TICKS = 20;
+import { HASH_PARTS, type SimInput, type StateHash, type ZoneConfig, type ZoneWorld } from '../sim/index.js';
+import { REPLAY_FORMAT, REPLAY_VERSION } from './format.js';
+import { wantsGzip } from './lineFile.js';
+import type { RingOptions } from './ring.js';
+import { InlineSink, ThreadSink, type SinkClient } from './sinkClient.js';
 
 export interface RecorderOptions {
-  /** The recorded world: enables snapshots (and a recording that starts mid-run). */
+  /** The recorded world: enables snapshots, the change log (and a recording that starts mid-run). */
   world?: ZoneWorld;
   /** Ticks between snapshots (default 200: 10 s at 20 Hz); 0 = only at start and close. */
   snapshotEvery?: number;
@@ -20,60 +21,41 @@ export interface RecorderOptions {
   tickRate?: number;
   /** Gzip chunks (default: when the path ends in .gz). */
   gzip?: boolean;
-  /** The start snapshot's line when the caller has it already (snapshotLine of the world now). */
-  startSnapshot?: string;
+  /** Make and write the lines on a recording thread (a live zone), not in this one. */
+  offThread?: boolean;
+  /** Record into a ring of segment files (the flight recorder); the path is then unused. */
+  ring?: RingOptions;
 }
 
 export const DEFAULT_SNAPSHOT_EVERY = 200;
 
-/** One snapshot line: the world after its current tick. */
-export function snapshotLine(world: ZoneWorld): string {
-  return `{"snap":${world.tick},"b64":"${Buffer.from(serializeSnapshot(world)).toString('base64')}"}`;
-}
-
 export class Recorder {
-  private readonly file: LineFile;
-  private readonly world: ZoneWorld | undefined;
-  private readonly snapshotEvery: number;
+  private readonly sink: SinkClient;
   readonly start: number;
-  private ticks = 0;
   private lastTick: number;
-  private lastHash = '';
-  /** The last periodic snapshot written, for a follow-on recording to start from. */
-  lastSnapshot: { tick: number; line: string } | undefined;
+  private closed = false;
 
   constructor(readonly path: string, seed: number, zone: ZoneConfig, source: string, o: RecorderOptions = {}) {
-    this.world = o.world;
-    this.snapshotEvery = o.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
     this.start = this.lastTick = o.world?.tick ?? 0;
-    this.file = new LineFile(path, o.gzip ?? wantsGzip(path));
-    const header: ReplayHeader = {
-      format: REPLAY_FORMAT, version: REPLAY_VERSION, seed: seed >>> 0, zone, source, tickRate: o.tickRate ?? 20, start: this.start,
-    };
-    this.file.push(JSON.stringify(header));
-    if (this.world) this.file.push(o.startSnapshot ?? snapshotLine(this.world));
-    this.file.flush();
+    this.sink = o.offThread ? new ThreadSink(o.world) : new InlineSink(o.world);
+    this.sink.send({
+      op: 'open', path, ring: o.ring, gzip: o.gzip ?? wantsGzip(path), snapshotEvery: o.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY,
+      header: { format: REPLAY_FORMAT, version: REPLAY_VERSION, seed: seed >>> 0, zone, source, tickRate: o.tickRate ?? 20 },
+    });
+    // The file (header and start snapshot) is on disk before the first tick, whichever thread writes it;
+    // a recording thread that cannot start says so here, not at the first save.
+    this.sink.sync();
   }
 
-  /** Bytes on disk so far. */
-  get bytes(): number {
-    return this.file.written;
-  }
-
-  /** Records a tick's inputs and the hash of the state after stepping them. */
-  record(tick: number, inputs: readonly SimInput[], hash: StateHash): void {
-    if (this.file.closed) throw new Error(`recorder for ${this.path} is closed`);
-    this.ticks++;
+  /**
+   * Records a tick's inputs and the hash of the state after stepping them. `inputsJson` is
+   * JSON.stringify(inputs) when the caller has it already (two recorders of one zone share it):
+   * on the tick's thread, that JSON is most of what recording costs.
+   */
+  record(tick: number, inputs: readonly SimInput[], hash: StateHash, inputsJson = JSON.stringify(inputs)): void {
+    if (this.closed) throw new Error(`recorder for ${this.path} is closed`);
     this.lastTick = tick;
-    this.lastHash = hash.hex;
-    const p = HASH_PARTS.map((k) => hash.parts[k]);
-    this.file.push(tickLine(tick, JSON.stringify(inputs), hash.hex, p));
-    const snap = this.world !== undefined && this.snapshotEvery > 0 && tick % this.snapshotEvery === 0;
-    if (snap) {
-      this.lastSnapshot = { tick, line: snapshotLine(this.world!) };
-      this.file.push(this.lastSnapshot.line);
-    }
-    if (snap || this.file.pending >= FLUSH_BYTES || this.ticks % FLUSH_TICKS === 0) this.file.flush();
+    this.sink.send({ op: 'tick', tick, inputs: inputsJson, hash: hash.hex, parts: HASH_PARTS.map((k) => hash.parts[k]) });
   }
 
   /** The last tick recorded. */
@@ -81,18 +63,16 @@ export class Recorder {
     return this.lastTick;
   }
 
+  /** Returns once everything recorded so far is in the file. */
   flush(): void {
-    this.file.flush();
+    this.sink.sync();
   }
 
-  /** Writes a final snapshot and the end line (a file without it reads as truncated). */
+  /** Writes a final snapshot and the end line (a file without it reads as truncated); sync: fsync it. */
   close(sync = false): void {
-    if (this.file.closed) return;
-    const w = this.world;
-    if (w && w.tick === this.lastTick && !(this.snapshotEvery > 0 && w.tick % this.snapshotEvery === 0) && this.ticks > 0) {
-      this.file.push(snapshotLine(w));
-    }
-    this.file.push(JSON.stringify({ end: true, ticks: this.ticks, h: this.lastHash }));
-    this.file.close(sync);
+    if (this.closed) return;
+    this.closed = true;
+    this.sink.send({ op: 'end', sync });
+    this.sink.close();
   }
 }

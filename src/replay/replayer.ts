@@ -1,7 +1,9 @@
 // Re-runs a recording tick by tick from a snapshot (or the generated zone), comparing every
 // state hash and, at every snapshot in the file, the whole world. The first mismatch is a
-// Divergence: its tick, the hash lanes that differ, that tick's inputs, and, compared with the
-// file's next snapshot, the entities, components and fields that differ with both values.
+// Divergence: its tick, the hash lanes that differ, that tick's inputs, and the entities,
+// components and fields that differ there with both values: the expected world at that very
+// tick comes from the file (its snapshot before, plus the change log: expected.ts); a file
+// without a change log (version 2) is compared at its next snapshot instead.
 
 import {
   HASH_PARTS, SnapshotError, generateZone, restoreSnapshot, serializeSnapshot, stateHash, stepZone,
@@ -9,7 +11,8 @@ import {
 } from '../sim/index.js';
 import { ReplayFileError, type Recording, type ReplayTick, type Truncation } from './format.js';
 import { readRecording } from './reader.js';
-import { diffWorlds, entityState, type EntityState, type FieldDiff } from './inspect.js';
+import { ExpectedWorld } from './expected.js';
+import { diffStates, diffWorlds, entityState, worldState, type EntityState, type FieldDiff, type WorldState } from './inspect.js';
 
 export interface Divergence {
   tick: number;
@@ -19,8 +22,12 @@ export interface Divergence {
   parts: HashPart[];
   /** That tick's inputs, as recorded. */
   inputs: SimInput[];
-  /** The world compared field by field with the file's snapshot at atTick (the first at or after tick). */
-  detail?: { atTick: number; diffs: FieldDiff[]; total: number };
+  /**
+   * The world compared field by field with what the file says it was at atTick: `tick` itself
+   * (basis "changes": the snapshot before it plus the change log, or "snapshot": one of that
+   * tick), or, for files without a change log, the file's next snapshot.
+   */
+  detail?: { atTick: number; basis: 'changes' | 'snapshot'; diffs: FieldDiff[]; total: number };
   /** Why there is no detail, or what it means. */
   note?: string;
 }
@@ -66,6 +73,19 @@ export function snapshotBefore(rec: Recording, tick: number): number {
 /** The last tick a recording holds. */
 export function lastTickOf(rec: Recording): number {
   return rec.header.start + rec.ticks.length;
+}
+
+/**
+ * The world the file says there was after `tick`: its snapshot of that tick, or the snapshot
+ * before it advanced by the change log; undefined when the file has neither.
+ */
+export function recordedState(rec: Recording, tick: number): WorldState | undefined {
+  if (rec.snapshots.has(tick)) return worldState(restoreAt(rec, tick));
+  const from = snapshotBefore(rec, tick);
+  if (!rec.changes || !rec.header.entities || from < 0 || !rec.snapshots.has(from)) return undefined;
+  const model = ExpectedWorld.of(restoreAt(rec, from), rec.header.entities);
+  while (model.tick < tick) model.step(rec.changes.get(model.tick + 1));
+  return model.state();
 }
 
 /**
@@ -127,15 +147,30 @@ export class ReplaySession {
     const { diffs, total } = diffWorlds(restoreAt(this.recording, rec.t), this.world);
     if (total === 0) return true;
     this.divergence = {
-      tick: rec.t, expected: rec.h, actual: rec.h, parts: [], inputs: rec.in, detail: { atTick: rec.t, diffs, total },
+      tick: rec.t, expected: rec.h, actual: rec.h, parts: [], inputs: rec.in, detail: { atTick: rec.t, basis: 'snapshot', diffs, total },
       note: 'every hash lane matches, but the world differs from the file\'s snapshot',
     };
     return false;
   }
 
-  /** Records a hash mismatch and explains it against the next snapshot in the file. */
+  /** Records a hash mismatch and names what differs at its tick (or, without a change log, at the next snapshot). */
   private diverged(d: Divergence): void {
     this.divergence = d;
+    let expected: WorldState | undefined;
+    try {
+      expected = recordedState(this.recording, d.tick);
+    } catch (e) {
+      // A damaged snapshot or change line leaves the divergence without its detail, not the replay without an answer.
+      if (!(e instanceof ReplayFileError)) throw e;
+      d.note = `no field detail: ${e.message}`;
+      return;
+    }
+    if (expected) {
+      const { diffs, total } = diffStates(expected, worldState(this.world));
+      d.detail = { atTick: d.tick, basis: this.recording.snapshots.has(d.tick) ? 'snapshot' : 'changes', diffs, total };
+      if (total === 0) d.note = 'the world is as the file says at this tick: only its events or rejections differed';
+      return;
+    }
     const next = [...this.recording.snapshots.keys()].filter((t) => t >= d.tick && t <= this.lastTick).sort((a, b) => a - b)[0];
     if (next === undefined) {
       d.note = 'the file has no snapshot at or after this tick to compare entities with';
@@ -143,7 +178,7 @@ export class ReplaySession {
     }
     while (this.world.tick < next) stepZone(this.world, this.recorded(this.world.tick + 1)!.in);
     const { diffs, total } = diffWorlds(restoreAt(this.recording, next), this.world);
-    d.detail = { atTick: next, diffs, total };
+    d.detail = { atTick: next, basis: 'snapshot', diffs, total };
     if (total === 0) d.note = `the world matches the file's snapshot again at tick ${next}: only that tick's events or rejections differed`;
   }
 

@@ -25,6 +25,8 @@ export function writeRecording(rec: Recording, path: string, start = rec.header.
   let hash = '';
   for (let t = start + 1; t <= to; t++) {
     const k = rec.ticks[t - s0 - 1];
+    const change = rec.changes?.get(t);
+    if (change !== undefined) file.push(change);
     file.push(tickLine(k.t, JSON.stringify(k.in), k.h, k.p));
     hash = k.h;
     snap(t);

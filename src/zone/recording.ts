@@ -1,7 +1,9 @@
 // What a zone records of its ticks: the whole session to one replay file (--record), and the
 // flight recorder's ring of the last minutes on disk (on by default in `mmo zone`), from which
 // an operator saves a replay file on demand (SIGUSR2, POST /admin/flight/save) and the process
-// saves one when it dies of an uncaught error. The state hash is computed once a tick for both.
+// saves one when it dies of an uncaught error. The state hash and the inputs' JSON are made once a tick for both.
+// Both record off the tick thread: the tick only copies the world's bytes and hands them to a
+// recording thread that makes the lines, compresses and writes them (src/replay/sinkClient.ts).
 
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -63,11 +65,11 @@ export class ZoneRecording {
     if (o.flight && !this.claim) {
       warn(`flight recorder off: ${o.flight.dir} is in use by another running zone (give this one another --flight-dir)`);
     } else if (o.flight) {
-      this.flight = new FlightRecorder(o.seed, world, { dir: o.flight.dir, keepMs: o.flight.keepMs, maxBytes: o.flight.maxBytes, tickRate });
+      this.flight = new FlightRecorder(o.seed, world, { dir: o.flight.dir, keepMs: o.flight.keepMs, maxBytes: o.flight.maxBytes, tickRate, offThread: true });
       this.savedDir = join(o.flight.dir, 'saved');
       mkdirSync(this.savedDir, { recursive: true });
     }
-    this.session = o.record ? new Recorder(o.record, o.seed, world.config, 'mmo zone', { world, tickRate }) : undefined;
+    this.session = o.record ? new Recorder(o.record, o.seed, world.config, 'mmo zone', { world, tickRate, offThread: true }) : undefined;
   }
 
   /** The flight recorder's directory, when it is on. */
@@ -78,9 +80,9 @@ export class ZoneRecording {
   /** After each step: the tick's inputs and the hash of the state they led to. */
   record(inputs: readonly SimInput[]): void {
     if (!this.session && !this.flight) return;
-    const tick = this.world.tick, hash = stateHash(this.world);
-    this.session?.record(tick, inputs, hash);
-    this.flight?.record(tick, inputs, hash);
+    const tick = this.world.tick, hash = stateHash(this.world), json = JSON.stringify(inputs);
+    this.session?.record(tick, inputs, hash, json);
+    this.flight?.record(tick, inputs, hash, json);
   }
 
   /** Saves the flight recorder's last `lastMs` as DIR/saved/flight-<tick>.replay.gz. */

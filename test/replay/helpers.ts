@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Recorder, type RecorderOptions } from '../../src/replay/index.js';
-import { Scenario, generateZone, stateHash, stepZone, zoneForEntities, type ZoneWorld } from '../../src/sim/index.js';
+import { Scenario, generateZone, stateHash, stepZone, zoneForEntities, type SimInput, type ZoneWorld } from '../../src/sim/index.js';
 
 export const MMO = join(import.meta.dirname, '../../src/cli/mmo.js');
 export const ROOT = join(import.meta.dirname, '../..');
@@ -42,6 +42,29 @@ export function recordScenario(path: string, ticks: number, seed = 5, o: Recorde
   }
   rec.close();
   return hash;
+}
+
+/** A busy scenario's inputs (200 players) plus the driver's answers to last tick's handoffs: mostly recalls, some leaves. */
+export function handoffDriver(world: ZoneWorld, seed: number) {
+  const scenario = new Scenario(world, { players: 200, seed, moveChance: 0.5, attackChance: 0.1, pickupChance: 0.2, churnChance: 0.003 });
+  let n = 0;
+  return (): SimInput[] => {
+    const inputs = scenario.next();
+    for (const h of world.handoffs) {
+      const b = world.config.bounds;
+      if (n++ % 5 === 4) inputs.push({ type: 'leave', session: h.session });
+      else inputs.push({ type: 'recall', session: h.session, x: (b.minX + b.maxX) / 2, y: (b.minY + b.maxY) / 2 });
+    }
+    return inputs;
+  };
+}
+
+/** A 160 × 160 zone of 1,000 entities whose players can walk far out of it: handoffs all the time. */
+export function handoffWorld(seed: number): ZoneWorld {
+  const b = { minX: 0, minY: 0, maxX: 160, maxY: 160 };
+  const zone = zoneForEntities(1000, { npcs: 600, items: 100, bounds: b, spawn: { x: 80, y: 80 } });
+  // The scenario walks players anywhere in worldBounds, so they keep leaving the zone.
+  return generateZone({ ...zone, worldBounds: { minX: -200, minY: -200, maxX: 360, maxY: 360 } }, seed);
 }
 
 /** Runs `mmo ARGS` to its end; kills it by pid after `ms`. */

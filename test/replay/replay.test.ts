@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ReplayFileError, parseRecording, readRecording, replay } from '../../src/replay/index.js';
+import { ReplayFileError, ReplaySession, parseRecording, readRecording, replay } from '../../src/replay/index.js';
 import { replayParallel } from '../../src/replay/parallel.js';
 import { restoreSnapshot, serializeSnapshot } from '../../src/sim/index.js';
 import { recordScenario } from './helpers.js';
@@ -43,22 +43,29 @@ describe('replay', () => {
 
   it('names the tick, its inputs, and the entity, component, field and both values where a changed input makes it diverge', () => {
     const copy = lines.slice();
-    const i = copy.findIndex((l, n) => n > tickLine(400) && l.includes('"type":"move"'));
+    // A move between two snapshots (not on one): the expected values come from the change log.
+    const i = copy.findIndex((l, n) => n > tickLine(400) && l.includes('"type":"move"') && !l.startsWith('{"t":500,'));
     const tick = JSON.parse(copy[i]) as { t: number; in: { type: string; session: number; x: number }[] };
+    expect(tick.t % 100).not.toBe(0);
     const move = tick.in.find((inp) => inp.type === 'move')!;
+    const original = move.x;
     move.x = Math.max(1, move.x - 30);
     copy[i] = JSON.stringify(tick);
-    const r = replay(parseRecording(copy.join('\n') + '\n'));
+    const changed = parseRecording(copy.join('\n') + '\n');
+    const before = new ReplaySession(changed);
+    before.stepTo(tick.t - 1);
+    const netId = before.world.c.NetId.id[before.world.sessions.get(move.session)!];
+    const r = replay(changed);
     const d = r.divergence!;
     expect(d.tick).toBe(tick.t);
     expect(d.parts).toContain('motion');
     expect(d.parts).not.toContain('vitals');
     expect(d.inputs).toEqual(tick.in);
-    expect(d.detail!.atTick).toBe(Math.ceil(tick.t / 100) * 100);
-    const first = d.detail!.diffs.find((f) => f.kind === 'player')!;
-    expect(first.netId).toBeGreaterThan(0);
-    expect(['Position', 'Motion', 'Rotation']).toContain(first.component);
-    expect(first.expected).not.toEqual(first.actual);
+    expect(d.detail).toMatchObject({ atTick: tick.t, basis: 'changes' });
+    // Only the moved player differs, and its target is the recorded one against the changed one.
+    expect(d.detail!.diffs.length).toBeGreaterThan(0);
+    for (const f of d.detail!.diffs) expect(f).toMatchObject({ netId, kind: 'player' });
+    expect(d.detail!.diffs).toContainEqual({ netId, kind: 'player', component: 'Motion', field: 'tx', expected: Math.fround(original), actual: Math.fround(move.x) });
   });
 
   it('gives the same answer on two threads (stretches between snapshots), divergence included', async () => {
@@ -119,7 +126,7 @@ describe('replay', () => {
     ['foreign JSON', () => write('foreign', '{"hello":"world"}\n'), /not an mmo-replay file/],
     ['binary garbage', () => write('garbage', '\u0000\u0001\u0002PK\u0003\n'), /not a JSON object/],
     ['damaged gzip', () => write('gz', '\u001f\u008bxxxxxxxxxxxxxxxxxxxxxxxx'), /damaged gzip data|not a JSON object|truncated before/],
-    ['newer version', () => write('v9', lines[0].replace('"version":2', '"version":9') + '\n'), /version 9 is not supported/],
+    ['newer version', () => write('v9', lines[0].replace('"version":3', '"version":9') + '\n'), /version 9 is not supported/],
     ['bad zone config', () => write('zone', lines[0].replace('"capacity":', '"capacity":-') + '\n'), /zone config: capacity/],
     ['a missing tick', () => write('gap', [lines[0], lines[tickLine(1)], lines[tickLine(3)]].join('\n') + '\n'), /expected tick 2, found 3/],
     ['a damaged middle line', () => write('mid', [lines[0], lines[tickLine(1)], '{"t":2,"in":[', lines[tickLine(3)]].join('\n') + '\n'), /:3: not a JSON object/],

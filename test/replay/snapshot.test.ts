@@ -3,33 +3,9 @@
 // leaves, handoffs with recalls), from snapshots taken at several points of a run.
 
 import { describe, expect, it } from 'vitest';
-import {
-  Scenario, SnapshotError, generateZone, restoreSnapshot, serializeSnapshot, stateHash, stepZone, zoneForEntities,
-  type SimInput, type ZoneWorld,
-} from '../../src/sim/index.js';
+import { SnapshotError, restoreSnapshot, serializeSnapshot, stateHash, stepZone, type ZoneWorld } from '../../src/sim/index.js';
 import { HISTORY_TICKS } from '../../src/sim/constants.js';
-
-/** The scenario's inputs plus the driver's answers to last tick's handoffs: mostly recalls, some leaves. */
-function driver(world: ZoneWorld, seed: number) {
-  const scenario = new Scenario(world, { players: 200, seed, moveChance: 0.5, attackChance: 0.1, pickupChance: 0.2, churnChance: 0.003 });
-  let n = 0;
-  return (): SimInput[] => {
-    const inputs = scenario.next();
-    for (const h of world.handoffs) {
-      const b = world.config.bounds;
-      if (n++ % 5 === 4) inputs.push({ type: 'leave', session: h.session });
-      else inputs.push({ type: 'recall', session: h.session, x: (b.minX + b.maxX) / 2, y: (b.minY + b.maxY) / 2 });
-    }
-    return inputs;
-  };
-}
-
-function makeWorld(seed: number): ZoneWorld {
-  const b = { minX: 0, minY: 0, maxX: 160, maxY: 160 };
-  const zone = zoneForEntities(1000, { npcs: 600, items: 100, bounds: b, spawn: { x: 80, y: 80 } });
-  // The scenario walks players anywhere in worldBounds, so they keep leaving the zone.
-  return generateZone({ ...zone, worldBounds: { minX: -200, minY: -200, maxX: 360, maxY: 360 } }, seed);
-}
+import { handoffDriver as driver, handoffWorld as makeWorld } from './helpers.js';
 
 /** Every lag-compensation look-up (each live entity, each tick of the window and before it) answers the same. */
 function expectSameHistory(copy: ZoneWorld, world: ZoneWorld): void {
