@@ -6,10 +6,12 @@
 // server runs in its own process pinned to core 0, the bots in one process pinned to core 1
 // (`taskset`; unpinned where it is missing); bots join at ≤ 200/s; then a warm-up, then the
 // measured window; a fresh server per step. Each step reports, over the window only: tick
-// p50/p99/max, missed ticks, where tick time goes (step, index, assembly, send, other), GC ms/s,
-// server and bot CPU, frames/bytes per client per second at the client, staleness (arrival at
-// the client minus the wall-clock start of the frame's tick), disconnects, join failures,
-// snapshots skipped for backpressure and sends saved (quiet ticks); and a verdict:
+// p50/p99/max and jitter (tick p99 / mean), missed ticks, where tick time goes (step, index,
+// assembly, send, other), GC ms/s, server and bot CPU from the processes' CPU time (the bots'
+// also per bot and per frame received), frames/bytes per client per second at the client,
+// staleness (arrival at the client minus the wall-clock start of the frame's tick, every
+// snapshot), disconnects, join failures, snapshots skipped for backpressure and sends saved
+// (quiet ticks), the 1-minute load average at its end; and a verdict:
 //   ok          tick p99 ≤ 20 ms, 0 missed ticks, 0 disconnects and join failures, staleness
 //               p99 ≤ one tick + 10 ms of link, no snapshot skipped for backpressure;
 //   degraded    all connected and none dropped, but a limit above is exceeded (tick p99 ≤ 50 ms,
@@ -137,6 +139,21 @@ function windowTicks(a: ZoneStatus, b: ZoneStatus): { p50: number; p99: number; 
   return { p50: r2(h.percentile(50)), p99: r2(h.percentile(99)), max: r2(h.percentile(100)), mean: r2(h.mean()) };
 }
 
+/**
+ * What the bots cost, from their process's CPU time (user + system) over the window: % of a
+ * core per bot, and µs per frame received (the per-bot figure scales with frames per client,
+ * which falls when the server falls behind).
+ */
+function botCost(coresUsed: number, r: BotReport) {
+  const frames = r.framesPerClientPerSec * r.joined;
+  return {
+    botCpuPctPerBot: Math.round((coresUsed * 100 * 10_000) / Math.max(1, r.joined)) / 10_000,
+    botCpuUsPerFrame: r2((coresUsed * 1e6) / Math.max(1, frames)),
+    /** How many bots one core would drive at this step's frames per client. */
+    botsPerCore: Math.round(r.joined / Math.max(1e-9, coresUsed)),
+  };
+}
+
 async function runStep(bots: number) {
   const dir = mkdtempSync(join(tmpdir(), 'ccu-'));
   const config = join(dir, 'zone.json');
@@ -168,11 +185,11 @@ async function runStep(bots: number) {
     const otherMs = r2(tickMs.mean - split.stepMs - split.indexMs - split.assemblyMs - split.sendMs);
     const saved = b.totals.sendsSaved - a.totals.sendsSaved, sent = b.totals.framesOut - a.totals.framesOut;
     const step = {
-      bots, joined: r.joined, joinFailures: r.failed + (bots - Number(ramped.joined) - Number(ramped.failed)),
+      bots, loadAverage1m: r2(loadavg()[0]), joined: r.joined, joinFailures: r.failed + (bots - Number(ramped.joined) - Number(ramped.failed)),
       disconnects: r.disconnects, missedTicks: b.missedTicks - a.missedTicks, ticks,
-      tickMs, profileMsPerTick: { ...split, otherMs }, gcMsPerSec: r2((b.totals.gcMs - a.totals.gcMs) / seconds),
+      tickMs, tickP99OverMean: r2(tickMs.p99 / tickMs.mean), profileMsPerTick: { ...split, otherMs }, gcMsPerSec: r2((b.totals.gcMs - a.totals.gcMs) / seconds),
       serverCpuPct: Math.round(cpu.server * 100), botsCpuPct: Math.round(cpu.bots * 100),
-      botCpuPctPerBot: r2((cpu.bots * 100) / Math.max(1, r.joined)),
+      ...botCost(cpu.bots, r),
       perClient: {
         framesPerSec: r.framesPerClientPerSec, bytesPerSec: r.bytesPerClientPerSec,
         snapshotsPerSec: r.snapshotsPerClientPerSec, heartbeatsPerSec: r.heartbeatsPerClientPerSec,
@@ -206,7 +223,8 @@ for (const bots of steps) {
   const step = await runStep(bots);
   results.push(step);
   process.stderr.write(`ccu: ${bots} bots → ${step.verdict}: tick p99 ${step.tickMs.p99} ms, missed ${step.missedTicks}, ` +
-    `staleness p99 ${step.stalenessMs.p99} ms, ${step.perClient.bytesPerSec} B/s per client, server CPU ${step.serverCpuPct} %, bots CPU ${step.botsCpuPct} %\n`);
+    `staleness p99 ${step.stalenessMs.p99} ms, ${step.perClient.bytesPerSec} B/s per client, server CPU ${step.serverCpuPct} %, bots CPU ${step.botsCpuPct} % ` +
+    `(${step.botCpuPctPerBot} % per bot, ${step.botCpuUsPerFrame} µs per frame), tick p99/mean ${step.tickP99OverMean}, load ${step.loadAverage1m}\n`);
   if (step.verdict === 'fell apart') break;
 }
 if (values.chart) {
@@ -233,5 +251,5 @@ process.stdout.write(JSON.stringify({
   bench: 'ccu', scenario: 'issue13', pinned: PINNED, loadAverageAtStart: load, loadAverageAtEnd: loadavg().map(r2),
   warmupS, windowS, ramp, cellSize: Number(values.cell), steps: results,
   largestOk: Math.max(0, ...byVerdict('ok')), largestDegraded: Math.max(0, ...byVerdict('degraded')),
-  goal: { bots: 2500, tickP99Ms: 20, bytesPerClientPerSec: 2000, stalenessP99Ms: TICK_MS + LINK_MS },
+  goal: { bots: 2500, tickP99Ms: 20, bytesPerClientPerSec: 2000, stalenessP99Ms: TICK_MS + LINK_MS, tickP99OverMean: 1.5, botsPerCore: 3000 },
 }) + '\n');

@@ -1,9 +1,11 @@
 // The bot side of bench/ccu, in its own process (pinned to its own core by the bench): lean
 // bots on the shared scenario. Bot i joins, walks at 5 u/s (the server's player speed) toward a
 // target drawn uniformly over the zone right after joining and again every 2–4 s (seeded per
-// bot), and sends Move only when it picks one. Snapshots are read only as far as their tick:
-// frames, bytes and staleness (arrival on the wall clock minus the wall-clock start of the
-// frame's tick, from the server's anchor) are counted per client.
+// bot), and sends Move only when it picks one. Lean: a minimal WebSocket client that parses
+// frames in place in one read buffer shared by all bots (leanWebSocket.ts), snapshots read only
+// as far as their tick and emptiness (serverFramePeek.ts), one 50 ms timer for every bot's
+// picks. Frames, bytes and staleness (arrival on the wall clock minus the wall-clock start of
+// the frame's tick, from the server's anchor) are counted per client, on every snapshot.
 //
 // Talks to the bench over stdio, one JSON line each way:
 //   argv[2]  {url, count, seed, ramp, bounds}
@@ -12,14 +14,12 @@
 //   in       {type:'end'}                            → out {type:'report', ...}, then exit
 
 import { createInterface } from 'node:readline';
-import * as flatbuffers from 'flatbuffers';
-import WebSocket from 'ws';
 import { LogHistogram } from '../../src/metrics/index.js';
 import { decodeServerMessage, encodeHello, encodeMove, errorCodeName } from '../../src/protocol/index.js';
 import { ServerBody } from '../../src/protocol/generated/mmo/wire/server-body.js';
-import { ServerMessage } from '../../src/protocol/generated/mmo/wire/server-message.js';
-import { Snapshot } from '../../src/protocol/generated/mmo/wire/snapshot.js';
 import { Rng } from '../../src/sim/index.js';
+import { LeanWebSocket } from './leanWebSocket.js';
+import { peekServerFrame, type FramePeek } from './serverFramePeek.js';
 
 interface Task {
   url: string;
@@ -31,7 +31,7 @@ interface Task {
 }
 
 interface Bot {
-  ws: WebSocket;
+  ws: LeanWebSocket;
   rng: Rng;
   seq: number;
   joined: boolean;
@@ -49,7 +49,7 @@ let joined = 0, failed = 0, ending = false;
 const disconnectReasons: Record<string, number> = {};
 const failureReasons: Record<string, number> = {};
 const errors: Record<string, number> = {};
-const root = new ServerMessage(), snap = new Snapshot();
+const peek: FramePeek = { body: 0, tick: 0, heartbeat: false };
 
 function count(map: Record<string, number>, key: string): void {
   map[key] = (map[key] ?? 0) + 1;
@@ -67,26 +67,26 @@ function wireBytes(n: number): number {
   return n + (n < 126 ? 2 : n < 65536 ? 4 : 10);
 }
 
-function onFrame(b: Bot, data: Buffer): void {
+/** A frame `data[start, end)` (a view valid only during this call): counted, its tick's staleness taken, a Welcome starts the walk. */
+function onFrame(b: Bot, data: Buffer, start: number, end: number): void {
   const arrival = performance.timeOrigin + performance.now();
-  const msg = ServerMessage.getRootAsServerMessage(new flatbuffers.ByteBuffer(data), root);
-  const type = msg.bodyType();
-  if (type === ServerBody.Snapshot) {
-    if (!window.on) return;
-    const s = msg.body(snap) as Snapshot;
-    window.frames++;
-    window.bytes += wireBytes(data.length);
-    window.snapshots++;
-    if (s.entitiesLength() === 0 && s.removedLength() === 0 && s.eventsLength() === 0) window.heartbeats++;
-    // A clock skew between the two processes can make a tiny negative; counted as 0.
-    staleness.add(Math.max(0, arrival - (clock.originEpochMs + s.tick() * clock.tickMs)));
-    return;
-  }
   if (window.on) {
     window.frames++;
-    window.bytes += wireBytes(data.length);
+    window.bytes += wireBytes(end - start);
   }
-  const m = decodeServerMessage(data);
+  if (!peekServerFrame(data, start, end, peek)) {
+    count(errors, 'unreadable frame');
+    return;
+  }
+  if (peek.body === ServerBody.Snapshot) {
+    if (!window.on) return;
+    window.snapshots++;
+    if (peek.heartbeat) window.heartbeats++;
+    // A clock skew between the two processes can make a tiny negative; counted as 0.
+    staleness.add(Math.max(0, arrival - (clock.originEpochMs + peek.tick * clock.tickMs)));
+    return;
+  }
+  const m = decodeServerMessage(data.subarray(start, end));
   if (m.type === 'welcome' && !b.joined) {
     b.joined = true;
     joined++;
@@ -95,23 +95,22 @@ function onFrame(b: Bot, data: Buffer): void {
 }
 
 function start(i: number): void {
-  const ws = new WebSocket(task.url, { perMessageDeflate: false });
-  const b: Bot = { ws, rng: new Rng(task.seed * 1_000_003 + i), seq: 0, joined: false, nextPick: Infinity };
-  bots.push(b);
-  ws.binaryType = 'nodebuffer';
-  ws.on('open', () => ws.send(encodeHello({ name: `bot${i}` })));
-  ws.on('message', (data: Buffer) => onFrame(b, data));
-  ws.on('error', () => {}); // the close that follows is what counts
-  ws.on('close', (code, reason) => {
-    const why = `${code} ${reason.toString()}`.trim();
-    if (!b.joined) {
-      failed++;
-      count(failureReasons, why);
-    } else if (!ending) {
-      if (window.on) window.disconnects++;
-      count(disconnectReasons, why);
-    }
+  const b: Bot = { ws: undefined as unknown as LeanWebSocket, rng: new Rng(task.seed * 1_000_003 + i), seq: 0, joined: false, nextPick: Infinity };
+  b.ws = new LeanWebSocket(task.url, {
+    open: () => b.ws.send(encodeHello({ name: `bot${i}` })),
+    message: (data, from, to) => onFrame(b, data, from, to),
+    close: (code, reason) => {
+      const why = `${code} ${reason}`.trim();
+      if (!b.joined) {
+        failed++;
+        count(failureReasons, why);
+      } else if (!ending) {
+        if (window.on) window.disconnects++;
+        count(disconnectReasons, why);
+      }
+    },
   });
+  bots.push(b);
 }
 
 function send(line: object): void {
@@ -133,7 +132,7 @@ async function ramp(): Promise<void> {
 // One timer for every bot's next pick.
 const thinker = setInterval(() => {
   const now = performance.now();
-  for (const b of bots) if (b.joined && now >= b.nextPick && b.ws.readyState === WebSocket.OPEN) pick(b, now);
+  for (const b of bots) if (b.joined && now >= b.nextPick && b.ws.isOpen) pick(b, now);
 }, 50);
 
 createInterface({ input: process.stdin }).on('line', (line) => {
