@@ -24,7 +24,7 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,7 @@ import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
 import { LogHistogram, stackedCharts } from '../src/metrics/index.js';
 import type { ZoneStatus } from '../src/zone/index.js';
+import { botCost, cpuSeconds } from './lib/procCpu.js';
 
 const { values } = parseArgs({
   options: {
@@ -54,7 +55,6 @@ const BOUNDS = { minX: 0, minY: 0, maxX: 1000, maxY: 1000 };
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(root, 'src/cli/bin.ts'), BOTS = join(root, 'bench/lib/ccuBots.ts');
 const PINNED = !values.unpinned && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 /** The scenario's zone: waypoints and spawns uniform over the whole zone (a centre at the middle, radius half the side). */
 function scenarioConfig(): object {
@@ -96,13 +96,6 @@ async function stop(child: ChildProcess): Promise<void> {
   await once(child, 'exit');
 }
 
-/** CPU seconds a process has used (user + system), from /proc/PID/stat. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime, stime: fields 14 and 15
-}
-
 async function status(port: number): Promise<ZoneStatus> {
   return (await fetch(`http://127.0.0.1:${port}/status`)).json() as Promise<ZoneStatus>;
 }
@@ -137,21 +130,6 @@ function windowTicks(a: ZoneStatus, b: ZoneStatus): { p50: number; p99: number; 
   h.sum = hb.sum - ha.sum;
   h.max = Infinity; // percentiles come from buckets (±2.5 %), the max as its bucket's middle
   return { p50: r2(h.percentile(50)), p99: r2(h.percentile(99)), max: r2(h.percentile(100)), mean: r2(h.mean()) };
-}
-
-/**
- * What the bots cost, from their process's CPU time (user + system) over the window: % of a
- * core per bot, and µs per frame received (the per-bot figure scales with frames per client,
- * which falls when the server falls behind).
- */
-function botCost(coresUsed: number, r: BotReport) {
-  const frames = r.framesPerClientPerSec * r.joined;
-  return {
-    botCpuPctPerBot: Math.round((coresUsed * 100 * 10_000) / Math.max(1, r.joined)) / 10_000,
-    botCpuUsPerFrame: r2((coresUsed * 1e6) / Math.max(1, frames)),
-    /** How many bots one core would drive at this step's frames per client. */
-    botsPerCore: Math.round(r.joined / Math.max(1e-9, coresUsed)),
-  };
 }
 
 async function runStep(bots: number) {
@@ -189,7 +167,7 @@ async function runStep(bots: number) {
       disconnects: r.disconnects, missedTicks: b.missedTicks - a.missedTicks, ticks,
       tickMs, tickP99OverMean: r2(tickMs.p99 / tickMs.mean), profileMsPerTick: { ...split, otherMs }, gcMsPerSec: r2((b.totals.gcMs - a.totals.gcMs) / seconds),
       serverCpuPct: Math.round(cpu.server * 100), botsCpuPct: Math.round(cpu.bots * 100),
-      ...botCost(cpu.bots, r),
+      ...botCost(cpu.bots, r.joined, r.framesPerClientPerSec),
       perClient: {
         framesPerSec: r.framesPerClientPerSec, bytesPerSec: r.bytesPerClientPerSec,
         snapshotsPerSec: r.snapshotsPerClientPerSec, heartbeatsPerSec: r.heartbeatsPerClientPerSec,
