@@ -6,7 +6,8 @@
 // process, pinned to core 1, joins at --ramp per second, walks (Move every 2–4 s) and counts as
 // in ccu. Over the window: the bots' CPU time (user + system, /proc) as % of a core, per bot,
 // per frame and bots per core; frames per bot per second at the bots; staleness (arrival minus
-// the tick's due time: how promptly the bots read); the source's CPU; the load average.
+// the tick's due time: how promptly the bots read) and the bots' event-loop delay; the source's
+// CPU; the load average.
 //
 //   npm run bench -- botcost [--bots 3000] [--warmup 3] [--window 20] [--records 3] [--ramp 200] [--unpinned]
 
@@ -83,14 +84,14 @@ const coresUsed = (cpuSeconds(bots.pid!) - a.bots) / seconds, sourceCores = (cpu
 const missed = driver.missedTicks - a.missed;
 const reported = next();
 bots.stdin!.write(JSON.stringify({ type: 'end' }) + '\n');
-const r = await reported as { joined: number; framesPerClientPerSec: number; bytesPerClientPerSec: number; stalenessMs: object; disconnects: number; errors: object };
+const r = await reported as { joined: number; framesPerClientPerSec: number; bytesPerClientPerSec: number; stalenessMs: object; loopDelayMs: object; disconnects: number; errors: object };
 await once(bots, 'exit');
 driver.stop();
 uWS.us_listen_socket_close(socket as never);
 process.stdout.write(JSON.stringify({
   bench: 'botcost', pinned: PINNED, bots: count, ramped, joined: r.joined, records, windowS: r2(seconds), loadAverage: loadavg().map(r2),
   botsCpuPct: r2(coresUsed * 100), ...botCost(coresUsed, r.joined, r.framesPerClientPerSec),
-  framesPerBotPerSec: r.framesPerClientPerSec, bytesPerBotPerSec: r.bytesPerClientPerSec, stalenessMs: r.stalenessMs,
+  framesPerBotPerSec: r.framesPerClientPerSec, bytesPerBotPerSec: r.bytesPerClientPerSec, stalenessMs: r.stalenessMs, botsLoopDelayMs: r.loopDelayMs,
   sourceCpuPct: r2(sourceCores * 100), sourceMissedTicks: missed, disconnects: r.disconnects, errors: r.errors,
   goal: { botsPerCore: 3000 },
 }) + '\n');

@@ -10,8 +10,9 @@
 // assembly, send, other), GC ms/s, server and bot CPU from the processes' CPU time (the bots'
 // also per bot and per frame received), frames/bytes per client per second at the client,
 // staleness (arrival at the client minus the wall-clock start of the frame's tick, every
-// snapshot), disconnects, join failures, snapshots skipped for backpressure and sends saved
-// (quiet ticks), the 1-minute load average at its end; and a verdict:
+// snapshot) and the bots' event-loop delay (long with little bot CPU: the machine starved
+// them), disconnects, join failures, snapshots skipped for backpressure and sends saved (quiet
+// ticks), the 1-minute load average at its end; and a verdict:
 //   ok          tick p99 ≤ 20 ms, 0 missed ticks, 0 disconnects and join failures, staleness
 //               p99 ≤ one tick + 10 ms of link, no snapshot skipped for backpressure;
 //   degraded    all connected and none dropped, but a limit above is exceeded (tick p99 ≤ 50 ms,
@@ -116,6 +117,7 @@ interface BotReport {
   snapshotsPerClientPerSec: number;
   heartbeatsPerClientPerSec: number;
   stalenessMs: { p50: number; p99: number; max: number };
+  loopDelayMs: { p50: number; p99: number };
   disconnects: number;
   disconnectReasons: Record<string, number>;
   failureReasons: Record<string, number>;
@@ -172,7 +174,7 @@ async function runStep(bots: number) {
         framesPerSec: r.framesPerClientPerSec, bytesPerSec: r.bytesPerClientPerSec,
         snapshotsPerSec: r.snapshotsPerClientPerSec, heartbeatsPerSec: r.heartbeatsPerClientPerSec,
       },
-      stalenessMs: r.stalenessMs,
+      stalenessMs: r.stalenessMs, botsLoopDelayMs: r.loopDelayMs,
       sendsSavedPerSec: Math.round(saved / seconds), sendsSavedShare: r2(saved / Math.max(1, saved + sent)),
       skippedForBackpressure: skippedB - skippedA,
       disconnectReasons: r.disconnectReasons, failureReasons: r.failureReasons, errors: r.errors,

@@ -13,6 +13,7 @@
 //   in       {type:'window', clock:{originEpochMs, tickMs}}  the measured window starts now
 //   in       {type:'end'}                            → out {type:'report', ...}, then exit
 
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { LogHistogram } from '../../src/metrics/index.js';
 import { decodeServerMessage, encodeHello, encodeMove, errorCodeName } from '../../src/protocol/index.js';
@@ -43,6 +44,12 @@ const task = JSON.parse(process.argv[2]) as Task;
 const bots: Bot[] = [];
 const window = { on: false, frames: 0, bytes: 0, snapshots: 0, heartbeats: 0, disconnects: 0, startedAt: 0 };
 const staleness = new LogHistogram();
+/**
+ * How late this process's event loop runs over the window: with the bots' CPU well under a
+ * core, a long delay means the machine's other work starved them (staleness then says more
+ * about the machine than about the server).
+ */
+const loopDelay = monitorEventLoopDelay({ resolution: 20 });
 /** The server's tick schedule: tick T is due at originEpochMs + T × tickMs. */
 let clock = { originEpochMs: 0, tickMs: 50 };
 let joined = 0, failed = 0, ending = false;
@@ -141,6 +148,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     clock = cmd.clock;
     window.on = true;
     window.startedAt = performance.now();
+    loopDelay.enable();
     return;
   }
   const seconds = (performance.now() - window.startedAt) / 1000;
@@ -153,6 +161,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     framesPerClientPerSec: perClient(window.frames), bytesPerClientPerSec: perClient(window.bytes),
     snapshotsPerClientPerSec: perClient(window.snapshots), heartbeatsPerClientPerSec: perClient(window.heartbeats),
     stalenessMs: { p50: round(staleness.percentile(50)), p99: round(staleness.percentile(99)), max: round(staleness.max) },
+    loopDelayMs: { p50: round(loopDelay.percentile(50) / 1e6), p99: round(loopDelay.percentile(99) / 1e6) },
     disconnects: window.disconnects, disconnectReasons, failureReasons, errors,
   });
   for (const b of bots) b.ws.terminate();
