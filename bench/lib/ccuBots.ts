@@ -102,8 +102,8 @@ function onFrame(b: Bot, data: Buffer, start: number, end: number): void {
 }
 
 function start(i: number): void {
-  const b: Bot = { ws: undefined as unknown as LeanWebSocket, rng: new Rng(task.seed * 1_000_003 + i), seq: 0, joined: false, nextPick: Infinity };
-  b.ws = new LeanWebSocket(task.url, {
+  // The handlers run only once the socket has events, after `b` is built.
+  const ws = new LeanWebSocket(task.url, {
     open: () => b.ws.send(encodeHello({ name: `bot${i}` })),
     message: (data, from, to) => onFrame(b, data, from, to),
     close: (code, reason) => {
@@ -117,6 +117,7 @@ function start(i: number): void {
       }
     },
   });
+  const b: Bot = { ws, rng: new Rng(task.seed * 1_000_003 + i), seq: 0, joined: false, nextPick: Infinity };
   bots.push(b);
 }
 
