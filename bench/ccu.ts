@@ -6,10 +6,13 @@
 // server runs in its own process pinned to core 0, the bots in one process pinned to core 1
 // (`taskset`; unpinned where it is missing); bots join at ≤ 200/s; then a warm-up, then the
 // measured window; a fresh server per step. Each step reports, over the window only: tick
-// p50/p99/max, missed ticks, where tick time goes (step, index, assembly, send, other), GC ms/s,
-// server CPU (and its tick thread's alone) and bot CPU, frames/bytes per client per second at the client, staleness (arrival at
-// the client minus the wall-clock start of the frame's tick), disconnects, join failures,
-// snapshots skipped for backpressure and sends saved (quiet ticks); and a verdict:
+// p50/p99/max and jitter (tick p99 / mean), missed ticks, where tick time goes (step, index,
+// assembly, send, other), GC ms/s, server CPU (and its tick thread's alone) and bot CPU from the processes' CPU time (the bots'
+// also per bot and per frame received), frames/bytes per client per second at the client,
+// staleness (arrival at the client minus the wall-clock start of the frame's tick, every
+// snapshot) and the bots' event-loop delay (long with little bot CPU: the machine starved
+// them), disconnects, join failures, snapshots skipped for backpressure and sends saved (quiet
+// ticks), the 1-minute load average at its end; and a verdict:
 //   ok          tick p99 ≤ 20 ms, 0 missed ticks, 0 disconnects and join failures, staleness
 //               p99 ≤ one tick + 10 ms of link, no snapshot skipped for backpressure;
 //   degraded    all connected and none dropped, but a limit above is exceeded (tick p99 ≤ 50 ms,
@@ -25,7 +28,7 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +36,7 @@ import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
 import { LogHistogram, stackedCharts } from '../src/metrics/index.js';
 import type { ZoneStatus } from '../src/zone/index.js';
+import { botCost, cpuSeconds } from './lib/procCpu.js';
 
 const { values } = parseArgs({
   options: {
@@ -59,7 +63,6 @@ const IO_THREADS = Number(values['io-threads']);
 /** The server's cores: core 0, and with I/O threads one more per thread as far as there are cores. */
 const SERVER_CORES = `0-${Math.min(IO_THREADS, availableParallelism() - 1)}`;
 const PINNED = !values.unpinned && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 /** The scenario's zone: waypoints and spawns uniform over the whole zone (a centre at the middle, radius half the side). */
 function scenarioConfig(): object {
@@ -101,13 +104,6 @@ async function stop(child: ChildProcess): Promise<void> {
   await once(child, 'exit');
 }
 
-/** CPU seconds a process (or with `thread`, one of its threads) has used (user + system), from /proc. */
-function cpuSeconds(pid: number, thread?: number): number {
-  const stat = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime, stime: fields 14 and 15
-}
-
 async function status(port: number): Promise<ZoneStatus> {
   return (await fetch(`http://127.0.0.1:${port}/status`)).json() as Promise<ZoneStatus>;
 }
@@ -128,6 +124,7 @@ interface BotReport {
   snapshotsPerClientPerSec: number;
   heartbeatsPerClientPerSec: number;
   stalenessMs: { p50: number; p99: number; max: number };
+  loopDelayMs: { p50: number; p99: number };
   disconnects: number;
   disconnectReasons: Record<string, number>;
   failureReasons: Record<string, number>;
@@ -179,16 +176,16 @@ async function runStep(bots: number) {
     const otherMs = r2(tickMs.mean - split.stepMs - split.indexMs - split.assemblyMs - split.sendMs);
     const saved = b.totals.sendsSaved - a.totals.sendsSaved, sent = b.totals.framesOut - a.totals.framesOut;
     const step = {
-      bots, joined: r.joined, joinFailures: r.failed + (bots - Number(ramped.joined) - Number(ramped.failed)),
+      bots, loadAverage1m: r2(loadavg()[0]), joined: r.joined, joinFailures: r.failed + (bots - Number(ramped.joined) - Number(ramped.failed)),
       disconnects: r.disconnects, missedTicks: b.missedTicks - a.missedTicks, ticks,
-      tickMs, profileMsPerTick: { ...split, otherMs }, gcMsPerSec: r2((b.totals.gcMs - a.totals.gcMs) / seconds),
+      tickMs, tickP99OverMean: r2(tickMs.p99 / tickMs.mean), profileMsPerTick: { ...split, otherMs }, gcMsPerSec: r2((b.totals.gcMs - a.totals.gcMs) / seconds),
       serverCpuPct: Math.round(cpu.server * 100), tickThreadCpuPct: Math.round(cpu.tick * 100), botsCpuPct: Math.round(cpu.bots * 100),
-      botCpuPctPerBot: r2((cpu.bots * 100) / Math.max(1, r.joined)),
+      ...botCost(cpu.bots, r.joined, r.framesPerClientPerSec),
       perClient: {
         framesPerSec: r.framesPerClientPerSec, bytesPerSec: r.bytesPerClientPerSec,
         snapshotsPerSec: r.snapshotsPerClientPerSec, heartbeatsPerSec: r.heartbeatsPerClientPerSec,
       },
-      stalenessMs: r.stalenessMs,
+      stalenessMs: r.stalenessMs, botsLoopDelayMs: r.loopDelayMs,
       sendsSavedPerSec: Math.round(saved / seconds), sendsSavedShare: r2(saved / Math.max(1, saved + sent)),
       skippedForBackpressure: skippedB - skippedA,
       disconnectReasons: r.disconnectReasons, failureReasons: r.failureReasons, errors: r.errors,
@@ -217,7 +214,8 @@ for (const bots of steps) {
   const step = await runStep(bots);
   results.push(step);
   process.stderr.write(`ccu: ${bots} bots → ${step.verdict}: tick p99 ${step.tickMs.p99} ms, missed ${step.missedTicks}, ` +
-    `staleness p99 ${step.stalenessMs.p99} ms, ${step.perClient.bytesPerSec} B/s per client, server CPU ${step.serverCpuPct} %, bots CPU ${step.botsCpuPct} %\n`);
+    `staleness p99 ${step.stalenessMs.p99} ms, ${step.perClient.bytesPerSec} B/s per client, server CPU ${step.serverCpuPct} %, bots CPU ${step.botsCpuPct} % ` +
+    `(${step.botCpuPctPerBot} % per bot, ${step.botCpuUsPerFrame} µs per frame), tick p99/mean ${step.tickP99OverMean}, load ${step.loadAverage1m}\n`);
   if (step.verdict === 'fell apart') break;
 }
 if (values.chart) {
@@ -244,5 +242,5 @@ process.stdout.write(JSON.stringify({
   bench: 'ccu', scenario: 'issue13', pinned: PINNED, ioThreads: IO_THREADS, serverCores: PINNED ? SERVER_CORES : 'any', loadAverageAtStart: load, loadAverageAtEnd: loadavg().map(r2),
   warmupS, windowS, ramp, cellSize: Number(values.cell), steps: results,
   largestOk: Math.max(0, ...byVerdict('ok')), largestDegraded: Math.max(0, ...byVerdict('degraded')),
-  goal: { bots: 2500, tickP99Ms: 20, bytesPerClientPerSec: 2000, stalenessP99Ms: TICK_MS + LINK_MS },
+  goal: { bots: 2500, tickP99Ms: 20, bytesPerClientPerSec: 2000, stalenessP99Ms: TICK_MS + LINK_MS, tickP99OverMean: 1.5, botsPerCore: 3000 },
 }) + '\n');

@@ -1,9 +1,11 @@
 // The bot side of bench/ccu, in its own process (pinned to its own core by the bench): lean
 // bots on the shared scenario. Bot i joins, walks at 5 u/s (the server's player speed) toward a
 // target drawn uniformly over the zone right after joining and again every 2–4 s (seeded per
-// bot), and sends Move only when it picks one. Snapshots are read only as far as their tick:
-// frames, bytes and staleness (arrival on the wall clock minus the wall-clock start of the
-// frame's tick, from the server's anchor) are counted per client.
+// bot), and sends Move only when it picks one. Lean: a minimal WebSocket client that parses
+// frames in place in one read buffer shared by all bots (leanWebSocket.ts), snapshots read only
+// as far as their tick and emptiness (serverFramePeek.ts), one 50 ms timer for every bot's
+// picks. Frames, bytes and staleness (arrival on the wall clock minus the wall-clock start of
+// the frame's tick, from the server's anchor) are counted per client, on every snapshot.
 //
 // Talks to the bench over stdio, one JSON line each way:
 //   argv[2]  {url, count, seed, ramp, bounds}
@@ -11,15 +13,14 @@
 //   in       {type:'window', clock:{originEpochMs, tickMs}}  the measured window starts now
 //   in       {type:'end'}                            → out {type:'report', ...}, then exit
 
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import * as flatbuffers from 'flatbuffers';
-import WebSocket from 'ws';
 import { LogHistogram } from '../../src/metrics/index.js';
 import { decodeServerMessage, encodeHello, encodeMove, errorCodeName } from '../../src/protocol/index.js';
 import { ServerBody } from '../../src/protocol/generated/mmo/wire/server-body.js';
-import { ServerMessage } from '../../src/protocol/generated/mmo/wire/server-message.js';
-import { Snapshot } from '../../src/protocol/generated/mmo/wire/snapshot.js';
 import { Rng } from '../../src/sim/index.js';
+import { LeanWebSocket } from './leanWebSocket.js';
+import { peekServerFrame, type FramePeek } from './serverFramePeek.js';
 
 interface Task {
   url: string;
@@ -31,7 +32,7 @@ interface Task {
 }
 
 interface Bot {
-  ws: WebSocket;
+  ws: LeanWebSocket;
   rng: Rng;
   seq: number;
   joined: boolean;
@@ -43,13 +44,20 @@ const task = JSON.parse(process.argv[2]) as Task;
 const bots: Bot[] = [];
 const window = { on: false, frames: 0, bytes: 0, snapshots: 0, heartbeats: 0, disconnects: 0, startedAt: 0 };
 const staleness = new LogHistogram();
+/**
+ * How late this process's event loop runs over the window: with the bots' CPU well under a
+ * core, a long delay means the machine's other work starved them (staleness then says more
+ * about the machine than about the server).
+ */
+const LOOP_PROBE_MS = 20;
+const loopDelay = monitorEventLoopDelay({ resolution: LOOP_PROBE_MS });
 /** The server's tick schedule: tick T is due at originEpochMs + T × tickMs. */
 let clock = { originEpochMs: 0, tickMs: 50 };
 let joined = 0, failed = 0, ending = false;
 const disconnectReasons: Record<string, number> = {};
 const failureReasons: Record<string, number> = {};
 const errors: Record<string, number> = {};
-const root = new ServerMessage(), snap = new Snapshot();
+const peek: FramePeek = { body: 0, tick: 0, heartbeat: false };
 
 function count(map: Record<string, number>, key: string): void {
   map[key] = (map[key] ?? 0) + 1;
@@ -67,26 +75,26 @@ function wireBytes(n: number): number {
   return n + (n < 126 ? 2 : n < 65536 ? 4 : 10);
 }
 
-function onFrame(b: Bot, data: Buffer): void {
+/** A frame `data[start, end)` (a view valid only during this call): counted, its tick's staleness taken, a Welcome starts the walk. */
+function onFrame(b: Bot, data: Buffer, start: number, end: number): void {
   const arrival = performance.timeOrigin + performance.now();
-  const msg = ServerMessage.getRootAsServerMessage(new flatbuffers.ByteBuffer(data), root);
-  const type = msg.bodyType();
-  if (type === ServerBody.Snapshot) {
-    if (!window.on) return;
-    const s = msg.body(snap) as Snapshot;
-    window.frames++;
-    window.bytes += wireBytes(data.length);
-    window.snapshots++;
-    if (s.entitiesLength() === 0 && s.removedLength() === 0 && s.eventsLength() === 0) window.heartbeats++;
-    // A clock skew between the two processes can make a tiny negative; counted as 0.
-    staleness.add(Math.max(0, arrival - (clock.originEpochMs + s.tick() * clock.tickMs)));
-    return;
-  }
   if (window.on) {
     window.frames++;
-    window.bytes += wireBytes(data.length);
+    window.bytes += wireBytes(end - start);
   }
-  const m = decodeServerMessage(data);
+  if (!peekServerFrame(data, start, end, peek)) {
+    count(errors, 'unreadable frame');
+    return;
+  }
+  if (peek.body === ServerBody.Snapshot) {
+    if (!window.on) return;
+    window.snapshots++;
+    if (peek.heartbeat) window.heartbeats++;
+    // A clock skew between the two processes can make a tiny negative; counted as 0.
+    staleness.add(Math.max(0, arrival - (clock.originEpochMs + peek.tick * clock.tickMs)));
+    return;
+  }
+  const m = decodeServerMessage(data.subarray(start, end));
   if (m.type === 'welcome' && !b.joined) {
     b.joined = true;
     joined++;
@@ -95,23 +103,23 @@ function onFrame(b: Bot, data: Buffer): void {
 }
 
 function start(i: number): void {
-  const ws = new WebSocket(task.url, { perMessageDeflate: false });
+  // The handlers run only once the socket has events, after `b` is built.
+  const ws = new LeanWebSocket(task.url, {
+    open: () => b.ws.send(encodeHello({ name: `bot${i}` })),
+    message: (data, from, to) => onFrame(b, data, from, to),
+    close: (code, reason) => {
+      const why = `${code} ${reason}`.trim();
+      if (!b.joined) {
+        failed++;
+        count(failureReasons, why);
+      } else if (!ending) {
+        if (window.on) window.disconnects++;
+        count(disconnectReasons, why);
+      }
+    },
+  });
   const b: Bot = { ws, rng: new Rng(task.seed * 1_000_003 + i), seq: 0, joined: false, nextPick: Infinity };
   bots.push(b);
-  ws.binaryType = 'nodebuffer';
-  ws.on('open', () => ws.send(encodeHello({ name: `bot${i}` })));
-  ws.on('message', (data: Buffer) => onFrame(b, data));
-  ws.on('error', () => {}); // the close that follows is what counts
-  ws.on('close', (code, reason) => {
-    const why = `${code} ${reason.toString()}`.trim();
-    if (!b.joined) {
-      failed++;
-      count(failureReasons, why);
-    } else if (!ending) {
-      if (window.on) window.disconnects++;
-      count(disconnectReasons, why);
-    }
-  });
 }
 
 function send(line: object): void {
@@ -133,7 +141,7 @@ async function ramp(): Promise<void> {
 // One timer for every bot's next pick.
 const thinker = setInterval(() => {
   const now = performance.now();
-  for (const b of bots) if (b.joined && now >= b.nextPick && b.ws.readyState === WebSocket.OPEN) pick(b, now);
+  for (const b of bots) if (b.joined && now >= b.nextPick && b.ws.isOpen) pick(b, now);
 }, 50);
 
 createInterface({ input: process.stdin }).on('line', (line) => {
@@ -142,6 +150,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     clock = cmd.clock;
     window.on = true;
     window.startedAt = performance.now();
+    loopDelay.enable();
     return;
   }
   const seconds = (performance.now() - window.startedAt) / 1000;
@@ -154,11 +163,17 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     framesPerClientPerSec: perClient(window.frames), bytesPerClientPerSec: perClient(window.bytes),
     snapshotsPerClientPerSec: perClient(window.snapshots), heartbeatsPerClientPerSec: perClient(window.heartbeats),
     stalenessMs: { p50: round(staleness.percentile(50)), p99: round(staleness.percentile(99)), max: round(staleness.max) },
+    loopDelayMs: { p50: lateBy(loopDelay.percentile(50)), p99: lateBy(loopDelay.percentile(99)) },
     disconnects: window.disconnects, disconnectReasons, failureReasons, errors,
   });
   for (const b of bots) b.ws.terminate();
   setTimeout(() => process.exit(0), 200);
 });
+
+/** A probe interval (ns, as the histogram records it) less the probe's own period: how late the loop ran, ms. */
+function lateBy(intervalNs: number): number {
+  return round(Math.max(0, intervalNs / 1e6 - LOOP_PROBE_MS));
+}
 
 function round(v: number): number {
   return Math.round(v * 100) / 100;

@@ -1,6 +1,8 @@
-// Fixed-step tick driver: wall time accumulates; each wake-up runs the steps that are due,
-// at most maxCatchUp of them; anything further behind is dropped and counted as missed.
-// The clock and the timer are passed in, so tests can drive it by hand.
+// Fixed-step tick driver on an absolute schedule: tick k is due at start + k × step, whatever
+// time the ticks before it took or how late their timers fired, so lateness never accumulates.
+// Each wake-up runs the steps that are due, at most maxCatchUp of them; anything further behind
+// is dropped and counted as missed. The clock and the timer are passed in, so tests can drive
+// it by hand.
 
 export interface DriverClock {
   now(): number;
@@ -13,6 +15,13 @@ export const realClock: DriverClock = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 };
+
+/**
+ * A wake-up this close before a step's due time runs it: Node's timers count whole
+ * milliseconds of a loop clock, so one often fires a fraction of a millisecond early, and
+ * sleeping again for that fraction costs a loop turn and about a millisecond of lateness.
+ */
+export const WAKE_SLACK_MS = 1;
 
 export class TickDriver {
   private next = 0;
@@ -52,7 +61,7 @@ export class TickDriver {
   wake(): void {
     this.handle = undefined;
     let steps = 0;
-    while (this.running && this.clock.now() >= this.next && steps < this.maxCatchUp) {
+    while (this.running && this.clock.now() >= this.next - WAKE_SLACK_MS && steps < this.maxCatchUp) {
       this.onTick();
       this.next += this.stepMs;
       steps++;
