@@ -145,7 +145,8 @@ async function runStep(bots: number) {
   const dir = mkdtempSync(join(tmpdir(), 'ccu-'));
   const config = join(dir, 'zone.json');
   writeFileSync(config, JSON.stringify(scenarioConfig()));
-  const server = spawnPinned(SERVER_CORES, BIN, ['zone', '--config', config, '--port', '0', '--host', '127.0.0.1', '--io-threads', String(IO_THREADS)]);
+  const server = spawnPinned(SERVER_CORES, BIN, ['zone', '--config', config, '--port', '0', '--host', '127.0.0.1', '--io-threads', String(IO_THREADS),
+    '--flight-dir', join(dir, 'flight')]); // the flight recorder on, as in a default zone
   let botsProc: ChildProcess | undefined;
   try {
     const url = await lineFrom(server, (l) => /listening on (ws:\/\/\S+)/.exec(l)?.[1]);
@@ -170,10 +171,10 @@ async function runStep(bots: number) {
     botsProc.stdin!.write(JSON.stringify({ type: 'end' }) + '\n');
     const r = (await reported) as unknown as BotReport;
     const ticks = b.totals.ticks - a.totals.ticks;
-    const per = (k: 'stepMs' | 'indexMs' | 'encodeMs' | 'sendMs') => r2((b.totals[k] - a.totals[k]) / ticks);
+    const per = (k: 'stepMs' | 'recordMs' | 'indexMs' | 'encodeMs' | 'sendMs') => r2((b.totals[k] - a.totals[k]) / ticks);
     const tickMs = windowTicks(a, b);
-    const split = { stepMs: per('stepMs'), indexMs: per('indexMs'), assemblyMs: per('encodeMs'), sendMs: per('sendMs') };
-    const otherMs = r2(tickMs.mean - split.stepMs - split.indexMs - split.assemblyMs - split.sendMs);
+    const split = { stepMs: per('stepMs'), recordMs: per('recordMs'), indexMs: per('indexMs'), assemblyMs: per('encodeMs'), sendMs: per('sendMs') };
+    const otherMs = r2(tickMs.mean - split.stepMs - split.recordMs - split.indexMs - split.assemblyMs - split.sendMs);
     const saved = b.totals.sendsSaved - a.totals.sendsSaved, sent = b.totals.framesOut - a.totals.framesOut;
     const step = {
       bots, loadAverage1m: r2(loadavg()[0]), joined: r.joined, joinFailures: r.failed + (bots - Number(ramped.joined) - Number(ramped.failed)),

@@ -5,12 +5,14 @@ import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { LogHistogram, SampleWindow, type LogHistogramData, type Percentiles } from '../metrics/index.js';
 import type { ZoneMetrics } from './metrics.js';
 
-/** The parts of a tick that are timed separately. */
-export type TickPart = 'step' | 'index' | 'encode' | 'send';
+/** The parts of a tick that are timed separately (record: hashing and handing the tick to the recorders). */
+export const TICK_PARTS = ['step', 'record', 'index', 'encode', 'send'] as const;
+export type TickPart = (typeof TICK_PARTS)[number];
 
 /** Mean ms per tick of each part, and GC since start. */
 export interface TickProfileSummary {
   stepMs: number;
+  recordMs: number;
   indexMs: number;
   encodeMs: number;
   sendMs: number;
@@ -26,6 +28,7 @@ export interface TickProfileSummary {
 export interface TickTotals {
   ticks: number;
   stepMs: number;
+  recordMs: number;
   indexMs: number;
   encodeMs: number;
   sendMs: number;
@@ -45,12 +48,10 @@ const WINDOW = 1200;
 
 export class TickProfile {
   private readonly ticks = new SampleWindow(WINDOW);
-  private readonly parts: Record<TickPart, SampleWindow> = {
-    step: new SampleWindow(WINDOW), index: new SampleWindow(WINDOW), encode: new SampleWindow(WINDOW), send: new SampleWindow(WINDOW),
-  };
+  private readonly parts = Object.fromEntries(TICK_PARTS.map((p) => [p, new SampleWindow(WINDOW)])) as Record<TickPart, SampleWindow>;
   private gcMs = 0;
   private gcCount = 0;
-  private readonly sums: Record<TickPart, number> = { step: 0, index: 0, encode: 0, send: 0 };
+  private readonly sums = Object.fromEntries(TICK_PARTS.map((p) => [p, 0])) as Record<TickPart, number>;
   private readonly tickHistogram = new LogHistogram();
   private readonly tickClock = { originEpochMs: Infinity, tickMs: 0 };
   private originMin = Infinity;
@@ -104,7 +105,7 @@ export class TickProfile {
   summary(): TickProfileSummary {
     const mean = (part: TickPart) => this.parts[part].summary().mean;
     return {
-      stepMs: mean('step'), indexMs: mean('index'), encodeMs: mean('encode'), sendMs: mean('send'),
+      stepMs: mean('step'), recordMs: mean('record'), indexMs: mean('index'), encodeMs: mean('encode'), sendMs: mean('send'),
       gcMs: Math.round(this.gcMs), gcCount: this.gcCount,
     };
   }
@@ -112,7 +113,7 @@ export class TickProfile {
   totals(): TickTotals {
     const { sums } = this;
     return {
-      ticks: this.tickHistogram.count, stepMs: sums.step, indexMs: sums.index, encodeMs: sums.encode, sendMs: sums.send,
+      ticks: this.tickHistogram.count, stepMs: sums.step, recordMs: sums.record, indexMs: sums.index, encodeMs: sums.encode, sendMs: sums.send,
       gcMs: this.gcMs, tickMs: this.tickHistogram.toData(), tickClock: { ...this.tickClock },
     };
   }

@@ -227,8 +227,10 @@ export class ZoneServer {
     const inputs = z.inputs;
     z.inputs = [];
     stepZone(world, inputs);
+    const stepped = performance.now();
+    this.profile.add('step', stepped - start);
     this.recording?.record(inputs);
-    this.profile.add('step', performance.now() - start);
+    this.profile.add('record', performance.now() - stepped);
     this.admission.finishJoins(start);
     this.delivery.reportRejections();
     this.delivery.index(this.cluster?.takeHeard() ?? []);
