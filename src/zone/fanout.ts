@@ -6,13 +6,18 @@
 // moves, cells that come into view are sent whole and cells that drop out are sent as
 // removals. A keyframe sends every visible cell whole. A tick with nothing new for a client
 // sends it nothing, but never more than a heartbeat apart. Per-client work is a few memcpys;
-// encoding work is per changed cell.
+// encoding work is per changed cell. Under a bandwidth budget (budget.ts) a client's frame
+// copies only the blocks its allowance covers, nearest first; the others are owed and go
+// whole later, their removals at once.
 
 import { rules, type SimEvent, type ZoneWorld } from '../sim/index.js';
 import { ENTITY_STATE_SIZE, type Encoder, type SnapshotInit } from '../protocol/index.js';
+import { BandwidthBudget, type ClientBudget } from './budget.js';
+import { RecordArena } from './records.js';
 
-const FLAG_DEAD = 1;
-const FLAG_MOVING = 2;
+/** A snapshot's bytes besides its records, removals and events (an estimate, for the budget). */
+const SNAPSHOT_OVERHEAD = 48;
+const EVENT_ESTIMATE = 40;
 
 /** Who a frame is for: a player's entity, or an observer at a fixed point. */
 export interface Viewer {
@@ -30,31 +35,14 @@ export interface Viewer {
   sentTick: number;
   /** The next frame must be a keyframe (join, or frames were skipped). */
   keyframe: boolean;
-  /** An observer of the whole zone: every cell, every event. */
+  /** An observer of the whole zone: every cell, every event (no bandwidth budget). */
   wholeZone?: boolean;
+  /** Its bandwidth budget, made at its first frame when the fan-out has one. */
+  budget?: ClientBudget;
 }
 
 export function newViewer(eid: number, x = 0, y = 0): Viewer {
   return { eid, x, y, center: -1, ox: x, oy: y, ackSent: -1, sentTick: -1, keyframe: true };
-}
-
-/** Growable byte arena; blocks are (offset, length) ranges into it, valid for one tick. */
-class Arena {
-  bytes = new Uint8Array(64 * 1024);
-  view = new DataView(this.bytes.buffer);
-  used = 0;
-
-  reserve(n: number): number {
-    if (this.used + n > this.bytes.length) {
-      const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.used + n));
-      grown.set(this.bytes.subarray(0, this.used));
-      this.bytes = grown;
-      this.view = new DataView(grown.buffer);
-    }
-    const at = this.used;
-    this.used += n;
-    return at;
-  }
 }
 
 export class Fanout {
@@ -83,8 +71,11 @@ export class Fanout {
   private readonly eventTick: Int32Array;
   private readonly eventsByCell: SimEvent[][];
 
-  private readonly arena = new Arena();
+  private readonly arena: RecordArena;
   private out = new Uint8Array(16 * 1024);
+  /** Views of `out` by record count, so a frame's records need no new view once seen. */
+  private outViews: Uint8Array[] = [];
+  private readonly budget: BandwidthBudget | undefined;
   private readonly removed: number[] = [];
   private readonly events: SimEvent[] = [];
   /** The one snapshot description, refilled for each frame. */
@@ -98,9 +89,10 @@ export class Fanout {
    * @param speedScale wall-clock speed per game speed: tick rate / 20. Records carry speed in
    *   units per second at the advertised tick rate, which is what clients extrapolate with.
    * @param heartbeatTicks the longest a joined viewer goes without a frame (tick and ack).
+   * @param bandwidthBytesPerSec each player's bandwidth cap (budget.ts); 0: none.
    */
   constructor(private readonly world: ZoneWorld, private readonly encoder: Encoder, viewRadius = rules.VIEW_RADIUS,
-    private readonly speedScale = 1, private readonly heartbeatTicks = 5) {
+    speedScale = 1, private readonly heartbeatTicks = 5, bandwidthBytesPerSec = 0) {
     const grid = world.grid;
     const cells = grid.cellCount;
     this.radius = viewRadius;
@@ -117,6 +109,13 @@ export class Fanout {
     this.fullLen = new Int32Array(cells);
     this.eventTick = new Int32Array(cells).fill(-1);
     this.eventsByCell = Array.from({ length: cells }, () => []);
+    this.arena = new RecordArena(world, speedScale);
+    this.budget = bandwidthBytesPerSec > 0 ? new BandwidthBudget(bandwidthBytesPerSec, rules.TICK_RATE * speedScale, grid) : undefined;
+  }
+
+  /** Sent and deferred cells and their waits, near and far, since start; undefined without a budget. */
+  budgetTotals() {
+    return this.budget?.totals();
   }
 
   private touchCell(c: number): void {
@@ -142,35 +141,6 @@ export class Fanout {
     this.remNets[c].push(netId);
   }
 
-  /** Packs one entity's replicated state at `at` in the arena. */
-  private pack(e: number, at: number): void {
-    const { c } = this.world;
-    const v = this.arena.view;
-    const moving = c.Motion.active[e] === 1;
-    const dead = c.Dead.respawnAt[e] !== 0;
-    const x = c.Position.x[e], y = c.Position.y[e];
-    v.setUint32(at, c.NetId.id[e], true);
-    v.setFloat32(at + 4, x, true);
-    v.setFloat32(at + 8, y, true);
-    v.setFloat32(at + 12, moving ? c.Motion.tx[e] : x, true);
-    v.setFloat32(at + 16, moving ? c.Motion.ty[e] : y, true);
-    v.setFloat32(at + 20, moving ? c.Speed.value[e] * this.speedScale : 0, true);
-    v.setFloat32(at + 24, c.Rotation.angle[e], true);
-    v.setUint16(at + 28, c.Health.hp[e], true);
-    v.setUint16(at + 30, c.Health.max[e], true);
-    v.setUint16(at + 32, c.Mana.mana[e], true);
-    v.setUint16(at + 34, c.Mana.max[e], true);
-    v.setUint16(at + 36, c.Level.value[e], true);
-    v.setUint8(at + 38, c.Kind.value[e]);
-    v.setUint8(at + 39, (dead ? FLAG_DEAD : 0) | (moving ? FLAG_MOVING : 0));
-  }
-
-  private packList(eids: readonly number[]): number {
-    const at = this.arena.reserve(eids.length * ENTITY_STATE_SIZE);
-    for (let i = 0; i < eids.length; i++) this.pack(eids[i], at + i * ENTITY_STATE_SIZE);
-    return at;
-  }
-
   /** Indexes the tick just stepped: change blocks per cell, and the events to tell per cell. */
   index(events: readonly SimEvent[] = this.world.events, globalEvents: readonly SimEvent[] = []): void {
     const { world } = this;
@@ -188,7 +158,7 @@ export class Fanout {
     }
     for (let i = 0; i < grid.goneNets.length; i++) this.addRemoval(grid.goneCells[i], grid.goneNets[i]);
     for (const c of this.touchedCells) {
-      this.recStart[c] = this.packList(this.recEids[c]);
+      this.recStart[c] = this.arena.packList(this.recEids[c]);
       this.recLen[c] = this.recEids[c].length * ENTITY_STATE_SIZE;
     }
     for (const ev of events) {
@@ -206,7 +176,7 @@ export class Fanout {
     if (this.fullTick[c] === this.tick) return;
     this.fullTick[c] = this.tick;
     const list = this.world.grid.cells[c];
-    this.fullStart[c] = this.packList(list);
+    this.fullStart[c] = this.arena.packList(list);
     this.fullLen[c] = list.length * ENTITY_STATE_SIZE;
   }
 
@@ -216,6 +186,7 @@ export class Fanout {
       const grown = new Uint8Array(Math.max(this.out.length * 2, used + len));
       grown.set(this.out.subarray(0, used));
       this.out = grown;
+      this.outViews = [];
     }
     this.out.set(this.arena.bytes.subarray(start, start + len), used);
     return used + len;
@@ -230,6 +201,39 @@ export class Fanout {
   private appendWhole(c: number, used: number): number {
     this.fullBlock(c);
     return this.append(used, this.fullStart[c], this.fullLen[c]);
+  }
+
+  /** The first `used` bytes of `out`, as a view kept for that length. */
+  private records(used: number): Uint8Array {
+    const k = used / ENTITY_STATE_SIZE;
+    return this.outViews[k] ??= this.out.subarray(0, used);
+  }
+
+  /**
+   * A cell of the view for a client with a budget: its removals go at once (they are small and
+   * nothing else would tell them), its block becomes a candidate: whole when it came into view
+   * or is owed, else this tick's changes.
+   */
+  private offer(b: ClientBudget, budget: BandwidthBudget, c: number, cameIntoView: boolean, mandatory: boolean, x: number, y: number): void {
+    const changed = this.changeTick[c] === this.tick;
+    if (!cameIntoView && changed) for (const n of this.remNets[c]) this.removed.push(n);
+    const whole = cameIntoView || budget.owes(b, c);
+    if (!whole && !changed) return;
+    if (whole) this.fullBlock(c);
+    const cost = whole ? this.fullLen[c] : this.recLen[c];
+    if (cost > 0) budget.offer(b, c, whole, cost, x, y, mandatory);
+    else budget.forget(b, c); // nothing there to tell
+  }
+
+  /** Appends the candidates the budget lets go, in the order they were offered. */
+  private appendChosen(b: ClientBudget, budget: BandwidthBudget, used: number): number {
+    budget.plan(b, this.tick, SNAPSHOT_OVERHEAD + 4 * this.removed.length + EVENT_ESTIMATE * this.events.length);
+    for (let i = 0; i < budget.candidates; i++) {
+      if (!budget.goes(i)) continue;
+      const c = budget.cellAt(i);
+      used = budget.wholeAt(i) ? this.appendWhole(c, used) : this.append(used, this.recStart[c], this.recLen[c]);
+    }
+    return used;
   }
 
   /** Everything the client knew in a cell that left its view. */
@@ -296,10 +300,14 @@ export class Fanout {
    */
   frame(v: Viewer, ackSeq: number): Uint8Array | undefined {
     this.position(v);
-    const cols = this.world.grid.cols;
+    const grid = this.world.grid, cols = grid.cols;
     const radius = v.wholeZone ? Infinity : this.radius; // a whole-zone observer: every cell
     const keyframe = v.keyframe || v.center < 0;
     const ox = v.ox, oy = v.oy, x = v.x, y = v.y;
+    const center = grid.cellAt(x, y);
+    const budget = v.wholeZone ? undefined : this.budget;
+    const b = budget ? (v.budget ??= budget.newClient(this.tick)) : undefined;
+    if (b) budget!.begin(b, this.tick, keyframe);
     this.removed.length = 0;
     let used = 0;
     // Rows of the new view, and (for a delta) of the old one: together one contiguous range.
@@ -313,18 +321,26 @@ export class Fanout {
     for (let row = rowLo; row <= rowHi; row++) {
       this.span(x, y, row, radius);
       const lo = this.spanLo, hi = this.spanHi, at = row * cols;
-      if (keyframe) {
-        for (let c = lo; c <= hi; c++) used = this.appendWhole(at + c, used);
-        continue;
+      let olo = 0, ohi = -1;
+      if (!keyframe) {
+        this.span(ox, oy, row, radius);
+        olo = this.spanLo;
+        ohi = this.spanHi;
       }
-      this.span(ox, oy, row, radius);
-      const olo = this.spanLo, ohi = this.spanHi;
-      for (let c = lo; c <= hi; c++) used = c >= olo && c <= ohi ? this.appendChanges(at + c, used) : this.appendWhole(at + c, used);
-      for (let c = olo; c <= ohi; c++) if (c < lo || c > hi) this.dropCell(at + c);
+      for (let c = lo; c <= hi; c++) {
+        const cameIntoView = c < olo || c > ohi;
+        if (b) this.offer(b, budget!, at + c, cameIntoView, at + c === center, x, y);
+        else used = cameIntoView ? this.appendWhole(at + c, used) : this.appendChanges(at + c, used);
+      }
+      for (let c = olo; c <= ohi; c++) {
+        if (c >= lo && c <= hi) continue;
+        this.dropCell(at + c);
+        if (b) budget!.forget(b, at + c);
+      }
     }
-    const center = this.world.grid.cellAt(x, y);
     const cx = center % cols;
     this.collectEvents(v, cx, (center - cx) / cols);
+    if (b) used = this.appendChosen(b, budget!, used);
     v.center = center;
     v.ox = x;
     v.oy = y;
@@ -336,8 +352,10 @@ export class Fanout {
     this.snapshotInit.tick = this.tick;
     this.snapshotInit.ackSeq = ackSeq;
     this.snapshotInit.keyframe = keyframe;
-    this.snapshotInit.entities = this.out.subarray(0, used);
-    return this.encoder.snapshot(this.snapshotInit);
+    this.snapshotInit.entities = this.records(used);
+    const bytes = this.encoder.snapshot(this.snapshotInit);
+    if (b) budget!.spend(b, bytes.length);
+    return bytes;
   }
 
   /** Events whose radius reaches the viewer. */
