@@ -39,6 +39,9 @@ export class BandwidthBudget {
   readonly refill: number;
   readonly depth: number;
   private readonly tickMs: number;
+  /** The viewer's position in the frame being built. */
+  private x = 0;
+  private y = 0;
   // Candidates of the frame being built, in the order they were offered (row by row).
   private count = 0;
   private cells = new Int32Array(64);
@@ -65,8 +68,13 @@ export class BandwidthBudget {
     return { tokens: this.depth, refilledAt: tick, owed: new Map() };
   }
 
-  /** Starts a frame: refills the bucket for the ticks since the last one; a keyframe forgets what was owed. */
-  begin(b: ClientBudget, tick: number, keyframe: boolean): void {
+  /**
+   * Starts a frame for a viewer at `at`: refills the bucket for the ticks since the last one;
+   * a keyframe forgets what was owed.
+   */
+  begin(b: ClientBudget, tick: number, keyframe: boolean, at: { readonly x: number; readonly y: number }): void {
+    this.x = at.x;
+    this.y = at.y;
     b.tokens = Math.min(this.depth, b.tokens + this.refill * Math.max(0, tick - b.refilledAt));
     b.refilledAt = tick;
     if (keyframe) b.owed.clear();
@@ -77,10 +85,10 @@ export class BandwidthBudget {
    * A cell with something for this client: its block of `cost` bytes, whole or changes only.
    * `mandatory` (the viewer's own cell) always goes.
    */
-  offer(b: ClientBudget, cell: number, whole: boolean, cost: number, x: number, y: number, mandatory: boolean): void {
+  offer(b: ClientBudget, cell: number, whole: boolean, cost: number, mandatory: boolean): void {
     if (this.count === this.cells.length) this.grow();
     const i = this.count++;
-    const g = this.grid, size = g.cellSize, cx = cell % g.cols;
+    const g = this.grid, size = g.cellSize, cx = cell % g.cols, x = this.x, y = this.y;
     const x0 = g.minX + cx * size, y0 = g.minY + ((cell - cx) / g.cols) * size;
     const dx = x < x0 ? x0 - x : x > x0 + size ? x - x0 - size : 0;
     const dy = y < y0 ? y0 - y : y > y0 + size ? y - y0 - size : 0;

@@ -13,6 +13,7 @@
 import { rules, type SimEvent, type ZoneWorld } from '../sim/index.js';
 import { ENTITY_STATE_SIZE, type Encoder, type SnapshotInit } from '../protocol/index.js';
 import { BandwidthBudget, type ClientBudget } from './budget.js';
+import { WordBuffer, Uint32List } from './frameScratch.js';
 import { RecordArena } from './records.js';
 
 /** A snapshot's bytes besides its records, removals and events (an estimate, for the budget). */
@@ -47,7 +48,12 @@ export function newViewer(eid: number, x = 0, y = 0): Viewer {
 
 export class Fanout {
   private readonly radius: number;
-  // Results of rows() and span(), kept in fields so the per-client path allocates nothing.
+  // The disc rows() and span() walk, and their results: fields, not arguments and return
+  // values, so the per-client path allocates nothing (a float passed to a call that is not
+  // inlined is boxed on the heap).
+  private discX = 0;
+  private discY = 0;
+  private discR = 0;
   private rowLo = 0;
   private rowHi = -1;
   private spanLo = 0;
@@ -72,15 +78,14 @@ export class Fanout {
   private readonly eventsByCell: SimEvent[][];
 
   private readonly arena: RecordArena;
-  private out = new Uint8Array(16 * 1024);
-  /** Views of `out` by record count, so a frame's records need no new view once seen. */
-  private outViews: Uint8Array[] = [];
+  /** The frame's records, and the NetIds it removes. */
+  private readonly out = new WordBuffer();
+  private readonly removed = new Uint32List();
   private readonly budget: BandwidthBudget | undefined;
-  private readonly removed: number[] = [];
   private readonly events: SimEvent[] = [];
   /** The one snapshot description, refilled for each frame. */
   private readonly snapshotInit: { -readonly [K in keyof SnapshotInit]: SnapshotInit[K] } = {
-    tick: 0, ackSeq: 0, keyframe: false, entities: new Uint8Array(0), removed: this.removed, events: this.events,
+    tick: 0, ackSeq: 0, keyframe: false, entities: new Uint8Array(0), removed: new Uint32Array(0), events: this.events,
   };
   /** Events every viewer gets wherever it is (global chat). */
   private globalEvents: readonly SimEvent[] = [];
@@ -181,15 +186,7 @@ export class Fanout {
   }
 
   private append(used: number, start: number, len: number): number {
-    if (len === 0) return used;
-    if (used + len > this.out.length) {
-      const grown = new Uint8Array(Math.max(this.out.length * 2, used + len));
-      grown.set(this.out.subarray(0, used));
-      this.out = grown;
-      this.outViews = [];
-    }
-    this.out.set(this.arena.bytes.subarray(start, start + len), used);
-    return used + len;
+    return len === 0 ? used : this.out.copy(used, this.arena.words, start, len);
   }
 
   private appendChanges(c: number, used: number): number {
@@ -203,25 +200,19 @@ export class Fanout {
     return this.append(used, this.fullStart[c], this.fullLen[c]);
   }
 
-  /** The first `used` bytes of `out`, as a view kept for that length. */
-  private records(used: number): Uint8Array {
-    const k = used / ENTITY_STATE_SIZE;
-    return this.outViews[k] ??= this.out.subarray(0, used);
-  }
-
   /**
    * A cell of the view for a client with a budget: its removals go at once (they are small and
    * nothing else would tell them), its block becomes a candidate: whole when it came into view
    * or is owed, else this tick's changes.
    */
-  private offer(b: ClientBudget, budget: BandwidthBudget, c: number, cameIntoView: boolean, mandatory: boolean, x: number, y: number): void {
+  private offer(b: ClientBudget, budget: BandwidthBudget, c: number, cameIntoView: boolean, mandatory: boolean): void {
     const changed = this.changeTick[c] === this.tick;
     if (!cameIntoView && changed) for (const n of this.remNets[c]) this.removed.push(n);
     const whole = cameIntoView || budget.owes(b, c);
     if (!whole && !changed) return;
     if (whole) this.fullBlock(c);
     const cost = whole ? this.fullLen[c] : this.recLen[c];
-    if (cost > 0) budget.offer(b, c, whole, cost, x, y, mandatory);
+    if (cost > 0) budget.offer(b, c, whole, cost, mandatory);
     else budget.forget(b, c); // nothing there to tell
   }
 
@@ -250,13 +241,25 @@ export class Fanout {
     }
   }
 
+  /** rows() and span() walk the disc of radius r around the viewer, where it is or (`old`) where it was at its last frame. */
+  private disc(v: Viewer, old: boolean, r: number): void {
+    this.discX = old ? v.ox : v.x;
+    this.discY = old ? v.oy : v.y;
+    this.discR = r;
+  }
+
+  /** The cell the viewer is in (a float passed to a call that is not inlined is boxed: the viewer is passed instead). */
+  private cellUnder(v: Viewer): number {
+    return this.world.grid.cellAt(v.x, v.y);
+  }
+
   /**
-   * The columns of grid row `row` that the open disc of the view radius around (x, y) reaches
-   * into (the cell's nearest point is nearer than the radius), as spanLo..spanHi; empty when
-   * spanLo > spanHi. One square root per row instead of a test per cell.
+   * The columns of grid row `row` that the open disc reaches into (the cell's nearest point
+   * is nearer than its radius), as spanLo..spanHi; empty when spanLo > spanHi. One square
+   * root per row instead of a test per cell.
    */
-  private span(x: number, y: number, row: number, radius: number): void {
-    const grid = this.world.grid, size = grid.cellSize;
+  private span(row: number): void {
+    const grid = this.world.grid, size = grid.cellSize, x = this.discX, y = this.discY, radius = this.discR;
     const y0 = grid.minY + row * size;
     const dy = y < y0 ? y0 - y : y > y0 + size ? y - y0 - size : 0;
     const rest = radius * radius - dy * dy;
@@ -271,9 +274,9 @@ export class Fanout {
     this.spanHi = hi >= grid.cols ? grid.cols - 1 : hi;
   }
 
-  /** Rows the view disc around y may reach, clamped to the grid, as rowLo..rowHi. */
-  private rows(y: number, radius: number): void {
-    const grid = this.world.grid, inv = 1 / grid.cellSize;
+  /** Rows the disc may reach, clamped to the grid, as rowLo..rowHi. */
+  private rows(): void {
+    const grid = this.world.grid, inv = 1 / grid.cellSize, y = this.discY, radius = this.discR;
     this.rowLo = Math.max(0, Math.floor((y - radius - grid.minY) * inv));
     this.rowHi = Math.min(grid.rows - 1, Math.floor((y + radius - grid.minY) * inv));
   }
@@ -282,9 +285,12 @@ export class Fanout {
   viewCellsOf(x: number, y: number, out: number[]): number {
     const cols = this.world.grid.cols;
     let n = 0;
-    this.rows(y, this.radius);
+    this.discX = x;
+    this.discY = y;
+    this.discR = this.radius;
+    this.rows();
     for (let row = this.rowLo, end = this.rowHi; row <= end; row++) {
-      this.span(x, y, row, this.radius);
+      this.span(row);
       for (let c = this.spanLo; c <= this.spanHi; c++) out[n++] = row * cols + c;
     }
     out.length = n;
@@ -303,33 +309,36 @@ export class Fanout {
     const grid = this.world.grid, cols = grid.cols;
     const radius = v.wholeZone ? Infinity : this.radius; // a whole-zone observer: every cell
     const keyframe = v.keyframe || v.center < 0;
-    const ox = v.ox, oy = v.oy, x = v.x, y = v.y;
-    const center = grid.cellAt(x, y);
+    const center = this.cellUnder(v);
     const budget = v.wholeZone ? undefined : this.budget;
     const b = budget ? (v.budget ??= budget.newClient(this.tick)) : undefined;
-    if (b) budget!.begin(b, this.tick, keyframe);
+    if (b) budget!.begin(b, this.tick, keyframe, v);
     this.removed.length = 0;
     let used = 0;
     // Rows of the new view, and (for a delta) of the old one: together one contiguous range.
-    this.rows(y, radius);
+    this.disc(v, false, radius);
+    this.rows();
     let rowLo = this.rowLo, rowHi = this.rowHi;
     if (!keyframe) {
-      this.rows(oy, radius);
+      this.disc(v, true, radius);
+      this.rows();
       rowLo = Math.min(rowLo, this.rowLo);
       rowHi = Math.max(rowHi, this.rowHi);
     }
     for (let row = rowLo; row <= rowHi; row++) {
-      this.span(x, y, row, radius);
+      this.disc(v, false, radius);
+      this.span(row);
       const lo = this.spanLo, hi = this.spanHi, at = row * cols;
       let olo = 0, ohi = -1;
       if (!keyframe) {
-        this.span(ox, oy, row, radius);
+        this.disc(v, true, radius);
+        this.span(row);
         olo = this.spanLo;
         ohi = this.spanHi;
       }
       for (let c = lo; c <= hi; c++) {
         const cameIntoView = c < olo || c > ohi;
-        if (b) this.offer(b, budget!, at + c, cameIntoView, at + c === center, x, y);
+        if (b) this.offer(b, budget!, at + c, cameIntoView, at + c === center);
         else used = cameIntoView ? this.appendWhole(at + c, used) : this.appendChanges(at + c, used);
       }
       for (let c = olo; c <= ohi; c++) {
@@ -342,8 +351,8 @@ export class Fanout {
     this.collectEvents(v, cx, (center - cx) / cols);
     if (b) used = this.appendChosen(b, budget!, used);
     v.center = center;
-    v.ox = x;
-    v.oy = y;
+    v.ox = v.x;
+    v.oy = v.y;
     v.keyframe = false;
     const quiet = !keyframe && used === 0 && this.removed.length === 0 && this.events.length === 0 && ackSeq === v.ackSent;
     if (quiet && this.tick - v.sentTick < this.heartbeatTicks) return undefined;
@@ -352,7 +361,8 @@ export class Fanout {
     this.snapshotInit.tick = this.tick;
     this.snapshotInit.ackSeq = ackSeq;
     this.snapshotInit.keyframe = keyframe;
-    this.snapshotInit.entities = this.records(used);
+    this.snapshotInit.entities = this.out.view(used);
+    this.snapshotInit.removed = this.removed.view();
     const bytes = this.encoder.snapshot(this.snapshotInit);
     if (b) budget!.spend(b, bytes.length);
     return bytes;

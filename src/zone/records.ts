@@ -9,7 +9,9 @@ const FLAG_DEAD = 1;
 const FLAG_MOVING = 2;
 
 export class RecordArena {
-  bytes = new Uint8Array(64 * 1024);
+  private bytes = new Uint8Array(64 * 1024);
+  /** The same bytes as 4-byte words, for copying blocks out (records are 40 bytes). */
+  words = new Int32Array(this.bytes.buffer);
   private view = new DataView(this.bytes.buffer);
   used = 0;
 
@@ -31,6 +33,7 @@ export class RecordArena {
       const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.used + n));
       grown.set(this.bytes.subarray(0, this.used));
       this.bytes = grown;
+      this.words = new Int32Array(grown.buffer);
       this.view = new DataView(grown.buffer);
     }
     const at = this.used;
