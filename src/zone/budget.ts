@@ -3,9 +3,12 @@
 // cells of its view with something to send are candidates; the cell it stands in always goes.
 // When the bucket is full the candidates go in priority order, nearest and longest-waiting
 // first, until the allowance is spent (the last one may overdraw it; the debt is repaid
-// before the next batch). A cell that does not go is owed: its removals went anyway, and it
-// is sent whole when its turn comes, so nothing is lost, only delayed. The fan-out still
-// encodes once per cell; the budget only picks which blocks a client's frame copies.
+// before the next batch). A cell that does not go is owed: its removals went anyway, and when
+// its turn comes it is sent whole if the client never had it (it had just come into view), or
+// else the records of its entities that changed or came in since the first change it missed;
+// so nothing is lost, only delayed, and a delay costs no more bytes. The fan-out still
+// encodes once per cell; the budget only picks which blocks (or records of them) a client's
+// frame copies.
 
 import { LogHistogram, type LogHistogramData } from '../metrics/index.js';
 import type { SpatialGrid } from '../sim/index.js';
@@ -23,7 +26,13 @@ export interface ClientBudget {
   refilledAt: number;
   /** Cells of the view whose changes this client has not been sent: cell → tick of the first one. */
   readonly owed: Map<number, number>;
+  /** Those of them it never had (they came into view deferred): they go whole. */
+  readonly owedWhole: Set<number>;
 }
+
+/** What a candidate cell sends: this tick's change block, every entity, or the records changed since it was owed. */
+export const CellSend = { Changes: 0, Whole: 1, Since: 2 } as const;
+export type CellSend = (typeof CellSend)[keyof typeof CellSend];
 
 /** Cell waits (ms from a change to the frame that carries it) split by distance, and counters. */
 export interface BudgetTotals {
@@ -45,7 +54,7 @@ export class BandwidthBudget {
   // Candidates of the frame being built, in the order they were offered (row by row).
   private count = 0;
   private cells = new Int32Array(64);
-  private whole = new Uint8Array(64);
+  private mode = new Uint8Array(64);
   private cost = new Int32Array(64);
   private since = new Int32Array(64);
   private distance = new Float64Array(64);
@@ -65,7 +74,7 @@ export class BandwidthBudget {
   }
 
   newClient(tick: number): ClientBudget {
-    return { tokens: this.depth, refilledAt: tick, owed: new Map() };
+    return { tokens: this.depth, refilledAt: tick, owed: new Map(), owedWhole: new Set() };
   }
 
   /**
@@ -77,15 +86,18 @@ export class BandwidthBudget {
     this.y = at.y;
     b.tokens = Math.min(this.depth, b.tokens + this.refill * Math.max(0, tick - b.refilledAt));
     b.refilledAt = tick;
-    if (keyframe) b.owed.clear();
+    if (keyframe) {
+      b.owed.clear();
+      b.owedWhole.clear();
+    }
     this.count = 0;
   }
 
   /**
-   * A cell with something for this client: its block of `cost` bytes, whole or changes only.
+   * A cell with something for this client, `cost` bytes of it, sent as `mode` says.
    * `mandatory` (the viewer's own cell) always goes.
    */
-  offer(b: ClientBudget, cell: number, whole: boolean, cost: number, mandatory: boolean): void {
+  offer(b: ClientBudget, cell: number, mode: CellSend, cost: number, mandatory: boolean): void {
     if (this.count === this.cells.length) this.grow();
     const i = this.count++;
     const g = this.grid, size = g.cellSize, cx = cell % g.cols, x = this.x, y = this.y;
@@ -93,7 +105,7 @@ export class BandwidthBudget {
     const dx = x < x0 ? x0 - x : x > x0 + size ? x - x0 - size : 0;
     const dy = y < y0 ? y0 - y : y > y0 + size ? y - y0 - size : 0;
     this.cells[i] = cell;
-    this.whole[i] = whole ? 1 : 0;
+    this.mode[i] = mode;
     this.cost[i] = cost;
     this.since[i] = b.owed.get(cell) ?? -1;
     this.distance[i] = Math.sqrt(dx * dx + dy * dy);
@@ -101,14 +113,20 @@ export class BandwidthBudget {
     this.priority[i] = mandatory ? Infinity : 0;
   }
 
-  /** Is this cell owed to the client (then it goes whole)? */
-  owes(b: ClientBudget, cell: number): boolean {
-    return b.owed.has(cell);
+  /** The tick since which the cell is owed to the client, or −1. */
+  owedSince(b: ClientBudget, cell: number): number {
+    return b.owed.get(cell) ?? -1;
   }
 
-  /** The cell left the client's view: what it knew there was removed, nothing is owed. */
+  /** Is the cell owed whole (the client never had it)? */
+  owesWhole(b: ClientBudget, cell: number): boolean {
+    return b.owedWhole.has(cell);
+  }
+
+  /** Nothing is owed for the cell: it left the client's view (what it knew there was removed), or it has nothing to tell. */
   forget(b: ClientBudget, cell: number): void {
     b.owed.delete(cell);
+    b.owedWhole.delete(cell);
   }
 
   /**
@@ -135,10 +153,11 @@ export class BandwidthBudget {
       if (this.chosen[i] === 1) {
         const waited = this.since[i] >= 0 ? (tick - this.since[i]) * this.tickMs : 0;
         (this.distance[i] <= NEAR_UNITS ? this.nearWait : this.farWait).add(waited);
-        b.owed.delete(cell);
+        this.forget(b, cell);
         this.cellsSent++;
       } else {
         if (this.since[i] < 0) b.owed.set(cell, tick);
+        if (this.mode[i] === CellSend.Whole) b.owedWhole.add(cell);
         this.cellsDeferred++;
       }
     }
@@ -153,8 +172,13 @@ export class BandwidthBudget {
     return this.cells[i];
   }
 
-  wholeAt(i: number): boolean {
-    return this.whole[i] === 1;
+  modeAt(i: number): CellSend {
+    return this.mode[i] as CellSend;
+  }
+
+  /** The tick since which the candidate's cell was owed, or −1. */
+  sinceAt(i: number): number {
+    return this.since[i];
   }
 
   goes(i: number): boolean {
@@ -193,7 +217,7 @@ export class BandwidthBudget {
       return b;
     };
     this.cells = more(this.cells);
-    this.whole = more(this.whole);
+    this.mode = more(this.mode);
     this.cost = more(this.cost);
     this.since = more(this.since);
     this.distance = more(this.distance);

@@ -8,11 +8,11 @@
 // sends it nothing, but never more than a heartbeat apart. Per-client work is a few memcpys;
 // encoding work is per changed cell. Under a bandwidth budget (budget.ts) a client's frame
 // copies only the blocks its allowance covers, nearest first; the others are owed and go
-// whole later, their removals at once.
+// later (whole, or the records made since), their removals at once.
 
 import { rules, type SimEvent, type ZoneWorld } from '../sim/index.js';
 import { ENTITY_STATE_SIZE, type Encoder, type SnapshotInit } from '../protocol/index.js';
-import { BandwidthBudget, type ClientBudget } from './budget.js';
+import { BandwidthBudget, CellSend, type ClientBudget } from './budget.js';
 import { WordBuffer, Uint32List } from './frameScratch.js';
 import { RecordArena } from './records.js';
 
@@ -202,18 +202,35 @@ export class Fanout {
 
   /**
    * A cell of the view for a client with a budget: its removals go at once (they are small and
-   * nothing else would tell them), its block becomes a candidate: whole when it came into view
-   * or is owed, else this tick's changes.
+   * nothing else would tell them), its records become a candidate: every entity when it came
+   * into view or is owed whole, the records made since it was owed, or this tick's changes.
    */
   private offer(b: ClientBudget, budget: BandwidthBudget, c: number, cameIntoView: boolean, mandatory: boolean): void {
     const changed = this.changeTick[c] === this.tick;
     if (!cameIntoView && changed) for (const n of this.remNets[c]) this.removed.push(n);
-    const whole = cameIntoView || budget.owes(b, c);
-    if (!whole && !changed) return;
-    if (whole) this.fullBlock(c);
-    const cost = whole ? this.fullLen[c] : this.recLen[c];
-    if (cost > 0) budget.offer(b, c, whole, cost, mandatory);
+    const since = cameIntoView ? -1 : budget.owedSince(b, c);
+    const mode = cameIntoView || budget.owesWhole(b, c) ? CellSend.Whole : since >= 0 ? CellSend.Since : CellSend.Changes;
+    if (mode === CellSend.Changes && !changed) return;
+    if (mode !== CellSend.Changes) this.fullBlock(c);
+    const cost = mode === CellSend.Changes ? this.recLen[c] : mode === CellSend.Whole ? this.fullLen[c] : this.appendSince(c, since, -1);
+    if (cost > 0) budget.offer(b, c, mode, cost, mandatory);
     else budget.forget(b, c); // nothing there to tell
+  }
+
+  /**
+   * The records of cell c's entities made at or after tick `since` (changed, or came in),
+   * copied from its whole block at `used`; returns the new length. With `used` −1, only
+   * their size.
+   */
+  private appendSince(c: number, since: number, used: number): number {
+    const list = this.world.grid.cells[c];
+    let size = 0;
+    for (let i = 0; i < list.length; i++) {
+      if (this.recMark[list[i]] < since) continue;
+      if (used >= 0) used = this.append(used, this.fullStart[c] + i * ENTITY_STATE_SIZE, ENTITY_STATE_SIZE);
+      size += ENTITY_STATE_SIZE;
+    }
+    return used >= 0 ? used : size;
   }
 
   /** Appends the candidates the budget lets go, in the order they were offered. */
@@ -221,8 +238,10 @@ export class Fanout {
     budget.plan(b, this.tick, SNAPSHOT_OVERHEAD + 4 * this.removed.length + EVENT_ESTIMATE * this.events.length);
     for (let i = 0; i < budget.candidates; i++) {
       if (!budget.goes(i)) continue;
-      const c = budget.cellAt(i);
-      used = budget.wholeAt(i) ? this.appendWhole(c, used) : this.append(used, this.recStart[c], this.recLen[c]);
+      const c = budget.cellAt(i), mode = budget.modeAt(i);
+      if (mode === CellSend.Whole) used = this.appendWhole(c, used);
+      else if (mode === CellSend.Since) used = this.appendSince(c, budget.sinceAt(i), used);
+      else used = this.append(used, this.recStart[c], this.recLen[c]);
     }
     return used;
   }
