@@ -6,16 +6,23 @@
 // over them is what they allocated (without it, ticks with a collection in them are left out).
 // Prints one JSON line.
 //
-//   node --import tsx --expose-gc bench/encode.ts
+//   node --import tsx --expose-gc bench/encode.ts [--budget BYTES_PER_S]
+//
+// --budget: every client under that bandwidth cap (src/zone/budget.ts), to see what choosing
+// cells costs per client.
 
 import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
 import { summarize } from '../src/metrics/index.js';
 import { buildRig, viewStats } from './lib/fanoutRig.ts';
 
 const TICKS = 200;
 const WARMUP = 40;
 // 100 entities in a 250 × 250 view square (5 × 5 cells of 50) → side ≈ 7,900 for 100k.
-const rig = buildRig({ entities: 100_000, players: 10_000, clients: 5_000, side: 7900, guardShare: 0.5, moveChance: 0.05, seed: 7 });
+const budget = Number(parseArgs({ options: { budget: { type: 'string', default: '0' } } }).values.budget);
+const rig = buildRig({
+  entities: 100_000, players: 10_000, clients: 5_000, side: 7900, guardShare: 0.5, moveChance: 0.05, seed: 7, bandwidthBytesPerSec: budget,
+});
 
 const times: number[] = [];
 let bytes = 0, frames = 0, sent = 0, keyframeBytes = 0, assemblyMs = 0, heapGrowth = 0, heapTicks = 0;
@@ -62,6 +69,7 @@ process.stdout.write(JSON.stringify({
   entities: 100_000,
   clients: rig.viewers.length,
   ticks: TICKS,
+  ...(budget > 0 ? { budgetBytesPerSec: budget } : {}),
   entitiesInView: Math.round(view.inView),
   movingShare: Math.round(view.moving * 100) / 100,
   tickMs: summarize(times),

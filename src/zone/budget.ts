@@ -132,23 +132,13 @@ export class BandwidthBudget {
   /**
    * Chooses the candidates that go this tick (the mandatory ones, and when the bucket is full
    * the highest priorities until `overhead` plus their bytes spend it) and marks the rest
-   * owed. Priority: (1 + ticks waited) / (1 + distance in cells), ties to the nearer.
+   * owed. Priority: (1 + ticks waited) / (1 + distance in cells), ties to the nearer; the
+   * near/far statistics count the cells that go.
    */
   plan(b: ClientBudget, tick: number, overhead: number): void {
-    const n = this.count, size = this.grid.cellSize;
-    let left = b.tokens - overhead;
+    const n = this.count;
+    if (b.tokens >= this.depth) this.choose(tick, b.tokens - overhead);
     for (let i = 0; i < n; i++) {
-      if (this.chosen[i] === 1) left -= this.cost[i];
-      else this.priority[i] = (1 + (this.since[i] >= 0 ? tick - this.since[i] : 0)) / (1 + this.distance[i] / size);
-    }
-    this.sortByPriority();
-    const open = b.tokens >= this.depth;
-    for (let k = 0; k < n; k++) {
-      const i = this.order[k];
-      if (this.chosen[i] === 0 && open && left > 0) {
-        this.chosen[i] = 1;
-        left -= this.cost[i];
-      }
       const cell = this.cells[i];
       if (this.chosen[i] === 1) {
         const waited = this.since[i] >= 0 ? (tick - this.since[i]) * this.tickMs : 0;
@@ -160,6 +150,22 @@ export class BandwidthBudget {
         if (this.mode[i] === CellSend.Whole) b.owedWhole.add(cell);
         this.cellsDeferred++;
       }
+    }
+  }
+
+  /** The bucket is full: the optional candidates go by priority while `left` (bytes) lasts. */
+  private choose(tick: number, left: number): void {
+    const n = this.count, size = this.grid.cellSize;
+    for (let i = 0; i < n; i++) {
+      if (this.chosen[i] === 1) left -= this.cost[i];
+      else this.priority[i] = (1 + (this.since[i] >= 0 ? tick - this.since[i] : 0)) / (1 + this.distance[i] / size);
+    }
+    this.sortByPriority();
+    for (let k = 0; k < n && left > 0; k++) {
+      const i = this.order[k];
+      if (this.chosen[i] === 1) continue;
+      this.chosen[i] = 1;
+      left -= this.cost[i];
     }
   }
 

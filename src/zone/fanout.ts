@@ -209,10 +209,11 @@ export class Fanout {
     const changed = this.changeTick[c] === this.tick;
     if (!cameIntoView && changed) for (const n of this.remNets[c]) this.removed.push(n);
     const since = cameIntoView ? -1 : budget.owedSince(b, c);
-    const mode = cameIntoView || budget.owesWhole(b, c) ? CellSend.Whole : since >= 0 ? CellSend.Since : CellSend.Changes;
+    const mode = cameIntoView || (since >= 0 && budget.owesWhole(b, c)) ? CellSend.Whole : since >= 0 ? CellSend.Since : CellSend.Changes;
     if (mode === CellSend.Changes && !changed) return;
-    if (mode !== CellSend.Changes) this.fullBlock(c);
-    const cost = mode === CellSend.Changes ? this.recLen[c] : mode === CellSend.Whole ? this.fullLen[c] : this.appendSince(c, since, -1);
+    // Sizes only: a whole block is packed when some client's frame takes it.
+    const cost = mode === CellSend.Changes ? this.recLen[c] : mode === CellSend.Whole ?
+      this.world.grid.cells[c].length * ENTITY_STATE_SIZE : this.appendSince(c, since, -1);
     if (cost > 0) budget.offer(b, c, mode, cost, mandatory);
     else budget.forget(b, c); // nothing there to tell
   }
@@ -224,6 +225,7 @@ export class Fanout {
    */
   private appendSince(c: number, since: number, used: number): number {
     const list = this.world.grid.cells[c];
+    if (used >= 0) this.fullBlock(c);
     let size = 0;
     for (let i = 0; i < list.length; i++) {
       if (this.recMark[list[i]] < since) continue;
