@@ -19,9 +19,16 @@
 //               missed ≤ 1 % of ticks);
 //   fell apart  anything worse. The ladder stops at the first step that falls apart.
 // Prints one JSON line; --chart writes an SVG.
+// --budget BYTES_PER_S caps each player's snapshots (the zone's bandwidthBytesPerSec): nearer
+// cells first, farther ones later and whole. Each step then also reports how long a cell's
+// change waited on the server for its turn (from its tick to the tick of the frame that carries
+// it; a change's staleness at the client is that wait plus the frame's own staleness), split
+// into cells within 30 units of the player (near) and beyond (far), and the share of cells
+// deferred.
 //
 //   npm run bench -- ccu [--steps 250,500,1000,1500,2000,3000,4000,5000] [--warmup 5] [--window 30]
 //                        [--ramp 200] [--cell 25] [--seed 1] [--chart FILE.svg] [--unpinned] [--io-threads N]
+//                        [--budget BYTES_PER_S]
 //
 // --io-threads N runs the zone with N I/O threads (`mmo zone --io-threads N`) and gives the
 // server cores 0..N (as many as the machine has); the bots stay on core 1.
@@ -34,7 +41,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
-import { LogHistogram, stackedCharts } from '../src/metrics/index.js';
+import { LogHistogram, stackedCharts, type LogHistogramData } from '../src/metrics/index.js';
 import type { ZoneStatus } from '../src/zone/index.js';
 import { botCost, cpuSeconds } from './lib/procCpu.js';
 
@@ -50,11 +57,13 @@ const { values } = parseArgs({
     /** Leave placement to the OS (a machine shared with other work starves a pinned process). */
     unpinned: { type: 'boolean', default: false },
     'io-threads': { type: 'string', default: '0' },
+    budget: { type: 'string', default: '0' },
   },
 });
 const steps = values.steps.split(',').map(Number);
 const warmupS = Number(values.warmup), windowS = Number(values.window), seed = Number(values.seed);
 const ramp = Math.min(200, Number(values.ramp));
+const budget = Number(values.budget);
 const TICK_RATE = 20, TICK_MS = 1000 / TICK_RATE, LINK_MS = 10;
 const BOUNDS = { minX: 0, minY: 0, maxX: 1000, maxY: 1000 };
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -67,7 +76,7 @@ const PINNED = !values.unpinned && spawnSync('taskset', ['-c', '0', 'true']).sta
 /** The scenario's zone: waypoints and spawns uniform over the whole zone (a centre at the middle, radius half the side). */
 function scenarioConfig(): object {
   return {
-    seed, tickRate: TICK_RATE, allowGuests: true, db: null, maxClients: 20_000, maxConnections: 20_000,
+    seed, tickRate: TICK_RATE, allowGuests: true, db: null, maxClients: 20_000, maxConnections: 20_000, bandwidthBytesPerSec: budget,
     zone: {
       bounds: BOUNDS, spawn: { x: 500, y: 500 }, spawnRadius: 500, npcs: 1000, waypoints: 4, patrolRadius: 500,
       guardShare: 0, items: 0, cellSize: Number(values.cell), capacity: 16384,
@@ -133,7 +142,11 @@ interface BotReport {
 
 /** Tick-time percentiles of the window: the difference of two cumulative histograms. */
 function windowTicks(a: ZoneStatus, b: ZoneStatus): { p50: number; p99: number; max: number; mean: number } {
-  const ha = a.totals.tickMs, hb = b.totals.tickMs;
+  return windowPercentiles(a.totals.tickMs, b.totals.tickMs);
+}
+
+/** Percentiles of what a cumulative histogram gained between two readings. */
+function windowPercentiles(ha: LogHistogramData, hb: LogHistogramData): { p50: number; p99: number; max: number; mean: number } {
   const counts = Array.from(hb.counts, (c, i) => c - ha.counts[i]);
   const h = new LogHistogram(counts);
   h.sum = hb.sum - ha.sum;
@@ -189,6 +202,7 @@ async function runStep(bots: number) {
       stalenessMs: r.stalenessMs, botsLoopDelayMs: r.loopDelayMs,
       sendsSavedPerSec: Math.round(saved / seconds), sendsSavedShare: r2(saved / Math.max(1, saved + sent)),
       skippedForBackpressure: skippedB - skippedA,
+      ...(a.budget && b.budget ? { budget: budgetWindow(a.budget, b.budget) } : {}),
       disconnectReasons: r.disconnectReasons, failureReasons: r.failureReasons, errors: r.errors,
     };
     return { ...step, verdict: judge(step) };
@@ -197,6 +211,19 @@ async function runStep(bots: number) {
     await stop(server);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Under --budget: the cap, the share of candidate cells deferred, and cells' waits near and far, over the window. */
+function budgetWindow(a: NonNullable<ZoneStatus['budget']>, b: NonNullable<ZoneStatus['budget']>) {
+  const sent = b.cellsSent - a.cellsSent, deferred = b.cellsDeferred - a.cellsDeferred;
+  const wait = (ha: LogHistogramData, hb: LogHistogramData) => {
+    const w = windowPercentiles(ha, hb);
+    return { p50: w.p50, p99: w.p99, mean: w.mean };
+  };
+  return {
+    bytesPerSecCap: budget, deferredShare: r2(deferred / Math.max(1, sent + deferred)),
+    nearWaitMs: wait(a.nearWaitMs, b.nearWaitMs), farWaitMs: wait(a.farWaitMs, b.farWaitMs),
+  };
 }
 
 type Verdict = 'ok' | 'degraded' | 'fell apart';
@@ -241,7 +268,7 @@ if (values.chart) {
 const byVerdict = (v: Verdict) => results.filter((s) => s.verdict === v).map((s) => s.bots);
 process.stdout.write(JSON.stringify({
   bench: 'ccu', scenario: 'issue13', pinned: PINNED, ioThreads: IO_THREADS, serverCores: PINNED ? SERVER_CORES : 'any', loadAverageAtStart: load, loadAverageAtEnd: loadavg().map(r2),
-  warmupS, windowS, ramp, cellSize: Number(values.cell), steps: results,
+  warmupS, windowS, ramp, cellSize: Number(values.cell), ...(budget > 0 ? { budgetBytesPerSec: budget } : {}), steps: results,
   largestOk: Math.max(0, ...byVerdict('ok')), largestDegraded: Math.max(0, ...byVerdict('degraded')),
   goal: { bots: 2500, tickP99Ms: 20, bytesPerClientPerSec: 2000, stalenessP99Ms: TICK_MS + LINK_MS, tickP99OverMean: 1.5, botsPerCore: 3000 },
 }) + '\n');

@@ -17,6 +17,8 @@ export interface RigOptions {
   /** Share of idle players that start walking each tick (in percent steps). */
   moveChance: number;
   seed: number;
+  /** Each client's bandwidth cap (the zone's bandwidthBytesPerSec); 0 or none: no cap. */
+  bandwidthBytesPerSec?: number;
 }
 
 export interface Rig {
@@ -40,7 +42,7 @@ export function buildRig(o: RigOptions): Rig {
     state: { x: ((i * 7919) % o.side) + 0.5, y: ((i * 104729) % o.side) + 0.5, level: 1, hp: 100, maxHp: 100, mana: 50, maxMana: 50 },
   }));
   stepZone(world, joins);
-  const fan = new Fanout(world, new Encoder());
+  const fan = new Fanout(world, new Encoder(), undefined, 1, 5, o.bandwidthBytesPerSec ?? 0);
   fan.index();
   const viewers = [...world.sessions.values()].slice(0, o.clients).map((eid) => newViewer(eid));
   let seq = 0, k = 0;

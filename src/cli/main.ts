@@ -89,6 +89,8 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
     .addOption(new Option('--spawn-radius <units>', 'new players appear this far around the spawn point').argParser(intArg(0, 1_000_000)))
     .addOption(new Option('--idle-timeout <s>', 'close clients idle this long').argParser(intArg(1, 86_400)))
     .addOption(new Option('--io-threads <n>', 'threads that own the client sockets and send the frames, sharing the port (default 0: the tick thread does)').argParser(intArg(0, 64)).env('MMO_IO_THREADS'))
+    .addOption(new Option('--bandwidth <bytes/s>', 'each player\'s snapshot cap: nearer entities first, farther ones later, nothing lost (default 0: none; else ≥ 256)')
+      .argParser(intArg(0, 1 << 30)).env('MMO_BANDWIDTH'))
     .option('--record <file>', 'record the session to a replay file')
     .option('--no-flight', 'turn the flight recorder off (it keeps the last minutes on disk, saved by SIGUSR2 or the admin route)')
     .option('--flight-dir <dir>', 'the flight recorder\'s directory (default ./data/flight; saves go to DIR/saved)')

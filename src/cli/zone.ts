@@ -25,6 +25,8 @@ export interface ZoneCommandOptions {
   idleTimeout?: number;
   /** Threads that own the client sockets (0: the tick thread). */
   ioThreads?: number;
+  /** Each player's snapshot bandwidth cap, bytes per second (0: none). */
+  bandwidth?: number;
   record?: string;
   /** false for --no-flight (commander sets true otherwise). */
   flight?: boolean;
@@ -98,7 +100,7 @@ function describeValue(v: unknown): string {
 // What a config file may set: the server options that are plain data (not the cluster wiring,
 // which only code can give), and the zone's fields.
 const NUMBER_OPTIONS = ['port', 'seed', 'tickRate', 'idleTimeoutMs', 'idleCheckMs', 'helloTimeoutMs', 'maxClients', 'maxConnections',
-  'inputRate', 'inputBurst', 'sendBudgetBytes', 'laggardMs', 'maxCatchUp', 'flushTicks', 'ioThreads'] as const;
+  'inputRate', 'inputBurst', 'sendBudgetBytes', 'laggardMs', 'bandwidthBytesPerSec', 'maxCatchUp', 'flushTicks', 'ioThreads'] as const;
 const STRING_OPTIONS = ['host', 'record', 'db', 'tokenSecret', 'serverId'] as const;
 /** May be null for "none". */
 const NULLABLE_OPTIONS: readonly string[] = ['record', 'db'];
@@ -212,6 +214,7 @@ export function zoneInit(o: ZoneCommandOptions): ZoneServerInit {
     ...(o.tickRate !== undefined ? { tickRate: o.tickRate } : {}),
     ...(o.idleTimeout !== undefined ? { idleTimeoutMs: o.idleTimeout * 1000 } : {}),
     ...(o.ioThreads !== undefined ? { ioThreads: o.ioThreads } : {}),
+    ...(o.bandwidth !== undefined ? { bandwidthBytesPerSec: o.bandwidth } : {}),
     ...(o.record !== undefined ? { record: o.record } : {}),
     ...(typeof o.db === 'string' ? { db: o.db } : {}),
     ...(o.db === false ? { db: undefined } : {}),

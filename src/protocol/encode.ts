@@ -4,7 +4,8 @@
 // - `new Encoder()` reuses one flatbuffers.Builder. Its methods return a VIEW into the
 //   builder's buffer that is valid only until the next call on the same Encoder: send it
 //   (uWS copies on send) or `.slice()` it before encoding again. This is the hot path for
-//   per-client snapshot fan-out: no per-record allocation.
+//   per-client snapshot fan-out: once every frame length has been seen, encoding allocates
+//   nothing (the builder is reset in place and a view is kept per length).
 // - `encodeX(...)` free functions share one module-level Encoder and return a fresh COPY,
 //   safe to keep, queue, or hand to `ws` (which may hold on to the buffer).
 //
@@ -54,6 +55,34 @@ import type {
   ZoneChangeInit,
 } from './types.js';
 
+/** The flatbuffers Builder's private state that Builder.clear() resets. */
+interface BuilderFields {
+  bb: flatbuffers.ByteBuffer;
+  space: number;
+  minalign: number;
+  vtable_in_use: number;
+  isNested: boolean;
+  object_start: number;
+  vtables: { length: number };
+  vector_num_elems: number;
+  force_defaults: boolean;
+  string_maps: Map<string, number> | null;
+}
+
+/**
+ * The builder's list of vtable offsets (it reads [i] and length, and pushes), kept as an
+ * object whose storage survives `length = 0`: an Array would give it up and allocate anew.
+ */
+class OffsetList {
+  [i: number]: number;
+  length = 0;
+
+  push(offset: number): number {
+    this[this.length] = offset;
+    return ++this.length;
+  }
+}
+
 /**
  * Reusable encoder. Every method returns a view into this encoder's buffer, valid until the
  * next call on the same instance. Not reentrant; use one per thread of work.
@@ -65,9 +94,13 @@ export class Encoder {
   /** Scratch for packing EntityState records; grows to the largest snapshot seen. */
   private scratch = new Uint8Array(64 * ENTITY_STATE_SIZE);
   private scratchView = new DataView(this.scratch.buffer);
+  /** Views of the builder's buffer by message length (a message ends at the buffer's end), and the buffer they view. */
+  private views: Uint8Array[] = [];
+  private viewed: Uint8Array | undefined;
 
   constructor(initialBytes = 16 * 1024) {
     this.b = new flatbuffers.Builder(initialBytes);
+    (this.b as unknown as BuilderFields).vtables = new OffsetList();
   }
 
   // ------------------------------------------------------------ server -> client
@@ -287,9 +320,34 @@ export class Encoder {
     return off;
   }
 
+  /**
+   * The builder, emptied. Builder.clear() would allocate a new vtable list for every message;
+   * the same fields are reset here in place (flatbuffers 25's, as its clear() sets them), the
+   * vtable list being an OffsetList.
+   */
   private begin(): flatbuffers.Builder {
-    this.b.clear();
+    const b = this.b as unknown as BuilderFields;
+    b.bb.clear();
+    b.space = b.bb.capacity();
+    b.minalign = 1;
+    b.vtable_in_use = 0;
+    b.isNested = false;
+    b.object_start = 0;
+    b.vtables.length = 0;
+    b.vector_num_elems = 0;
+    b.force_defaults = false;
+    b.string_maps = null;
     return this.b;
+  }
+
+  /** The finished message: a view of the builder's buffer kept for its length. */
+  private finished(): Uint8Array {
+    const bytes = this.b.dataBuffer().bytes(), at = this.b.dataBuffer().position();
+    if (bytes !== this.viewed) {
+      this.viewed = bytes;
+      this.views = [];
+    }
+    return this.views[bytes.length - at] ??= bytes.subarray(at);
   }
 
   private server(type: ServerBody, body: flatbuffers.Offset): Uint8Array {
@@ -298,7 +356,7 @@ export class Encoder {
     ServerMessage.addBody(b, body);
     ServerMessage.addBodyType(b, type);
     b.finish(ServerMessage.endServerMessage(b), SERVER_FILE_IDENTIFIER);
-    return b.asUint8Array();
+    return this.finished();
   }
 
   private client(type: ClientBody, body: flatbuffers.Offset): Uint8Array {
@@ -307,7 +365,7 @@ export class Encoder {
     ClientMessage.addBody(b, body);
     ClientMessage.addBodyType(b, type);
     b.finish(ClientMessage.endClientMessage(b), CLIENT_FILE_IDENTIFIER);
-    return b.asUint8Array();
+    return this.finished();
   }
 }
 

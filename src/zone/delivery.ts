@@ -19,7 +19,12 @@ export class Delivery {
 
   constructor(private readonly z: ZoneContext, private readonly profile: TickProfile) {
     const heartbeatTicks = Math.max(1, Math.floor((SNAPSHOT_HEARTBEAT_MS * z.options.tickRate) / 1000));
-    this.fanout = new Fanout(z.world, z.encoder, rules.VIEW_RADIUS, z.options.tickRate / rules.TICK_RATE, heartbeatTicks);
+    this.fanout = new Fanout(z.world, z.encoder, rules.VIEW_RADIUS, z.options.tickRate / rules.TICK_RATE, heartbeatTicks, z.options.bandwidthBytesPerSec);
+  }
+
+  /** The bandwidth budget's cells sent and deferred and their waits; undefined without a cap. */
+  budgetTotals() {
+    return this.fanout.budgetTotals();
   }
 
   /** One frame to one client, counted; nothing once the connection is closed. */

@@ -6,60 +6,31 @@
 // moves, cells that come into view are sent whole and cells that drop out are sent as
 // removals. A keyframe sends every visible cell whole. A tick with nothing new for a client
 // sends it nothing, but never more than a heartbeat apart. Per-client work is a few memcpys;
-// encoding work is per changed cell.
+// encoding work is per changed cell. Under a bandwidth budget (budget.ts) a client's frame
+// copies only the blocks its allowance covers, nearest first; the others are owed and go
+// later (whole, or the records made since), their removals at once.
 
 import { rules, type SimEvent, type ZoneWorld } from '../sim/index.js';
 import { ENTITY_STATE_SIZE, type Encoder, type SnapshotInit } from '../protocol/index.js';
+import { BandwidthBudget, CellSend, type ClientBudget } from './budget.js';
+import { WordBuffer, Uint32List } from './frameScratch.js';
+import { RecordArena } from './records.js';
+import type { Viewer } from './viewer.js';
 
-const FLAG_DEAD = 1;
-const FLAG_MOVING = 2;
+export { newViewer, type Viewer } from './viewer.js';
 
-/** Who a frame is for: a player's entity, or an observer at a fixed point. */
-export interface Viewer {
-  /** Entity id the view follows, or −1 for an observer at (x, y). */
-  eid: number;
-  x: number;
-  y: number;
-  /** Cell of the viewer at its last frame; −1 before the first. */
-  center: number;
-  /** The viewer's position at its last frame: what it was shown is the view from there. */
-  ox: number;
-  oy: number;
-  /** Ack and tick of the last frame sent (a quiet tick sends none until a heartbeat is due). */
-  ackSent: number;
-  sentTick: number;
-  /** The next frame must be a keyframe (join, or frames were skipped). */
-  keyframe: boolean;
-  /** An observer of the whole zone: every cell, every event. */
-  wholeZone?: boolean;
-}
-
-export function newViewer(eid: number, x = 0, y = 0): Viewer {
-  return { eid, x, y, center: -1, ox: x, oy: y, ackSent: -1, sentTick: -1, keyframe: true };
-}
-
-/** Growable byte arena; blocks are (offset, length) ranges into it, valid for one tick. */
-class Arena {
-  bytes = new Uint8Array(64 * 1024);
-  view = new DataView(this.bytes.buffer);
-  used = 0;
-
-  reserve(n: number): number {
-    if (this.used + n > this.bytes.length) {
-      const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.used + n));
-      grown.set(this.bytes.subarray(0, this.used));
-      this.bytes = grown;
-      this.view = new DataView(grown.buffer);
-    }
-    const at = this.used;
-    this.used += n;
-    return at;
-  }
-}
+/** A snapshot's bytes besides its records, removals and events (an estimate, for the budget). */
+const SNAPSHOT_OVERHEAD = 48;
+const EVENT_ESTIMATE = 40;
 
 export class Fanout {
   private readonly radius: number;
-  // Results of rows() and span(), kept in fields so the per-client path allocates nothing.
+  // The disc rows() and span() walk, and their results: fields, not arguments and return
+  // values, so the per-client path allocates nothing (a float passed to a call that is not
+  // inlined is boxed on the heap).
+  private discX = 0;
+  private discY = 0;
+  private discR = 0;
   private rowLo = 0;
   private rowHi = -1;
   private spanLo = 0;
@@ -83,13 +54,15 @@ export class Fanout {
   private readonly eventTick: Int32Array;
   private readonly eventsByCell: SimEvent[][];
 
-  private readonly arena = new Arena();
-  private out = new Uint8Array(16 * 1024);
-  private readonly removed: number[] = [];
+  private readonly arena: RecordArena;
+  /** The frame's records, and the NetIds it removes. */
+  private readonly out = new WordBuffer();
+  private readonly removed = new Uint32List();
+  private readonly budget: BandwidthBudget | undefined;
   private readonly events: SimEvent[] = [];
   /** The one snapshot description, refilled for each frame. */
   private readonly snapshotInit: { -readonly [K in keyof SnapshotInit]: SnapshotInit[K] } = {
-    tick: 0, ackSeq: 0, keyframe: false, entities: new Uint8Array(0), removed: this.removed, events: this.events,
+    tick: 0, ackSeq: 0, keyframe: false, entities: new Uint8Array(0), removed: new Uint32Array(0), events: this.events,
   };
   /** Events every viewer gets wherever it is (global chat). */
   private globalEvents: readonly SimEvent[] = [];
@@ -98,9 +71,10 @@ export class Fanout {
    * @param speedScale wall-clock speed per game speed: tick rate / 20. Records carry speed in
    *   units per second at the advertised tick rate, which is what clients extrapolate with.
    * @param heartbeatTicks the longest a joined viewer goes without a frame (tick and ack).
+   * @param bandwidthBytesPerSec each player's bandwidth cap (budget.ts); 0: none.
    */
   constructor(private readonly world: ZoneWorld, private readonly encoder: Encoder, viewRadius = rules.VIEW_RADIUS,
-    private readonly speedScale = 1, private readonly heartbeatTicks = 5) {
+    speedScale = 1, private readonly heartbeatTicks = 5, bandwidthBytesPerSec = 0) {
     const grid = world.grid;
     const cells = grid.cellCount;
     this.radius = viewRadius;
@@ -117,6 +91,13 @@ export class Fanout {
     this.fullLen = new Int32Array(cells);
     this.eventTick = new Int32Array(cells).fill(-1);
     this.eventsByCell = Array.from({ length: cells }, () => []);
+    this.arena = new RecordArena(world, speedScale);
+    this.budget = bandwidthBytesPerSec > 0 ? new BandwidthBudget(bandwidthBytesPerSec, rules.TICK_RATE * speedScale, grid) : undefined;
+  }
+
+  /** Sent and deferred cells and their waits, near and far, since start; undefined without a budget. */
+  budgetTotals() {
+    return this.budget?.totals();
   }
 
   private touchCell(c: number): void {
@@ -142,35 +123,6 @@ export class Fanout {
     this.remNets[c].push(netId);
   }
 
-  /** Packs one entity's replicated state at `at` in the arena. */
-  private pack(e: number, at: number): void {
-    const { c } = this.world;
-    const v = this.arena.view;
-    const moving = c.Motion.active[e] === 1;
-    const dead = c.Dead.respawnAt[e] !== 0;
-    const x = c.Position.x[e], y = c.Position.y[e];
-    v.setUint32(at, c.NetId.id[e], true);
-    v.setFloat32(at + 4, x, true);
-    v.setFloat32(at + 8, y, true);
-    v.setFloat32(at + 12, moving ? c.Motion.tx[e] : x, true);
-    v.setFloat32(at + 16, moving ? c.Motion.ty[e] : y, true);
-    v.setFloat32(at + 20, moving ? c.Speed.value[e] * this.speedScale : 0, true);
-    v.setFloat32(at + 24, c.Rotation.angle[e], true);
-    v.setUint16(at + 28, c.Health.hp[e], true);
-    v.setUint16(at + 30, c.Health.max[e], true);
-    v.setUint16(at + 32, c.Mana.mana[e], true);
-    v.setUint16(at + 34, c.Mana.max[e], true);
-    v.setUint16(at + 36, c.Level.value[e], true);
-    v.setUint8(at + 38, c.Kind.value[e]);
-    v.setUint8(at + 39, (dead ? FLAG_DEAD : 0) | (moving ? FLAG_MOVING : 0));
-  }
-
-  private packList(eids: readonly number[]): number {
-    const at = this.arena.reserve(eids.length * ENTITY_STATE_SIZE);
-    for (let i = 0; i < eids.length; i++) this.pack(eids[i], at + i * ENTITY_STATE_SIZE);
-    return at;
-  }
-
   /** Indexes the tick just stepped: change blocks per cell, and the events to tell per cell. */
   index(events: readonly SimEvent[] = this.world.events, globalEvents: readonly SimEvent[] = []): void {
     const { world } = this;
@@ -188,7 +140,7 @@ export class Fanout {
     }
     for (let i = 0; i < grid.goneNets.length; i++) this.addRemoval(grid.goneCells[i], grid.goneNets[i]);
     for (const c of this.touchedCells) {
-      this.recStart[c] = this.packList(this.recEids[c]);
+      this.recStart[c] = this.arena.packList(this.recEids[c]);
       this.recLen[c] = this.recEids[c].length * ENTITY_STATE_SIZE;
     }
     for (const ev of events) {
@@ -206,19 +158,12 @@ export class Fanout {
     if (this.fullTick[c] === this.tick) return;
     this.fullTick[c] = this.tick;
     const list = this.world.grid.cells[c];
-    this.fullStart[c] = this.packList(list);
+    this.fullStart[c] = this.arena.packList(list);
     this.fullLen[c] = list.length * ENTITY_STATE_SIZE;
   }
 
   private append(used: number, start: number, len: number): number {
-    if (len === 0) return used;
-    if (used + len > this.out.length) {
-      const grown = new Uint8Array(Math.max(this.out.length * 2, used + len));
-      grown.set(this.out.subarray(0, used));
-      this.out = grown;
-    }
-    this.out.set(this.arena.bytes.subarray(start, start + len), used);
-    return used + len;
+    return len === 0 ? used : this.out.copy(used, this.arena.words, start, len);
   }
 
   private appendChanges(c: number, used: number): number {
@@ -230,6 +175,54 @@ export class Fanout {
   private appendWhole(c: number, used: number): number {
     this.fullBlock(c);
     return this.append(used, this.fullStart[c], this.fullLen[c]);
+  }
+
+  /**
+   * A cell of the view for a client with a budget: its removals go at once (they are small and
+   * nothing else would tell them), its records become a candidate: every entity when it came
+   * into view or is owed whole, the records made since it was owed, or this tick's changes.
+   */
+  private offer(b: ClientBudget, budget: BandwidthBudget, c: number, cameIntoView: boolean, mandatory: boolean): void {
+    const changed = this.changeTick[c] === this.tick;
+    if (!cameIntoView && changed) for (const n of this.remNets[c]) this.removed.push(n);
+    const since = cameIntoView ? -1 : budget.owedSince(b, c);
+    const mode = cameIntoView || (since >= 0 && budget.owesWhole(b, c)) ? CellSend.Whole : since >= 0 ? CellSend.Since : CellSend.Changes;
+    if (mode === CellSend.Changes && !changed) return;
+    // Sizes only: a whole block is packed when some client's frame takes it.
+    const cost = mode === CellSend.Changes ? this.recLen[c] : mode === CellSend.Whole ?
+      this.world.grid.cells[c].length * ENTITY_STATE_SIZE : this.appendSince(c, since, -1);
+    if (cost > 0) budget.offer(b, c, mode, cost, mandatory);
+    else budget.forget(b, c); // nothing there to tell
+  }
+
+  /**
+   * The records of cell c's entities made at or after tick `since` (changed, or came in),
+   * copied from its whole block at `used`; returns the new length. With `used` −1, only
+   * their size.
+   */
+  private appendSince(c: number, since: number, used: number): number {
+    const list = this.world.grid.cells[c];
+    if (used >= 0) this.fullBlock(c);
+    let size = 0;
+    for (let i = 0; i < list.length; i++) {
+      if (this.recMark[list[i]] < since) continue;
+      if (used >= 0) used = this.append(used, this.fullStart[c] + i * ENTITY_STATE_SIZE, ENTITY_STATE_SIZE);
+      size += ENTITY_STATE_SIZE;
+    }
+    return used >= 0 ? used : size;
+  }
+
+  /** Appends the candidates the budget lets go, in the order they were offered. */
+  private appendChosen(b: ClientBudget, budget: BandwidthBudget, used: number): number {
+    budget.plan(b, this.tick, SNAPSHOT_OVERHEAD + 4 * this.removed.length + EVENT_ESTIMATE * this.events.length);
+    for (let i = 0; i < budget.candidates; i++) {
+      if (!budget.goes(i)) continue;
+      const c = budget.cellAt(i), mode = budget.modeAt(i);
+      if (mode === CellSend.Whole) used = this.appendWhole(c, used);
+      else if (mode === CellSend.Since) used = this.appendSince(c, budget.sinceAt(i), used);
+      else used = this.append(used, this.recStart[c], this.recLen[c]);
+    }
+    return used;
   }
 
   /** Everything the client knew in a cell that left its view. */
@@ -246,13 +239,25 @@ export class Fanout {
     }
   }
 
+  /** rows() and span() walk the disc of radius r around the viewer, where it is or (`old`) where it was at its last frame. */
+  private disc(v: Viewer, old: boolean, r: number): void {
+    this.discX = old ? v.ox : v.x;
+    this.discY = old ? v.oy : v.y;
+    this.discR = r;
+  }
+
+  /** The cell the viewer is in (a float passed to a call that is not inlined is boxed: the viewer is passed instead). */
+  private cellUnder(v: Viewer): number {
+    return this.world.grid.cellAt(v.x, v.y);
+  }
+
   /**
-   * The columns of grid row `row` that the open disc of the view radius around (x, y) reaches
-   * into (the cell's nearest point is nearer than the radius), as spanLo..spanHi; empty when
-   * spanLo > spanHi. One square root per row instead of a test per cell.
+   * The columns of grid row `row` that the open disc reaches into (the cell's nearest point
+   * is nearer than its radius), as spanLo..spanHi; empty when spanLo > spanHi. One square
+   * root per row instead of a test per cell.
    */
-  private span(x: number, y: number, row: number, radius: number): void {
-    const grid = this.world.grid, size = grid.cellSize;
+  private span(row: number): void {
+    const grid = this.world.grid, size = grid.cellSize, x = this.discX, y = this.discY, radius = this.discR;
     const y0 = grid.minY + row * size;
     const dy = y < y0 ? y0 - y : y > y0 + size ? y - y0 - size : 0;
     const rest = radius * radius - dy * dy;
@@ -267,9 +272,9 @@ export class Fanout {
     this.spanHi = hi >= grid.cols ? grid.cols - 1 : hi;
   }
 
-  /** Rows the view disc around y may reach, clamped to the grid, as rowLo..rowHi. */
-  private rows(y: number, radius: number): void {
-    const grid = this.world.grid, inv = 1 / grid.cellSize;
+  /** Rows the disc may reach, clamped to the grid, as rowLo..rowHi. */
+  private rows(): void {
+    const grid = this.world.grid, inv = 1 / grid.cellSize, y = this.discY, radius = this.discR;
     this.rowLo = Math.max(0, Math.floor((y - radius - grid.minY) * inv));
     this.rowHi = Math.min(grid.rows - 1, Math.floor((y + radius - grid.minY) * inv));
   }
@@ -278,9 +283,12 @@ export class Fanout {
   viewCellsOf(x: number, y: number, out: number[]): number {
     const cols = this.world.grid.cols;
     let n = 0;
-    this.rows(y, this.radius);
+    this.discX = x;
+    this.discY = y;
+    this.discR = this.radius;
+    this.rows();
     for (let row = this.rowLo, end = this.rowHi; row <= end; row++) {
-      this.span(x, y, row, this.radius);
+      this.span(row);
       for (let c = this.spanLo; c <= this.spanHi; c++) out[n++] = row * cols + c;
     }
     out.length = n;
@@ -296,38 +304,53 @@ export class Fanout {
    */
   frame(v: Viewer, ackSeq: number): Uint8Array | undefined {
     this.position(v);
-    const cols = this.world.grid.cols;
+    const grid = this.world.grid, cols = grid.cols;
     const radius = v.wholeZone ? Infinity : this.radius; // a whole-zone observer: every cell
     const keyframe = v.keyframe || v.center < 0;
-    const ox = v.ox, oy = v.oy, x = v.x, y = v.y;
+    const center = this.cellUnder(v);
+    const budget = v.wholeZone ? undefined : this.budget;
+    const b = budget ? (v.budget ??= budget.newClient(this.tick)) : undefined;
+    if (b) budget!.begin(b, this.tick, keyframe, v);
     this.removed.length = 0;
     let used = 0;
     // Rows of the new view, and (for a delta) of the old one: together one contiguous range.
-    this.rows(y, radius);
+    this.disc(v, false, radius);
+    this.rows();
     let rowLo = this.rowLo, rowHi = this.rowHi;
     if (!keyframe) {
-      this.rows(oy, radius);
+      this.disc(v, true, radius);
+      this.rows();
       rowLo = Math.min(rowLo, this.rowLo);
       rowHi = Math.max(rowHi, this.rowHi);
     }
     for (let row = rowLo; row <= rowHi; row++) {
-      this.span(x, y, row, radius);
+      this.disc(v, false, radius);
+      this.span(row);
       const lo = this.spanLo, hi = this.spanHi, at = row * cols;
-      if (keyframe) {
-        for (let c = lo; c <= hi; c++) used = this.appendWhole(at + c, used);
-        continue;
+      let olo = 0, ohi = -1;
+      if (!keyframe) {
+        this.disc(v, true, radius);
+        this.span(row);
+        olo = this.spanLo;
+        ohi = this.spanHi;
       }
-      this.span(ox, oy, row, radius);
-      const olo = this.spanLo, ohi = this.spanHi;
-      for (let c = lo; c <= hi; c++) used = c >= olo && c <= ohi ? this.appendChanges(at + c, used) : this.appendWhole(at + c, used);
-      for (let c = olo; c <= ohi; c++) if (c < lo || c > hi) this.dropCell(at + c);
+      for (let c = lo; c <= hi; c++) {
+        const cameIntoView = c < olo || c > ohi;
+        if (b) this.offer(b, budget!, at + c, cameIntoView, at + c === center);
+        else used = cameIntoView ? this.appendWhole(at + c, used) : this.appendChanges(at + c, used);
+      }
+      for (let c = olo; c <= ohi; c++) {
+        if (c >= lo && c <= hi) continue;
+        this.dropCell(at + c);
+        if (b) budget!.forget(b, at + c);
+      }
     }
-    const center = this.world.grid.cellAt(x, y);
     const cx = center % cols;
     this.collectEvents(v, cx, (center - cx) / cols);
+    if (b) used = this.appendChosen(b, budget!, used);
     v.center = center;
-    v.ox = x;
-    v.oy = y;
+    v.ox = v.x;
+    v.oy = v.y;
     v.keyframe = false;
     const quiet = !keyframe && used === 0 && this.removed.length === 0 && this.events.length === 0 && ackSeq === v.ackSent;
     if (quiet && this.tick - v.sentTick < this.heartbeatTicks) return undefined;
@@ -336,8 +359,11 @@ export class Fanout {
     this.snapshotInit.tick = this.tick;
     this.snapshotInit.ackSeq = ackSeq;
     this.snapshotInit.keyframe = keyframe;
-    this.snapshotInit.entities = this.out.subarray(0, used);
-    return this.encoder.snapshot(this.snapshotInit);
+    this.snapshotInit.entities = this.out.view(used);
+    this.snapshotInit.removed = this.removed.view();
+    const bytes = this.encoder.snapshot(this.snapshotInit);
+    if (b) budget!.spend(b, bytes.length);
+    return bytes;
   }
 
   /** Events whose radius reaches the viewer. */

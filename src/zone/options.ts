@@ -34,6 +34,11 @@ export interface ZoneServerOptions {
   sendBudgetBytes: number;
   /** A client that stays over budget this long is closed (TooSlow). */
   laggardMs: number;
+  /**
+   * Each player's bandwidth cap in snapshot bytes per second: nearer cells first, farther ones
+   * later and whole (src/zone/budget.ts). 0: no cap.
+   */
+  bandwidthBytesPerSec: number;
   /** Catch-up steps per wake-up before ticks are counted missed. */
   maxCatchUp: number;
   /** Write a replay file of the session. */
@@ -92,6 +97,7 @@ export const DEFAULT_OPTIONS: ZoneServerOptions = {
   inputBurst: 60,
   sendBudgetBytes: 256 * 1024,
   laggardMs: 5_000,
+  bandwidthBytesPerSec: 0,
   maxCatchUp: 3,
   flushTicks: 100,
   maxObservers: 8,
@@ -122,6 +128,10 @@ export function resolveOptions(o: ZoneServerInit = {}): ZoneServerOptions {
   positive('inputBurst', 10_000);
   positive('sendBudgetBytes', 1 << 30);
   positive('laggardMs', 3_600_000);
+  const cap = merged.bandwidthBytesPerSec;
+  if (typeof cap !== 'number' || !Number.isFinite(cap) || (cap !== 0 && (cap < 256 || cap > 1 << 30))) {
+    throw new RangeError(`bandwidthBytesPerSec must be 0 (no cap) or a number in [256, ${1 << 30}], got ${String(cap)}`);
+  }
   positive('maxCatchUp', 100);
   positive('flushTicks', 1_000_000);
   positive('maxObservers', 10_000);

@@ -3,6 +3,7 @@
 
 import type { Percentiles } from '../metrics/index.js';
 import { liveCount, type ZoneWorld } from '../sim/index.js';
+import type { BudgetTotals } from './budget.js';
 import type { TickDriver } from './driver.js';
 import type { ZonePersistence } from './persistence.js';
 import type { TickProfile, TickProfileSummary, TickTotals } from './profile.js';
@@ -26,6 +27,8 @@ export interface ZoneStatus {
   profile: TickProfileSummary;
   /** Running totals since start (a bench differences two readings to get its window's figures). */
   totals: TickTotals & { framesOut: number; bytesOut: number; sendsSaved: number };
+  /** Under a bandwidth cap: cells sent and deferred and their waits, near and far, since start. */
+  budget?: BudgetTotals;
 }
 
 /** Where the figures come from. */
@@ -34,7 +37,7 @@ export interface StatusSources {
   tickRate: number;
   connections: number;
   driver: Pick<TickDriver, 'missedTicks' | 'catchUps'>;
-  delivery: { framesOut: number; bytesOut: number; sendsSaved: number };
+  delivery: { framesOut: number; bytesOut: number; sendsSaved: number; budgetTotals(): BudgetTotals | undefined };
   profile: TickProfile;
   store: ZonePersistence | undefined;
   /** performance.now() when the server was made. */
@@ -48,6 +51,7 @@ function mb(bytes: number): number {
 
 export function zoneStatus(s: StatusSources): ZoneStatus {
   const { world, driver, delivery, store } = s;
+  const budget = delivery.budgetTotals();
   return {
     zone: { id: world.config.id, name: world.config.name },
     tick: world.tick,
@@ -65,5 +69,6 @@ export function zoneStatus(s: StatusSources): ZoneStatus {
     ...(store ? { store: { ...store.stats } } : {}),
     profile: s.profile.summary(),
     totals: { ...s.profile.totals(), framesOut: delivery.framesOut, bytesOut: delivery.bytesOut, sendsSaved: delivery.sendsSaved },
+    ...(budget ? { budget } : {}),
   };
 }

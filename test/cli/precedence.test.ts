@@ -1,5 +1,5 @@
 // `mmo zone`: where each option's value comes from. default < config file < environment
-// (MMO_HOST, MMO_PORT, MMO_DB) < flag, for every option, through the real argument parser;
+// (MMO_HOST, MMO_PORT, MMO_DB, MMO_BANDWIDTH) < flag, for every option, through the real argument parser;
 // and end to end, a config file's port is the port the server listens on.
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -63,6 +63,7 @@ const CASES: Case[] = [
   { option: 'spawn radius', read: (o) => o.zone.spawnRadius, fallback: resolveOptions().zone.spawnRadius, file: { zone: { spawnRadius: 7 } }, fromFile: 7, flag: ['--spawn-radius', '8'], fromFlag: 8 },
   { option: 'idle timeout', read: (o) => o.idleTimeoutMs, fallback: DEFAULT_OPTIONS.idleTimeoutMs, file: { idleTimeoutMs: 8000 }, fromFile: 8000, flag: ['--idle-timeout', '9'], fromFlag: 9000 },
   { option: 'record', read: (o) => o.record, fallback: undefined, file: { record: 'file.replay' }, fromFile: 'file.replay', flag: ['--record', 'flag.replay'], fromFlag: 'flag.replay' },
+  { option: 'bandwidth', read: (o) => o.bandwidthBytesPerSec, fallback: 0, file: { bandwidthBytesPerSec: 4096 }, fromFile: 4096, flag: ['--bandwidth', '2048'], fromFlag: 2048, env: ['MMO_BANDWIDTH', '3000', 3000] },
   { option: 'flush ticks', read: (o) => o.flushTicks, fallback: DEFAULT_OPTIONS.flushTicks, file: { flushTicks: 13 }, fromFile: 13, flag: ['--flush-ticks', '14'], fromFlag: 14 },
   { option: 'io threads', read: (o) => o.ioThreads, fallback: 0, file: { ioThreads: 1 }, fromFile: 1, flag: ['--io-threads', '2'], fromFlag: 2, env: ['MMO_IO_THREADS', '3', 3] },
 ];
@@ -84,7 +85,7 @@ describe.each(CASES)('mmo zone: $option', (c) => {
 
 });
 
-// Only the options an environment variable sets (MMO_HOST, MMO_PORT, MMO_DB).
+// Only the options an environment variable sets (MMO_HOST, MMO_PORT, MMO_DB, MMO_BANDWIDTH).
 describe.each(CASES.filter((c) => c.env !== undefined))('mmo zone: $option from the environment', (c) => {
   it('the environment over the file, a flag over the environment', () => {
     const [name, value, expected] = c.env!;
@@ -106,6 +107,11 @@ describe('mmo zone: keeping nothing', () => {
 
   it('refuses a bad MMO_PORT as it refuses a bad --port', () => {
     expect(() => resolvedZone([], { MMO_PORT: 'lots' })).toThrow(/MMO_PORT|port/);
+  });
+
+  it('refuses a bandwidth cap too small to carry a frame, from a flag or a file', () => {
+    expect(() => resolvedZone(['--bandwidth', '100'])).toThrow(/bandwidthBytesPerSec/);
+    expect(() => resolvedZone([], {}, { bandwidthBytesPerSec: -1 })).toThrow(/bandwidthBytesPerSec/);
   });
 });
 

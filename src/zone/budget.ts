@@ -1,0 +1,234 @@
+// Bandwidth budget per client with priority (BigWorld's, per grid cell). Each client has a
+// byte allowance, a token bucket refilled every tick up to a quarter second of its cap. The
+// cells of its view with something to send are candidates; the cell it stands in always goes.
+// When the bucket is full the candidates go in priority order, nearest and longest-waiting
+// first, until the allowance is spent (the last one may overdraw it; the debt is repaid
+// before the next batch). A cell that does not go is owed: its removals went anyway, and when
+// its turn comes it is sent whole if the client never had it (it had just come into view), or
+// else the records of its entities that changed or came in since the first change it missed;
+// so nothing is lost, only delayed, and a delay costs no more bytes. The fan-out still
+// encodes once per cell; the budget only picks which blocks (or records of them) a client's
+// frame copies.
+
+import { LogHistogram, type LogHistogramData } from '../metrics/index.js';
+import type { SpatialGrid } from '../sim/index.js';
+
+/** A bucket of this many seconds of the cap: optional cells go in batches of about this size. */
+const BATCH_SECONDS = 0.25;
+/** A cell whose nearest point is within this many units of the viewer counts as near in the statistics. */
+export const NEAR_UNITS = 30;
+
+/** One client's side of the budget. */
+export interface ClientBudget {
+  /** Bytes the client may still be sent; negative: a debt from the last batch. */
+  tokens: number;
+  /** Tick of the last refill. */
+  refilledAt: number;
+  /** Cells of the view whose changes this client has not been sent: cell → tick of the first one. */
+  readonly owed: Map<number, number>;
+  /** Those of them it never had (they came into view deferred): they go whole. */
+  readonly owedWhole: Set<number>;
+}
+
+/** What a candidate cell sends: this tick's change block, every entity, or the records changed since it was owed. */
+export const CellSend = { Changes: 0, Whole: 1, Since: 2 } as const;
+export type CellSend = (typeof CellSend)[keyof typeof CellSend];
+
+/** Cell waits (ms from a change to the frame that carries it) split by distance, and counters. */
+export interface BudgetTotals {
+  nearWaitMs: LogHistogramData;
+  farWaitMs: LogHistogramData;
+  /** Candidate cells sent and deferred, summed over clients and ticks. */
+  cellsSent: number;
+  cellsDeferred: number;
+}
+
+export class BandwidthBudget {
+  /** Bytes added to each bucket per tick, and the bucket's size. */
+  readonly refill: number;
+  readonly depth: number;
+  private readonly tickMs: number;
+  /** The viewer's position in the frame being built. */
+  private x = 0;
+  private y = 0;
+  // Candidates of the frame being built, in the order they were offered (row by row).
+  private count = 0;
+  private cells = new Int32Array(64);
+  private mode = new Uint8Array(64);
+  private cost = new Int32Array(64);
+  private since = new Int32Array(64);
+  private distance = new Float64Array(64);
+  private priority = new Float64Array(64);
+  private chosen = new Uint8Array(64);
+  /** Candidate indexes by priority, highest first. */
+  private order = new Int32Array(64);
+  private readonly nearWait = new LogHistogram();
+  private readonly farWait = new LogHistogram();
+  private cellsSent = 0;
+  private cellsDeferred = 0;
+
+  constructor(readonly bytesPerSec: number, tickRate: number, private readonly grid: SpatialGrid) {
+    this.refill = bytesPerSec / tickRate;
+    this.depth = Math.max(this.refill, bytesPerSec * BATCH_SECONDS);
+    this.tickMs = 1000 / tickRate;
+  }
+
+  newClient(tick: number): ClientBudget {
+    return { tokens: this.depth, refilledAt: tick, owed: new Map(), owedWhole: new Set() };
+  }
+
+  /**
+   * Starts a frame for a viewer at `at`: refills the bucket for the ticks since the last one;
+   * a keyframe forgets what was owed.
+   */
+  begin(b: ClientBudget, tick: number, keyframe: boolean, at: { readonly x: number; readonly y: number }): void {
+    this.x = at.x;
+    this.y = at.y;
+    b.tokens = Math.min(this.depth, b.tokens + this.refill * Math.max(0, tick - b.refilledAt));
+    b.refilledAt = tick;
+    if (keyframe) {
+      b.owed.clear();
+      b.owedWhole.clear();
+    }
+    this.count = 0;
+  }
+
+  /**
+   * A cell with something for this client, `cost` bytes of it, sent as `mode` says.
+   * `mandatory` (the viewer's own cell) always goes.
+   */
+  offer(b: ClientBudget, cell: number, mode: CellSend, cost: number, mandatory: boolean): void {
+    if (this.count === this.cells.length) this.grow();
+    const i = this.count++;
+    const g = this.grid, size = g.cellSize, cx = cell % g.cols, x = this.x, y = this.y;
+    const x0 = g.minX + cx * size, y0 = g.minY + ((cell - cx) / g.cols) * size;
+    const dx = x < x0 ? x0 - x : x > x0 + size ? x - x0 - size : 0;
+    const dy = y < y0 ? y0 - y : y > y0 + size ? y - y0 - size : 0;
+    this.cells[i] = cell;
+    this.mode[i] = mode;
+    this.cost[i] = cost;
+    this.since[i] = b.owed.get(cell) ?? -1;
+    this.distance[i] = Math.sqrt(dx * dx + dy * dy);
+    this.chosen[i] = mandatory ? 1 : 0;
+    this.priority[i] = mandatory ? Infinity : 0;
+  }
+
+  /** The tick since which the cell is owed to the client, or −1. */
+  owedSince(b: ClientBudget, cell: number): number {
+    return b.owed.get(cell) ?? -1;
+  }
+
+  /** Is the cell owed whole (the client never had it)? */
+  owesWhole(b: ClientBudget, cell: number): boolean {
+    return b.owedWhole.has(cell);
+  }
+
+  /** Nothing is owed for the cell: it left the client's view (what it knew there was removed), or it has nothing to tell. */
+  forget(b: ClientBudget, cell: number): void {
+    b.owed.delete(cell);
+    b.owedWhole.delete(cell);
+  }
+
+  /**
+   * Chooses the candidates that go this tick (the mandatory ones, and when the bucket is full
+   * the highest priorities until `overhead` plus their bytes spend it) and marks the rest
+   * owed. Priority: (1 + ticks waited) / (1 + distance in cells), ties to the nearer; the
+   * near/far statistics count the cells that go.
+   */
+  plan(b: ClientBudget, tick: number, overhead: number): void {
+    const n = this.count;
+    if (b.tokens >= this.depth) this.choose(tick, b.tokens - overhead);
+    for (let i = 0; i < n; i++) {
+      const cell = this.cells[i];
+      if (this.chosen[i] === 1) {
+        const waited = this.since[i] >= 0 ? (tick - this.since[i]) * this.tickMs : 0;
+        (this.distance[i] <= NEAR_UNITS ? this.nearWait : this.farWait).add(waited);
+        this.forget(b, cell);
+        this.cellsSent++;
+      } else {
+        if (this.since[i] < 0) b.owed.set(cell, tick);
+        if (this.mode[i] === CellSend.Whole) b.owedWhole.add(cell);
+        this.cellsDeferred++;
+      }
+    }
+  }
+
+  /** The bucket is full: the optional candidates go by priority while `left` (bytes) lasts. */
+  private choose(tick: number, left: number): void {
+    const n = this.count, size = this.grid.cellSize;
+    for (let i = 0; i < n; i++) {
+      if (this.chosen[i] === 1) left -= this.cost[i];
+      else this.priority[i] = (1 + (this.since[i] >= 0 ? tick - this.since[i] : 0)) / (1 + this.distance[i] / size);
+    }
+    this.sortByPriority();
+    for (let k = 0; k < n && left > 0; k++) {
+      const i = this.order[k];
+      if (this.chosen[i] === 1) continue;
+      this.chosen[i] = 1;
+      left -= this.cost[i];
+    }
+  }
+
+  /** Candidates of this frame, in the order offered; which of them go after plan(). */
+  get candidates(): number {
+    return this.count;
+  }
+
+  cellAt(i: number): number {
+    return this.cells[i];
+  }
+
+  modeAt(i: number): CellSend {
+    return this.mode[i] as CellSend;
+  }
+
+  /** The tick since which the candidate's cell was owed, or −1. */
+  sinceAt(i: number): number {
+    return this.since[i];
+  }
+
+  goes(i: number): boolean {
+    return this.chosen[i] === 1;
+  }
+
+  /** The frame went out: its bytes come off the bucket. */
+  spend(b: ClientBudget, bytes: number): void {
+    b.tokens -= bytes;
+  }
+
+  totals(): BudgetTotals {
+    return { nearWaitMs: this.nearWait.toData(), farWaitMs: this.farWait.toData(), cellsSent: this.cellsSent, cellsDeferred: this.cellsDeferred };
+  }
+
+  /** Insertion sort of the candidates by priority, then nearness (a view holds tens of cells). */
+  private sortByPriority(): void {
+    const order = this.order, p = this.priority, d = this.distance;
+    for (let i = 0; i < this.count; i++) {
+      let j = i;
+      while (j > 0) {
+        const o = order[j - 1];
+        if (p[o] > p[i] || (p[o] === p[i] && d[o] <= d[i])) break;
+        order[j] = o;
+        j--;
+      }
+      order[j] = i;
+    }
+  }
+
+  private grow(): void {
+    const n = this.cells.length * 2;
+    const more = <T extends Int32Array | Uint8Array | Float64Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(n);
+      b.set(a);
+      return b;
+    };
+    this.cells = more(this.cells);
+    this.mode = more(this.mode);
+    this.cost = more(this.cost);
+    this.since = more(this.since);
+    this.distance = more(this.distance);
+    this.priority = more(this.priority);
+    this.chosen = more(this.chosen);
+    this.order = new Int32Array(n);
+  }
+}

@@ -1,0 +1,52 @@
+// Scratch buffers of the fan-out that hand their contents out as views kept per length: once
+// every length has been seen, assembling a frame allocates nothing (a new view per frame would
+// be garbage in every tick, for every client).
+
+/** A byte buffer filled in 4-byte words (records are 40 bytes), viewed by length. */
+export class WordBuffer {
+  private bytes = new Uint8Array(16 * 1024);
+  private words = new Int32Array(this.bytes.buffer);
+  private views: Uint8Array[] = [];
+
+  /** Copies `len` bytes at byte `start` of `from` (a words view) to byte `at`; all multiples of 4. Returns at + len. */
+  copy(at: number, from: Int32Array, start: number, len: number): number {
+    if (at + len > this.bytes.length) this.grow(at + len, at);
+    const words = this.words;
+    for (let i = start >> 2, j = at >> 2, end = (start + len) >> 2; i < end; i++, j++) words[j] = from[i];
+    return at + len;
+  }
+
+  /** The first `length` bytes. */
+  view(length: number): Uint8Array {
+    return this.views[length >> 2] ??= this.bytes.subarray(0, length);
+  }
+
+  private grow(need: number, keep: number): void {
+    const grown = new Uint8Array(Math.max(this.bytes.length * 2, need));
+    grown.set(this.bytes.subarray(0, keep));
+    this.bytes = grown;
+    this.words = new Int32Array(grown.buffer);
+    this.views = [];
+  }
+}
+
+/** A list of uint32 (NetIds), viewed by length. */
+export class Uint32List {
+  private values = new Uint32Array(256);
+  private views: Uint32Array[] = [];
+  length = 0;
+
+  push(v: number): void {
+    if (this.length === this.values.length) {
+      const grown = new Uint32Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+      this.views = [];
+    }
+    this.values[this.length++] = v;
+  }
+
+  view(): Uint32Array {
+    return this.views[this.length] ??= this.values.subarray(0, this.length);
+  }
+}

@@ -1,0 +1,66 @@
+// The fan-out's record arena: entities' replicated state packed as PROTOCOL.md §5 EntityState
+// records (40 bytes each) into one growable buffer, once per tick; a cell's block is an
+// (offset, length) range into it, valid until the next tick resets it.
+
+import { ENTITY_STATE_SIZE } from '../protocol/index.js';
+import type { ZoneWorld } from '../sim/index.js';
+
+const FLAG_DEAD = 1;
+const FLAG_MOVING = 2;
+
+export class RecordArena {
+  private bytes = new Uint8Array(64 * 1024);
+  /** The same bytes as 4-byte words, for copying blocks out (records are 40 bytes). */
+  words = new Int32Array(this.bytes.buffer);
+  private view = new DataView(this.bytes.buffer);
+  used = 0;
+
+  /**
+   * @param speedScale wall-clock speed per game speed (tick rate / 20): records carry speed in
+   *   units per second at the advertised tick rate.
+   */
+  constructor(private readonly world: ZoneWorld, private readonly speedScale: number) {}
+
+  /** Packs the entities' records one after another; returns where the block starts. */
+  packList(eids: readonly number[]): number {
+    const at = this.reserve(eids.length * ENTITY_STATE_SIZE);
+    for (let i = 0; i < eids.length; i++) this.pack(eids[i], at + i * ENTITY_STATE_SIZE);
+    return at;
+  }
+
+  private reserve(n: number): number {
+    if (this.used + n > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.used + n));
+      grown.set(this.bytes.subarray(0, this.used));
+      this.bytes = grown;
+      this.words = new Int32Array(grown.buffer);
+      this.view = new DataView(grown.buffer);
+    }
+    const at = this.used;
+    this.used += n;
+    return at;
+  }
+
+  /** One entity's replicated state at `at`. */
+  private pack(e: number, at: number): void {
+    const { c } = this.world;
+    const v = this.view;
+    const moving = c.Motion.active[e] === 1;
+    const dead = c.Dead.respawnAt[e] !== 0;
+    const x = c.Position.x[e], y = c.Position.y[e];
+    v.setUint32(at, c.NetId.id[e], true);
+    v.setFloat32(at + 4, x, true);
+    v.setFloat32(at + 8, y, true);
+    v.setFloat32(at + 12, moving ? c.Motion.tx[e] : x, true);
+    v.setFloat32(at + 16, moving ? c.Motion.ty[e] : y, true);
+    v.setFloat32(at + 20, moving ? c.Speed.value[e] * this.speedScale : 0, true);
+    v.setFloat32(at + 24, c.Rotation.angle[e], true);
+    v.setUint16(at + 28, c.Health.hp[e], true);
+    v.setUint16(at + 30, c.Health.max[e], true);
+    v.setUint16(at + 32, c.Mana.mana[e], true);
+    v.setUint16(at + 34, c.Mana.max[e], true);
+    v.setUint16(at + 36, c.Level.value[e], true);
+    v.setUint8(at + 38, c.Kind.value[e]);
+    v.setUint8(at + 39, (dead ? FLAG_DEAD : 0) | (moving ? FLAG_MOVING : 0));
+  }
+}

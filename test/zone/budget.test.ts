@@ -1,0 +1,222 @@
+import { describe, expect, it } from 'vitest';
+import { ClientWorld } from '../../src/client/index.js';
+import { ENTITY_STATE_SIZE, Encoder, decodeServerMessage, type SnapshotMsg } from '../../src/protocol/index.js';
+import { Scenario, generateZone, stepZone, zoneForEntities, type ZoneWorld } from '../../src/sim/index.js';
+import { Fanout, newViewer, type Viewer } from '../../src/zone/fanout.js';
+
+// The bandwidth budget at the fan-out (src/zone/budget.ts): under a small cap a client gets
+// its nearest cells first and the rest later, whole; nothing is lost, only delayed.
+
+const CAP = 2048;
+const RADIUS = 100;
+
+/**
+ * A busy zone: 600 × 600, 25-unit cells, about 45 entities in a view; players walk, fight, pick
+ * up and churn; NPCs patrol, or with `guardShare` 1 stand at their posts (a zone that can settle).
+ */
+function busyZone(seed: number, guardShare = 0.25): { world: ZoneWorld; scenario: Scenario } {
+  const world = generateZone(zoneForEntities(420, {
+    npcs: 300, guardShare, items: 60, cellSize: 25, bounds: { minX: 0, minY: 0, maxX: 600, maxY: 600 }, spawn: { x: 300, y: 300 }, spawnRadius: 300,
+  }), seed);
+  const scenario = new Scenario(world, { players: 60, seed, moveChance: 0.3, attackChance: 0.05, pickupChance: 0.1, churnChance: 0.002 });
+  return { world, scenario };
+}
+
+/** The cells in view from the viewer (PROTOCOL.md §7). */
+function viewCells(world: ZoneWorld, v: Viewer): number[] {
+  const out: number[] = [];
+  for (let c = 0; c < world.grid.cellCount; c++) if (cellDistance(world, v, c) < RADIUS) out.push(c);
+  return out;
+}
+
+/** Distance from the viewer to the nearest point of cell c. */
+function cellDistance(world: ZoneWorld, v: Viewer, c: number): number {
+  const g = world.grid, s = g.cellSize;
+  const x0 = g.minX + (c % g.cols) * s, y0 = g.minY + Math.floor(c / g.cols) * s;
+  const nx = Math.min(Math.max(v.x, x0), x0 + s), ny = Math.min(Math.max(v.y, y0), y0 + s);
+  return Math.hypot(nx - v.x, ny - v.y);
+}
+
+/** A watched client; per tick: the bytes sent it, and those of its own cell, removals, events and header (never deferred). */
+interface Watched { session: number; viewer: Viewer; client: ClientWorld; sentBytes: number[]; mandatoryBytes: number[] }
+
+/**
+ * Checks what the client knows against the server: nothing outside its view (removals are never
+ * deferred), and in every cell of the view that it is not owed, every entity with its current
+ * state. Returns the number of entities checked.
+ */
+function checkClient(world: ZoneWorld, w: Watched): number {
+  const { c } = world;
+  const cells = viewCells(world, w.viewer);
+  const inView = new Set<number>();
+  for (const cell of cells) for (const e of world.grid.cells[cell]) inView.add(c.NetId.id[e]);
+  for (const id of w.client.netIds()) if (!inView.has(id)) expect.fail(`tick ${world.tick}: NetId ${id} known but out of view`);
+  let checked = 0;
+  for (const cell of cells) {
+    if (w.viewer.budget?.owed.has(cell)) continue;
+    for (const e of world.grid.cells[cell]) {
+      const id = c.NetId.id[e];
+      const known = w.client.get(id);
+      if (!known) expect.fail(`tick ${world.tick}: NetId ${id} in cell ${cell} (not owed) unknown`);
+      const p = w.client.positionAt(id, world.tick)!;
+      if (Math.abs(p.x - c.Position.x[e]) > 0.05 || Math.abs(p.y - c.Position.y[e]) > 0.05 || known.record.hp !== c.Health.hp[e] ||
+        (known.record.flags & 1) !== (c.Dead.respawnAt[e] !== 0 ? 1 : 0)) {
+        expect.fail(`tick ${world.tick}: NetId ${id} in cell ${cell} (not owed) is stale`);
+      }
+      checked++;
+    }
+  }
+  return checked;
+}
+
+function watch(world: ZoneWorld, count: number): Watched[] {
+  return [...world.sessions.entries()].slice(0, count).map(([session, eid]) => ({
+    session, viewer: newViewer(eid), client: new ClientWorld({ interpolate: false }), sentBytes: [], mandatoryBytes: [],
+  }));
+}
+
+/** One tick's frame to each watched client that is still in the zone; the bytes sent are logged per tick. */
+function deliver(world: ZoneWorld, fan: Fanout, watched: Watched[], onFrame?: (w: Watched, msg: SnapshotMsg, owedBefore: Map<number, number>) => void): void {
+  for (const w of watched) {
+    const eid = world.sessions.get(w.session);
+    if (eid === undefined) continue; // left (churn)
+    w.viewer.eid = eid;
+    const owedBefore = new Map(w.viewer.budget?.owed ?? []);
+    const bytes = fan.frame(w.viewer, 0);
+    w.sentBytes.push(bytes?.length ?? 0);
+    if (!bytes) {
+      w.mandatoryBytes.push(0);
+      continue;
+    }
+    const msg = decodeServerMessage(bytes) as SnapshotMsg;
+    const center = world.grid.cellAt(w.viewer.x, w.viewer.y);
+    const elsewhere = msg.entities.filter((r) => world.grid.cellOf[world.netToEid.get(r.netId)!] !== center).length;
+    w.mandatoryBytes.push(bytes.length - elsewhere * ENTITY_STATE_SIZE);
+    w.client.applySnapshot(msg);
+    onFrame?.(w, msg, owedBefore);
+  }
+}
+
+describe('bandwidth budget', () => {
+  it('under 2 KB/s keeps every client right about what it is not owed, then brings it the whole view', () => {
+    const { world, scenario } = busyZone(5, 1);
+    const fan = new Fanout(world, new Encoder(), RADIUS, 1, 5, CAP);
+    stepZone(world, scenario.next());
+    fan.index();
+    const watched = watch(world, 20);
+    let checked = 0, maxOwed = 0, frames = 0;
+    for (let t = 0; t < 300; t++) { // 15 s of a busy zone
+      stepZone(world, scenario.next());
+      fan.index();
+      deliver(world, fan, watched, () => frames++);
+      for (const w of watched) {
+        if (!world.sessions.has(w.session)) continue;
+        checked += checkClient(world, w);
+        maxOwed = Math.max(maxOwed, w.viewer.budget!.owed.size);
+      }
+    }
+    expect(frames).toBeGreaterThan(1000);
+    expect(checked).toBeGreaterThan(20_000);
+    expect(maxOwed).toBeGreaterThan(5); // the cap did bind
+    // Then nobody plays: the zone settles and every owed cell is paid.
+    for (let t = 0; t < 400; t++) {
+      stepZone(world, []);
+      fan.index();
+      deliver(world, fan, watched);
+    }
+    const present = watched.filter((w) => world.sessions.has(w.session));
+    expect(present.length).toBeGreaterThanOrEqual(10);
+    for (const w of present) {
+      expect(w.viewer.budget!.owed.size).toBe(0);
+      const cells = viewCells(world, w.viewer);
+      const inView = cells.reduce((n, c) => n + world.grid.cells[c].length, 0);
+      expect(checkClient(world, w)).toBe(inView);
+      expect(w.client.size).toBe(inView);
+    }
+    // Bytes per client in any second: within the cap plus one frame, plus what the part that is
+    // never deferred (its own cell, removals, events) took beyond the cap in a tick.
+    const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
+    let seconds = 0, beyondCapAndFrame = 0;
+    for (const w of watched) {
+      for (let i = 0; i + 20 <= w.sentBytes.length; i++) {
+        const window = w.sentBytes.slice(i, i + 20);
+        const overdrawn = sum(w.mandatoryBytes.slice(i, i + 20).map((m) => Math.max(0, m - CAP / 20)));
+        expect(sum(window)).toBeLessThanOrEqual(CAP + Math.max(...window) + overdrawn);
+        if (sum(window) > CAP + Math.max(...window)) beyondCapAndFrame++;
+        seconds++;
+      }
+      expect(sum(w.sentBytes) / (w.sentBytes.length / 20)).toBeLessThanOrEqual(CAP); // on average, within the cap
+    }
+    expect(beyondCapAndFrame / seconds).toBeLessThan(0.05);
+  });
+
+  it('sends nearer cells first: a farther cell goes before a nearer one only when it has waited longer', () => {
+    const { world, scenario } = busyZone(9);
+    const fan = new Fanout(world, new Encoder(), RADIUS, 1, 5, CAP);
+    stepZone(world, scenario.next());
+    fan.index();
+    const watched = watch(world, 20);
+    const size = world.grid.cellSize;
+    let ticksWithDeferral = 0, comparisons = 0, nearerWaitedFor = 0;
+    for (let t = 0; t < 200; t++) {
+      stepZone(world, scenario.next());
+      fan.index();
+      deliver(world, fan, watched, (w, msg, owedBefore) => {
+        const owed = w.viewer.budget!.owed;
+        if (owed.size === 0) return;
+        ticksWithDeferral++;
+        const center = world.grid.cellAt(w.viewer.x, w.viewer.y);
+        const sent = new Set<number>();
+        for (const r of msg.entities) {
+          const cell = world.grid.cellOf[world.netToEid.get(r.netId)!];
+          if (cell !== center) sent.add(cell);
+        }
+        const waited = (cell: number) => (owedBefore.has(cell) ? world.tick - owedBefore.get(cell)! : 0);
+        const priority = (cell: number) => (1 + waited(cell)) / (1 + cellDistance(world, w.viewer, cell) / size);
+        for (const s of sent) {
+          for (const d of owed.keys()) {
+            comparisons++;
+            expect(priority(s)).toBeGreaterThanOrEqual(priority(d) - 1e-9);
+            if (cellDistance(world, w.viewer, s) > cellDistance(world, w.viewer, d)) {
+              expect(waited(s)).toBeGreaterThan(waited(d));
+              nearerWaitedFor++;
+            }
+          }
+        }
+      });
+    }
+    expect(ticksWithDeferral).toBeGreaterThan(100);
+    expect(comparisons).toBeGreaterThan(1000);
+    expect(nearerWaitedFor).toBeGreaterThan(10); // far cells do get their turn
+    // Near cells wait less than far ones.
+    const totals = fan.budgetTotals()!;
+    const mean = (h: { sum: number; count: number }) => h.sum / h.count;
+    expect(totals.cellsDeferred).toBeGreaterThan(0);
+    expect(mean(totals.nearWaitMs)).toBeLessThan(mean(totals.farWaitMs));
+  });
+
+  it('with a cap that never binds, frames are byte for byte those without a budget', () => {
+    const { world, scenario } = busyZone(11);
+    const plain = new Fanout(world, new Encoder());
+    const capped = new Fanout(world, new Encoder(), RADIUS, 1, 5, 1e12);
+    stepZone(world, scenario.next());
+    const sessions = [...world.sessions.entries()].slice(0, 30);
+    const a = sessions.map(([, eid]) => newViewer(eid)), b = sessions.map(([, eid]) => newViewer(eid));
+    let same = 0;
+    for (let t = 0; t < 150; t++) {
+      stepZone(world, scenario.next());
+      plain.index();
+      capped.index();
+      sessions.forEach(([session], i) => {
+        const eid = world.sessions.get(session);
+        if (eid === undefined) return;
+        a[i].eid = b[i].eid = eid;
+        if (t % 37 === 5) a[i].keyframe = b[i].keyframe = true;
+        const x = plain.frame(a[i], t), y = capped.frame(b[i], t);
+        expect(y === undefined ? undefined : Buffer.from(y).toString('hex')).toBe(x === undefined ? undefined : Buffer.from(x).toString('hex'));
+        if (x) same++;
+      });
+    }
+    expect(same).toBeGreaterThan(1000);
+  });
+});
