@@ -2,7 +2,7 @@
 // (DIR/seg-0000001200.replay.gz), the oldest dropped once the rest still cover what is kept.
 
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 export interface RingOptions {
   dir: string;
@@ -27,7 +27,8 @@ export function segmentFiles(dir: string): string[] {
 
 /** Drops the oldest segments while the next one still covers keepTicks back from `tick`, or while over maxBytes. */
 export function pruneRing(o: RingOptions, tick: number): void {
-  const segs = segmentFiles(o.dir).map((path) => ({ path, start: Number(SEGMENT.exec(path.slice(o.dir.length + 1))![1]) }));
+  // By the file's own name: join() normalises the directory (./flight becomes flight).
+  const segs = segmentFiles(o.dir).map((path) => ({ path, start: Number(SEGMENT.exec(basename(path))![1]) }));
   const size = (p: string) => (existsSync(p) ? statSync(p).size : 0);
   let bytes = segs.reduce((n, s) => n + size(s.path), 0);
   while (segs.length > 1 && (tick - segs[1].start >= o.keepTicks || bytes > o.maxBytes)) {

@@ -54,12 +54,12 @@ export class FlightOffError extends Error {
 
 export class ZoneRecording {
   private readonly session: Recorder | undefined;
-  private readonly flight: FlightRecorder | undefined;
+  private flight: FlightRecorder | undefined;
   private readonly savedDir: string | undefined;
   private readonly claim: string | undefined;
 
-  /** @param warn told when the flight recorder cannot run (its directory is another zone's): the zone runs without it. */
-  constructor(private readonly world: ZoneWorld, o: Pick<ZoneServerOptions, 'record' | 'flight' | 'seed' | 'tickRate'>, warn: (message: string) => void) {
+  /** @param warn told when the flight recorder cannot run (its directory is another zone's, or it failed): the zone runs without it. */
+  constructor(private readonly world: ZoneWorld, o: Pick<ZoneServerOptions, 'record' | 'flight' | 'seed' | 'tickRate'>, private readonly warn: (message: string) => void) {
     const { tickRate } = o;
     if (o.flight) this.claim = claimDir(o.flight.dir);
     if (o.flight && !this.claim) {
@@ -82,7 +82,17 @@ export class ZoneRecording {
     if (!this.session && !this.flight) return;
     const tick = this.world.tick, hash = stateHash(this.world), json = JSON.stringify(inputs);
     this.session?.record(tick, inputs, hash, json);
-    this.flight?.record(tick, inputs, hash, json);
+    if (this.flight) this.recordFlight(tick, inputs, hash, json);
+  }
+
+  /** The flight recorder is a background aid: if it fails, the zone says so and plays on without it. */
+  private recordFlight(...args: Parameters<FlightRecorder['record']>): void {
+    try {
+      this.flight!.record(...args);
+    } catch (e) {
+      this.flight = undefined;
+      this.warn(`flight recorder off: ${(e as Error).message}`);
+    }
   }
 
   /** Saves the flight recorder's last `lastMs` as DIR/saved/flight-<tick>.replay.gz. */

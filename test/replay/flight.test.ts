@@ -3,7 +3,7 @@
 
 import { mkdtempSync, readdirSync, readFileSync, truncateSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FlightRecorder, readRecording, replay } from '../../src/replay/index.js';
 import { stateHash } from '../../src/sim/index.js';
@@ -37,6 +37,14 @@ describe('flight recorder', () => {
     expect(segs.length).toBeLessThanOrEqual(5);
     expect(Number(segs[0].slice(4, 14))).toBeGreaterThanOrEqual(400 - 60 - 20);
     expect(flight.bytes).toBe(segs.reduce((n, f) => n + statSync(join(dir, f)).size, 0));
+    flight.close();
+  });
+
+  it('turns and prunes a ring given as a ./relative directory (the default ./data/flight is one)', () => {
+    const dir = `./${relative(process.cwd(), join(base, 'relative'))}`;
+    const { flight } = flying(dir, 400);
+    expect(segments(dir).length).toBeGreaterThanOrEqual(3);
+    expect(segments(dir).length).toBeLessThanOrEqual(5);
     flight.close();
   });
 
