@@ -338,6 +338,7 @@ function restore(r: Reader): ZoneWorld {
   const n = index.maxId + 1;
   for (const slot of historySlots(world)) if (r.array(slot, 'position history') !== n) throw new SnapshotError('snapshot position history does not match its entities');
   if (r.array(world.history.bornAt, 'position history') !== n) throw new SnapshotError('snapshot position history does not match its entities');
+  world.history.extent = n;
   r.end();
   checkConsistent(world, ecs);
   return world;
