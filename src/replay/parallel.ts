@@ -4,7 +4,6 @@
 // and the answer is the one a single thread gives, in a fraction of the time.
 
 import { availableParallelism } from 'node:os';
-import { startTsWorker } from '../runtime/worker.js';
 import { ReplayFileError, type Recording } from './format.js';
 import { lastTickOf, replay, snapshotBefore, type ReplayResult } from './replayer.js';
 
@@ -44,7 +43,9 @@ function cuts(rec: Recording, start: number, to: number, parts: number): number[
   return out;
 }
 
-function runWorker(rec: Recording, to: number): Promise<ReplayResult> {
+// The thread machinery loads only when threads are used: most replays run in this thread.
+async function runWorker(rec: Recording, to: number): Promise<ReplayResult> {
+  const { startTsWorker } = await import('../runtime/worker.js');
   const worker = startTsWorker(new URL('./segmentWorker.ts', import.meta.url), { rec, to });
   return new Promise((done, fail) => {
     worker.once('message', (m: { result?: ReplayResult; fileError?: string }) => {
