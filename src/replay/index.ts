@@ -7,6 +7,6 @@ export {
 export { DEFAULT_SNAPSHOT_EVERY, Recorder, type RecorderOptions } from './recorder.js';
 export { decodeRecording, parseRecording, readRecording } from './reader.js';
 export { diffWorlds, entityState, kindName, type EntityState, type FieldDiff, type KindName } from './inspect.js';
-export { ReplaySession, lastTickOf, openRecording, replay, snapshotBefore, type Divergence, type ReplayResult } from './replayer.js';
+export { FULL_CHECK_EVERY, ReplaySession, lastTickOf, openRecording, replay, snapshotBefore, type Divergence, type ReplayResult } from './replayer.js';
 export { FlightRecorder, type FlightOptions, type FlightSave } from './flight.js';
 export { writeRecording } from './writer.js';
