@@ -13,6 +13,7 @@ export function addReplayCommand(program: Command, print: (line: string) => void
     .option('--from <tick>', 'start at the nearest snapshot before this tick (or seconds: 90s)')
     .option('--to <tick>', 'stop after this tick (or seconds: 120s)')
     .addOption(new Option('--workers <n>', 'threads (default: by length and cores)').argParser(intArg(1, 64)))
+    .addOption(new Option('--check-every <n>', 'hash the whole state every n ticks, the world and events lanes of every tick between (default 10; 1: every tick in full)').argParser(intArg(1, 1_000_000)))
     .option('--convert <out>', 'write the recording to OUT instead (gzip if OUT ends in .gz, JSON Lines otherwise)')
     .action(async (file: string, o: ReplayCommandOptions) => {
       const { runReplayCommand } = await import('./replay.js');

@@ -2,13 +2,13 @@
 // last tick) and check the world and events lanes of every tick between; a failed check is traced
 // back tick by tick. The divergence found is the one a replay hashing every tick in full finds.
 
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FULL_CHECK_EVERY, ReplaySession, parseRecording, readRecording, replay, type Recording } from '../../src/replay/index.js';
 import { foldLanes } from '../../src/sim/index.js';
-import { recordScenario } from './helpers.js';
+import { mmo, recordScenario } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mmo-replay-checks-'));
 const good = join(dir, 'good.replay');
@@ -18,13 +18,14 @@ const tickLine = (t: number) => lines.findIndex((l) => l.startsWith(`{"t":${t},`
 
 type Line = { t: number; in: { type: string; x?: number }[]; h: string; p: number[] };
 
-/** The recording with tick line `i` changed by `edit`. */
-function edited(i: number, edit: (line: Line) => void): { rec: Recording; tick: number } {
+/** The recording with tick line `i` changed by `edit`, parsed and as text. */
+function edited(i: number, edit: (line: Line) => void): { rec: Recording; tick: number; text: string } {
   const copy = lines.slice();
   const line = JSON.parse(copy[i]) as Line;
   edit(line);
   copy[i] = JSON.stringify(line);
-  return { rec: parseRecording(copy.join('\n') + '\n'), tick: line.t };
+  const text = copy.join('\n') + '\n';
+  return { rec: parseRecording(text), tick: line.t, text };
 }
 
 describe('whole-state checks every few ticks', () => {
@@ -64,15 +65,20 @@ describe('whole-state checks every few ticks', () => {
     }
   });
 
-  it('hashes every tick in full with checkEvery 1: an entity lane that differs at one tick only', () => {
-    const { rec, tick } = edited(tickLine(217), (line) => {
+  it('hashes every tick in full with checkEvery 1 (mmo replay --check-every 1): an entity lane that differs at one tick only', async () => {
+    const { rec, tick, text } = edited(tickLine(217), (line) => {
       line.p[1] = (line.p[1] + 1) >>> 0;
       line.h = foldLanes(line.p);
     });
     const d = replay(rec, { checkEvery: 1 }).divergence!;
     expect(d.tick).toBe(tick);
     expect(d.parts).toEqual(['position']);
-  });
+    const file = join(dir, 'lane.replay');
+    writeFileSync(file, text);
+    const r = await mmo(['replay', file, '--check-every', '1']);
+    expect(r.code, r.out).toBe(1);
+    expect(r.out).toMatch(new RegExp(`^DIVERGED at tick ${tick} of 450: .*differs in position`, 'm'));
+  }, 60_000);
 
   it('says so when the ticks traced back match the second time: the replay itself is not deterministic', () => {
     const session = new ReplaySession(readRecording(good));
