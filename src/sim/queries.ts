@@ -3,7 +3,7 @@
 // a replay runs thousands of ticks a second, so both are looked up once here and then read from
 // bitECS's own live structures: the same arrays, the same answers, in the same order.
 
-import { $internal, commitRemovals, hasComponent, query, type QueryTerm, type World } from 'bitecs';
+import { $internal, commitRemovals, query, type QueryTerm, type World } from 'bitecs';
 import type { Components } from './components.js';
 import type { ZoneWorld } from './world.js';
 
@@ -32,12 +32,21 @@ export function cachedQuery(terms: (c: Components) => QueryTerm[]): (world: Zone
 
 /**
  * hasComponent(world.ecs, eid, component) with the component's look-up done once, for a loop
- * over many entities. Before bitECS has registered the component it asks bitECS every time.
+ * over many entities. A component bitECS has not registered yet is on no entity; the test looks
+ * again whenever bitECS registers one (even in the middle of the loop).
  */
 export function componentTest(world: ZoneWorld, component: object): (eid: number) => boolean {
-  const ecs = (world.ecs as unknown as Record<symbol, EcsRegistry>)[$internal];
-  const reg = ecs.componentMap.get(component);
-  if (reg === undefined) return (eid) => hasComponent(world.ecs, eid, component);
-  const masks = ecs.entityMasks[reg.generationId], bit = reg.bitflag;
-  return (eid) => (masks[eid] & bit) === bit;
+  const { componentMap, entityMasks } = (world.ecs as unknown as Record<symbol, EcsRegistry>)[$internal];
+  let registered = -1, masks: number[] = [], bit = 0;
+  return (eid) => {
+    if (registered !== componentMap.size) {
+      registered = componentMap.size;
+      const reg = componentMap.get(component);
+      if (reg !== undefined) {
+        masks = entityMasks[reg.generationId];
+        bit = reg.bitflag;
+      }
+    }
+    return bit !== 0 && (masks[eid] & bit) === bit;
+  };
 }
