@@ -87,7 +87,7 @@ export class ReplaySession {
   private current: ZoneWorld;
   readonly startTick: number;
   snapshotsChecked = 0;
-  /** The state hash after the last tick stepped. */
+  /** The state hash after the last tick hashed in full: every tick of step(), the last of stepTo() and run(). */
   hash = '';
   divergence: Divergence | undefined;
   /** The last tick whose whole state hash matched the file (or the start). */
