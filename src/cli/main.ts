@@ -1,26 +1,19 @@
 // The `mmo` command's arguments (bin.ts is the entry that runs them). Each subcommand lives in its own file, loaded only when that
-// subcommand runs, so `mmo --help` or `mmo replay` do not pay for the zone server's modules.
+// subcommand runs, so `mmo --help` does not pay for the zone server's modules; `mmo replay` does not even load
+// this file (bin.ts builds it from program.ts and replayCommand.ts alone).
 
-import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parseThreshold, type Threshold } from '../bots/thresholds.js';
 import { BEHAVIORS } from '../bots/behavior.js';
 import type { ZoneCommandOptions } from './zone.js';
 import type { BotsCommandOptions } from './bots.js';
-import type { ReplayCommandOptions } from './replay.js';
-import { SECRET_ENV, secretOnCommandLine } from './secrets.js';
+import { baseProgram, intArg, printLine } from './program.js';
+import { addReplayCommand } from './replayCommand.js';
+import { SECRET_ENV } from './secrets.js';
 
 /** Accepted only to be refused with a useful error (preAction hook): secrets stay off command lines. */
 const refusedSecretOption = () => new Option('--secret <s>').hideHelp();
 const SECRET_FILE_HELP = `file holding the token secret, mode 0600 (default: $${SECRET_ENV})`;
-
-function intArg(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer in [${min}, ${max}]`);
-    return n;
-  };
-}
 
 // Several --threshold flags collect into one list; a bad one is refused before anything runs.
 function collectThreshold(value: string, previous: Threshold[] = []): Threshold[] {
@@ -31,21 +24,8 @@ function collectThreshold(value: string, previous: Threshold[] = []): Threshold[
   }
 }
 
-/** The version in package.json, which sits two levels up from src/cli and from dist/cli alike. */
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
-
-export function buildProgram(print: (line: string) => void = (l) => process.stdout.write(l + '\n')): Command {
-  const program = new Command('mmo')
-    .description('Deterministic MMO zone server: simulation, replay, zone server, bots')
-    .version(packageVersion(), '-V, --version', 'print the version')
-    .showHelpAfterError()
-    .exitOverride()
-    .hook('preAction', (_program, command) => {
-      if (command.opts().secret !== undefined) throw secretOnCommandLine('--secret', SECRET_ENV, '--secret-file FILE');
-    });
+export function buildProgram(print: (line: string) => void = printLine): Command {
+  const program = baseProgram();
 
   program.command('sim')
     .description('run a generated zone headless (no network) and print tick figures and the final state hash')
@@ -61,18 +41,7 @@ export function buildProgram(print: (line: string) => void = (l) => process.stdo
       print(o.json ? JSON.stringify(report) : formatSimReport(report));
     });
 
-  program.command('replay')
-    .description('re-run a recording; exit 0 if every tick matches, 1 naming the first diverging tick, 2 for a bad file, 3 for a file cut short whose ticks all match')
-    .argument('<file>', 'replay file (JSON Lines, or gzip when compressed)')
-    .option('--json', 'print one JSON line')
-    .option('--from <tick>', 'start at the nearest snapshot before this tick (or seconds: 90s)')
-    .option('--to <tick>', 'stop after this tick (or seconds: 120s)')
-    .addOption(new Option('--workers <n>', 'threads (default: by length and cores)').argParser(intArg(1, 64)))
-    .option('--convert <out>', 'write the recording to OUT instead (gzip if OUT ends in .gz, JSON Lines otherwise)')
-    .action(async (file: string, o: ReplayCommandOptions) => {
-      const { runReplayCommand } = await import('./replay.js');
-      process.exitCode = await runReplayCommand(file, o, print);
-    });
+  addReplayCommand(program, print);
 
   // No defaults here: an option the user did not give must not hide the config file's value.
   // zoneInit applies default < file < environment < flag.

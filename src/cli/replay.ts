@@ -1,12 +1,14 @@
-// `mmo replay FILE [--from T] [--to T] [--json] [--workers N] [--convert OUT]`: exit 0 when
+// `mmo replay FILE [--from T] [--to T] [--json] [--workers N] [--check-every N] [--convert OUT]`: exit 0 when
 // every tick matches, 1 at the first divergence, 2 when the file is missing, damaged or not a
 // recording, 3 when it was cut short and every complete tick in it matched.
-// Imports only the replay and the sim, so the command starts fast.
+// Imports only the replay's reader and replayer and the sim (not the recorders), so the command starts fast.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { decodeRecording, lastTickOf, parseRecording, ReplayFileError, type Divergence, type Recording } from '../replay/index.js';
+import { ReplayFileError, type Recording } from '../replay/format.js';
 import { replayParallel } from '../replay/parallel.js';
+import { decodeRecording, parseRecording } from '../replay/reader.js';
+import { lastTickOf, type Divergence } from '../replay/replayer.js';
 
 export const EXIT = { ok: 0, diverged: 1, badFile: 2, truncated: 3 } as const;
 
@@ -16,6 +18,8 @@ export interface ReplayCommandOptions {
   from?: string;
   to?: string;
   workers?: number;
+  /** Ticks between whole state hashes (ReplaySession's checkEvery). */
+  checkEvery?: number;
   /** Write the recording here (gzip when it ends in .gz, JSON Lines otherwise) instead of replaying. */
   convert?: string;
 }
@@ -77,7 +81,7 @@ export async function runReplayCommand(file: string, o: ReplayCommandOptions, pr
   const last = lastTickOf(rec);
   let result;
   try {
-    result = await replayParallel(rec, { from, to, workers: o.workers });
+    result = await replayParallel(rec, { from, to, workers: o.workers, checkEvery: o.checkEvery });
   } catch (e) {
     if (!(e instanceof ReplayFileError)) throw e;
     return fail(`${file}: ${e.message}`);

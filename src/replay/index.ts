@@ -10,7 +10,7 @@ export {
   diffStates, diffWorlds, entityState, kindName, worldState, type EntityState, type FieldDiff, type KindName, type WorldState,
 } from './inspect.js';
 export {
-  ReplaySession, lastTickOf, openRecording, recordedState, replay, snapshotBefore, type Divergence, type ReplayResult,
+  FULL_CHECK_EVERY, ReplaySession, lastTickOf, openRecording, recordedState, replay, snapshotBefore, type Divergence, type ReplayResult,
 } from './replayer.js';
 export { ExpectedWorld } from './expected.js';
 export { entityTable, type EntityTable } from './capture.js';

@@ -4,7 +4,6 @@
 // and the answer is the one a single thread gives, in a fraction of the time.
 
 import { availableParallelism } from 'node:os';
-import { startTsWorker } from '../runtime/worker.js';
 import { ReplayFileError, type Recording } from './format.js';
 import { lastTickOf, replay, snapshotBefore, type ReplayResult } from './replayer.js';
 
@@ -45,8 +44,10 @@ function cuts(rec: Recording, start: number, to: number, parts: number): number[
   return out;
 }
 
-function runWorker(rec: Recording, to: number): Promise<ReplayResult> {
-  const worker = startTsWorker(new URL('./segmentWorker.ts', import.meta.url), { rec, to });
+// The thread machinery loads only when threads are used: most replays run in this thread.
+async function runWorker(rec: Recording, to: number, checkEvery: number | undefined): Promise<ReplayResult> {
+  const { startTsWorker } = await import('../runtime/worker.js');
+  const worker = startTsWorker(new URL('./segmentWorker.ts', import.meta.url), { rec, to, checkEvery });
   return new Promise((done, fail) => {
     worker.once('message', (m: { result?: ReplayResult; fileError?: string }) => {
       if (m.result) done(m.result);
@@ -71,14 +72,14 @@ function merge(parts: ReplayResult[], workers: number): ReplayResult {
 }
 
 /** Replays on up to `workers` threads (1: in this thread). Same answer as replay(). */
-export async function replayParallel(rec: Recording, o: { from?: number; to?: number; workers?: number } = {}): Promise<ReplayResult> {
+export async function replayParallel(rec: Recording, o: { from?: number; to?: number; workers?: number; checkEvery?: number } = {}): Promise<ReplayResult> {
   const end = lastTickOf(rec);
   const to = Math.min(o.to ?? end, end);
   const start = snapshotBefore(rec, Math.max(o.from ?? rec.header.start, rec.header.start));
   const workers = o.workers ?? defaultWorkers(rec, start, to);
   const points = start < 0 ? [] : cuts(rec, start, to, workers);
-  if (workers <= 1 || points.length <= 2) return replay(rec, { from: start, to });
+  if (workers <= 1 || points.length <= 2) return replay(rec, { from: start, to, checkEvery: o.checkEvery });
   const results = await Promise.all(points.slice(0, -1).map((a, i) =>
-    runWorker(slice(rec, a, points[i + 1], points[i + 1] === end), points[i + 1])));
+    runWorker(slice(rec, a, points[i + 1], points[i + 1] === end), points[i + 1], o.checkEvery)));
   return merge(results, points.length - 1);
 }

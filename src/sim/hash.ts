@@ -47,26 +47,22 @@ function floatBits(world: ZoneWorld) {
   return v;
 }
 
-export function stateHash(world: ZoneWorld): StateHash {
+/**
+ * The world lane: tick, counters, the PRNG, item respawns and sessions (in the Map's order).
+ * Like stateHash it first drops despawned entities from the NetId order, so either leaves the world the same.
+ */
+export function worldLane(world: ZoneWorld): number {
   compactOrder(world);
-  const { c } = world;
-  const bits = floatBits(world);
-  const { NetId, Kind, Player, Health, Mana, Level, Motion, Patrol, Attacker, Chase, Dead, Item, Replicated } = c;
-  let he = FNV_OFFSET, hp = FNV_OFFSET, hm = FNV_OFFSET, hv = FNV_OFFSET, ha = FNV_OFFSET;
-  const eids = world.orderEids;
-  for (let i = 0, n = world.orderLen; i < n; i++) {
-    const e = eids[i];
-    he = mix(mix(mix(mix(he, NetId.id[e]), Kind.value[e]), Player.lastSeq[e]), Item.type[e]);
-    hp = mix(mix(hp, bits.x[e]), bits.y[e]);
-    hm = mix(mix(mix(mix(mix(hm, bits.rot[e]), bits.tx[e]), bits.ty[e]), Motion.active[e]), bits.speed[e]);
-    hv = mix(mix(mix(mix(mix(hv, Health.hp[e]), Health.max[e]), Mana.mana[e]), Mana.max[e]), Level.value[e]);
-    // Chase.target and Dead.respawnAt are zeroed when those components are removed.
-    ha = mix(mix(mix(mix(mix(ha, Patrol.next[e]), Attacker.readyAt[e]), Replicated.changedAt[e]), Chase.target[e]), Dead.respawnAt[e]);
-  }
+  const netId = world.c.NetId.id;
   let hw = mix(mix(mix(FNV_OFFSET, world.tick), world.nextNetId), world.orderLen);
   for (let i = 0; i < 4; i++) hw = mix(hw, world.rng.state[i]);
   for (const t of world.itemRespawns) hw = mix(hw, t);
-  for (const [session, eid] of world.sessions) hw = mix(mix(hw, session), NetId.id[eid]);
+  for (const [session, eid] of world.sessions) hw = mix(mix(hw, session), netId[eid]);
+  return hw >>> 0;
+}
+
+/** The events lane: this tick's events and rejections, in order. */
+export function eventsLane(world: ZoneWorld): number {
   let hev = mix(FNV_OFFSET, world.events.length);
   for (const ev of world.events) {
     hev = mix(mix(mix(mix(hev, ev.kind), ev.source), ev.target), ev.value | 0);
@@ -75,11 +71,41 @@ export function stateHash(world: ZoneWorld): StateHash {
     if (ev.text !== undefined) hev = mixString(hev, ev.text);
   }
   for (const r of world.rejections) hev = mixString(mix(mix(hev, r.session), r.seq), r.reason);
-  const parts = { entities: he >>> 0, position: hp >>> 0, motion: hm >>> 0, vitals: hv >>> 0, ai: ha >>> 0, world: hw >>> 0, events: hev >>> 0 };
-  let lo = FNV_OFFSET, hi = 0x9e3779b9;
-  for (const p of HASH_PARTS) {
-    lo = mix(lo, parts[p]);
-    hi = Math.imul(hi ^ ((parts[p] >>> 16) | (parts[p] << 16)), 0x5bd1e995);
+  return hev >>> 0;
+}
+
+export function stateHash(world: ZoneWorld): StateHash {
+  compactOrder(world);
+  const { c } = world;
+  const bits = floatBits(world);
+  // Every column in a local: the loop below is the replay's hottest (21 words an entity).
+  const netId = c.NetId.id, kind = c.Kind.value, lastSeq = c.Player.lastSeq, itemType = c.Item.type;
+  const x = bits.x, y = bits.y, rot = bits.rot, tx = bits.tx, ty = bits.ty, active = c.Motion.active, speed = bits.speed;
+  const hp = c.Health.hp, hpMax = c.Health.max, mana = c.Mana.mana, manaMax = c.Mana.max, level = c.Level.value;
+  const next = c.Patrol.next, readyAt = c.Attacker.readyAt, changedAt = c.Replicated.changedAt;
+  const chase = c.Chase.target, respawnAt = c.Dead.respawnAt;
+  let he = FNV_OFFSET, hp_ = FNV_OFFSET, hm = FNV_OFFSET, hv = FNV_OFFSET, ha = FNV_OFFSET;
+  const eids = world.orderEids;
+  for (let i = 0, n = world.orderLen; i < n; i++) {
+    const e = eids[i];
+    he = mix(mix(mix(mix(he, netId[e]), kind[e]), lastSeq[e]), itemType[e]);
+    hp_ = mix(mix(hp_, x[e]), y[e]);
+    hm = mix(mix(mix(mix(mix(hm, rot[e]), tx[e]), ty[e]), active[e]), speed[e]);
+    hv = mix(mix(mix(mix(mix(hv, hp[e]), hpMax[e]), mana[e]), manaMax[e]), level[e]);
+    // Chase.target and Dead.respawnAt are zeroed when those components are removed.
+    ha = mix(mix(mix(mix(mix(ha, next[e]), readyAt[e]), changedAt[e]), chase[e]), respawnAt[e]);
   }
-  return { hex: (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0'), parts };
+  const hw = worldLane(world), hev = eventsLane(world);
+  const parts = { entities: he >>> 0, position: hp_ >>> 0, motion: hm >>> 0, vitals: hv >>> 0, ai: ha >>> 0, world: hw, events: hev };
+  return { hex: foldLanes(HASH_PARTS.map((p) => parts[p])), parts };
+}
+
+/** The lanes (in HASH_PARTS order) folded into 64 bits, as 16 hex digits: a recording's "h". */
+export function foldLanes(lanes: readonly number[]): string {
+  let lo = FNV_OFFSET, hi = 0x9e3779b9;
+  for (const v of lanes) {
+    lo = mix(lo, v);
+    hi = Math.imul(hi ^ ((v >>> 16) | (v << 16)), 0x5bd1e995);
+  }
+  return (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
 }

@@ -6,7 +6,7 @@ export * as rules from './constants.js';
 export { EventKind, type SimEvent } from './events.js';
 export { generateZone } from './generate.js';
 export { SpatialGrid } from './grid.js';
-export { HASH_PARTS, stateHash, type HashPart, type StateHash } from './hash.js';
+export { HASH_PARTS, eventsLane, foldLanes, stateHash, worldLane, type HashPart, type StateHash } from './hash.js';
 export { codePointLength, type PlayerState, type Rejection, type RejectReason, type SimInput } from './inputs.js';
 export { heading, wrapAngle } from './math.js';
 export { PHASES, type Phase } from './phases.js';

@@ -48,11 +48,17 @@ function componentTable(world: ZoneWorld) {
   return { names, comps, arrays };
 }
 
-/** Grows as it is written; little-endian numbers, length-prefixed lists and strings. */
+/** Grows as it is written; little-endian numbers, length-prefixed lists and strings, each 4-byte aligned. */
 class Writer {
-  buf = new Uint8Array(1 << 16);
-  view = new DataView(this.buf.buffer);
+  buf: Uint8Array;
+  view: DataView;
   at = 0;
+
+  /** `size`: what it will likely take (growing a buffer of megabytes by doubling costs more than the writing). */
+  constructor(size: number) {
+    this.buf = new Uint8Array(Math.max(1 << 16, size));
+    this.view = new DataView(this.buf.buffer);
+  }
 
   private room(n: number): void {
     if (this.at + n <= this.buf.length) return;
@@ -70,29 +76,41 @@ class Writer {
     this.at += 4;
   }
 
+  /** A count and the values (room made once: a snapshot writes lists of thousands). */
   list(vs: ArrayLike<number>): void {
-    this.u32(vs.length);
-    for (let i = 0; i < vs.length; i++) this.u32(vs[i]);
+    const n = vs.length;
+    this.room(4 + 4 * n);
+    const view = this.view;
+    let at = this.at;
+    view.setUint32(at, n, true);
+    for (let i = 0; i < n; i++) view.setUint32(at += 4, vs[i] >>> 0, true);
+    this.at = at + 4;
   }
 
   /** Raw bytes of the first n elements of a typed array, 4-byte aligned. */
   array(a: Arr, n: number): void {
     const bytes = new Uint8Array(a.buffer, a.byteOffset, n * a.BYTES_PER_ELEMENT);
-    this.u32(bytes.length);
     const padded = (bytes.length + 3) & ~3;
-    this.room(padded);
-    this.buf.set(bytes, this.at);
-    this.buf.fill(0, this.at + bytes.length, this.at + padded);
-    this.at += padded;
+    this.room(4 + padded);
+    this.view.setUint32(this.at, bytes.length, true);
+    this.buf.set(bytes, this.at + 4);
+    this.buf.fill(0, this.at + 4 + bytes.length, this.at + 4 + padded);
+    this.at += 4 + padded;
   }
 
+  /** UTF-8, encoded straight into the buffer. */
   text(s: string): void {
-    const bytes = new TextEncoder().encode(s);
-    this.array(bytes, bytes.length);
+    this.room(4 + 3 * s.length + 3);
+    const { written } = new TextEncoder().encodeInto(s, this.buf.subarray(this.at + 4));
+    const padded = (written + 3) & ~3;
+    this.view.setUint32(this.at, written, true);
+    this.buf.fill(0, this.at + 4 + written, this.at + 4 + padded);
+    this.at += 4 + padded;
   }
 
+  /** The bytes written (a view: no copy of what may be megabytes). */
   done(): Uint8Array {
-    return this.buf.slice(0, this.at);
+    return this.buf.subarray(0, this.at);
   }
 }
 
@@ -154,9 +172,12 @@ function tickOutputs(world: ZoneWorld) {
   return { inputs, events, rejections, joined, left, removed, changed, handoffs, pendingAttacks, pendingPickups };
 }
 
+/** Each world's last snapshot size and an eighth: the next one's first buffer. */
+const lastSize = new WeakMap<ZoneWorld, number>();
+
 /** The whole world as bytes; restoreSnapshot(serializeSnapshot(w)) steps exactly as w does. */
 export function serializeSnapshot(world: ZoneWorld): Uint8Array {
-  const w = new Writer();
+  const w = new Writer(lastSize.get(world) ?? 0);
   const ecs = internals(world.ecs);
   const { names, comps, arrays } = componentTable(world);
   const index = ecs.entityIndex;
@@ -209,7 +230,9 @@ export function serializeSnapshot(world: ZoneWorld): Uint8Array {
   for (const log of [g.movedEids, g.movedFrom, g.goneNets, g.goneCells]) w.list(log.map((v) => v >>> 0));
   for (const slot of historySlots(world)) w.array(slot, n);
   w.array(world.history.bornAt, n);
-  return w.done();
+  const bytes = w.done();
+  lastSize.set(world, bytes.length + (bytes.length >> 3));
+  return bytes;
 }
 
 /** Each tick slot of the position history (x columns, then y); a snapshot holds the live ids' part of each. */
@@ -338,6 +361,7 @@ function restore(r: Reader): ZoneWorld {
   const n = index.maxId + 1;
   for (const slot of historySlots(world)) if (r.array(slot, 'position history') !== n) throw new SnapshotError('snapshot position history does not match its entities');
   if (r.array(world.history.bornAt, 'position history') !== n) throw new SnapshotError('snapshot position history does not match its entities');
+  world.history.extent = n;
   r.end();
   checkConsistent(world, ecs);
   return world;

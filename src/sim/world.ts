@@ -157,7 +157,7 @@ function spawnEntity(world: ZoneWorld, kind: EntityKind, x: number, y: number): 
   addComponent(world.ecs, eid, c.Replicated);
   c.Position.x[eid] = x;
   c.Position.y[eid] = y;
-  world.history.bornAt[eid] = world.tick;
+  world.history.born(eid, world.tick);
   touch(world, eid);
   world.netToEid.set(netId, eid);
   if (world.orderLen === world.orderEids.length) compactOrder(world);

@@ -2,13 +2,13 @@
 // rejected with a reason and changes nothing. Attacks and pickups are only checked for what
 // cannot change this tick; range is checked later on the positions after movement.
 
-import { hasComponent } from 'bitecs';
 import { EntityKind } from '../components.js';
 import { inRect } from '../config.js';
 import { CHAT_MAX_CHARS, EVENT_RADIUS, MAX_REWIND_TICKS, NAME_MAX_CHARS } from '../constants.js';
 import { EventKind } from '../events.js';
 import { checkText, isU32, type PlayerState, type RejectReason, type SimInput } from '../inputs.js';
 import { isFiniteNumber } from '../math.js';
+import { componentTest } from '../queries.js';
 import { despawn, spawnPlayer, touch, type ZoneWorld } from '../world.js';
 import { walkTo } from './movement.js';
 
@@ -50,7 +50,7 @@ function applyMove(world: ZoneWorld, eid: number, input: Obj): void {
   walkTo(world, eid, x, y);
 }
 
-function applyAttack(world: ZoneWorld, eid: number, input: Obj): void {
+function applyAttack(world: ZoneWorld, eid: number, input: Obj, isDead: (eid: number) => boolean): void {
   if (!isU32(input.target)) return reject(world, input, 'bad_input');
   const rewind = input.rewind ?? 0;
   if (typeof rewind !== 'number' || !Number.isInteger(rewind) || rewind < 0 || rewind > MAX_REWIND_TICKS) return reject(world, input, 'bad_input');
@@ -58,7 +58,7 @@ function applyAttack(world: ZoneWorld, eid: number, input: Obj): void {
   if (target === undefined) return reject(world, input, 'unknown_target');
   if (target === eid) return reject(world, input, 'self_target');
   if (world.c.Kind.value[target] === EntityKind.Item) return reject(world, input, 'not_attackable');
-  if (hasComponent(world.ecs, target, world.c.Dead)) return reject(world, input, 'target_dead');
+  if (isDead(target)) return reject(world, input, 'target_dead');
   if (world.tick < world.c.Attacker.readyAt[eid]) return reject(world, input, 'cooldown');
   world.pendingAttacks.push({
     eid, actor: world.c.NetId.id[eid], target: input.target,
@@ -98,7 +98,7 @@ function applyRecall(world: ZoneWorld, eid: number, input: Obj): void {
   touch(world, eid); // the boundary system clears the handoff mark now that it is inside
 }
 
-function applyInput(world: ZoneWorld, input: Obj): void {
+function applyInput(world: ZoneWorld, input: Obj, isDead: (eid: number) => boolean): void {
   if (!input || typeof input !== 'object' || !isU32(input.session)) return reject(world, input ?? {}, 'bad_input');
   if (input.type === 'join') return applyJoin(world, input);
   const eid = world.sessions.get(input.session);
@@ -110,15 +110,14 @@ function applyInput(world: ZoneWorld, input: Obj): void {
   }
   if (!isU32(input.seq)) return reject(world, input, 'bad_input');
   if (input.seq <= world.c.Player.lastSeq[eid]) return reject(world, input, 'stale_seq');
-  const isDead = hasComponent(world.ecs, eid, world.c.Dead);
   switch (input.type) {
     case 'move':
     case 'attack':
     case 'useItem':
       world.c.Player.lastSeq[eid] = input.seq;
-      if (isDead) return reject(world, input, 'dead');
+      if (isDead(eid)) return reject(world, input, 'dead');
       if (input.type === 'move') return applyMove(world, eid, input);
-      if (input.type === 'attack') return applyAttack(world, eid, input);
+      if (input.type === 'attack') return applyAttack(world, eid, input, isDead);
       return applyUseItem(world, eid, input);
     case 'chat':
       world.c.Player.lastSeq[eid] = input.seq;
@@ -130,5 +129,6 @@ function applyInput(world: ZoneWorld, input: Obj): void {
 
 export function applyInputsSystem(world: ZoneWorld): void {
   const inputs = world.inputs as readonly unknown[];
-  for (let i = 0; i < inputs.length; i++) applyInput(world, inputs[i] as Obj);
+  const isDead = componentTest(world, world.c.Dead);
+  for (let i = 0; i < inputs.length; i++) applyInput(world, inputs[i] as Obj, isDead);
 }

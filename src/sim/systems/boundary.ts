@@ -2,20 +2,24 @@
 // ZoneExit event) instead of being lost; the driver decides where they go. One that walks
 // back in before the handoff is no longer a candidate.
 
-import { addComponent, hasComponent, query, removeComponent } from 'bitecs';
+import { addComponent, removeComponent } from 'bitecs';
 import { inRect } from '../config.js';
 import { EVENT_RADIUS } from '../constants.js';
 import { EventKind } from '../events.js';
+import { cachedQuery, componentTest } from '../queries.js';
 import type { ZoneWorld } from '../world.js';
+
+const players = cachedQuery((c) => [c.Player]);
 
 export function boundarySystem(world: ZoneWorld): void {
   const { Player, Position, HandoffPending, NetId } = world.c;
   const b = world.config.bounds;
-  const players = query(world.ecs, [Player]);
-  for (let i = 0, n = players.length; i < n; i++) {
-    const e = players[i];
+  const ents = players(world);
+  const isPending = componentTest(world, HandoffPending);
+  for (let i = 0, n = ents.length; i < n; i++) {
+    const e = ents[i];
     const x = Position.x[e], y = Position.y[e];
-    const pending = hasComponent(world.ecs, e, HandoffPending);
+    const pending = isPending(e);
     if (inRect(b, x, y)) {
       if (pending) removeComponent(world.ecs, e, HandoffPending);
       continue;

@@ -1,19 +1,22 @@
 // Combat: respawns that are due, then attacks from inputs in input order, then NPCs fighting
 // back. Range is checked on the server's positions after this tick's movement.
 
-import { addComponent, hasComponent, query, removeComponent } from 'bitecs';
+import { addComponent, hasComponent, removeComponent } from 'bitecs';
 import { EntityKind } from '../components.js';
 import {
   ATTACK_COOLDOWN_TICKS, ATTACK_RANGE, EVENT_RADIUS, MAX_WAYPOINTS, NPC_LEASH_RANGE, RESPAWN_TICKS, damageFor,
 } from '../constants.js';
 import { EventKind } from '../events.js';
 import { heading } from '../math.js';
-import { touch, type ZoneWorld } from '../world.js';
+import { cachedQuery, componentTest } from '../queries.js';
+import { touch, type PendingAction, type ZoneWorld } from '../world.js';
 import { walkTo } from './movement.js';
 import { headForWaypoint } from './patrol.js';
 
 const RANGE_SQ = ATTACK_RANGE * ATTACK_RANGE;
 const LEASH_SQ = NPC_LEASH_RANGE * NPC_LEASH_RANGE;
+const deadOnes = cachedQuery((c) => [c.Dead]);
+const chasing = cachedQuery((c) => [c.Chase]);
 
 function emit(world: ZoneWorld, kind: (typeof EventKind)[keyof typeof EventKind], source: number, target: number,
   at: number, radius: number, value: number): void {
@@ -95,19 +98,31 @@ function inRangeAsSeen(world: ZoneWorld, a: number, t: number, rewind: number): 
   return dx * dx + dy * dy <= RANGE_SQ;
 }
 
-function resolveAttacks(world: ZoneWorld): void {
+type AttackRejection = 'dead' | 'target_dead' | 'unknown_target' | 'out_of_range' | 'cooldown';
+
+function rejectAttack(world: ZoneWorld, p: PendingAction, reason: AttackRejection): void {
+  world.rejections.push({ session: p.session, seq: p.seq, input: 'attack', reason });
+}
+
+/** Why a pending attack cannot land now, or undefined when it strikes. */
+function attackRejection(world: ZoneWorld, p: PendingAction, isDead: (eid: number) => boolean): AttackRejection | undefined {
   const { c } = world;
+  // The attacker or target may have died or left earlier in this tick.
+  if (c.NetId.id[p.eid] !== p.actor || isDead(p.eid)) return 'dead';
+  const t = world.netToEid.get(p.target);
+  if (t === undefined) return 'unknown_target';
+  if (isDead(t)) return 'target_dead';
+  if (world.tick < c.Attacker.readyAt[p.eid]) return 'cooldown';
+  if (!inRangeAsSeen(world, p.eid, t, p.rewind ?? 0)) return 'out_of_range';
+  return undefined;
+}
+
+function resolveAttacks(world: ZoneWorld): void {
+  const isDead = componentTest(world, world.c.Dead);
   for (const p of world.pendingAttacks) {
-    const reject = (reason: 'dead' | 'target_dead' | 'unknown_target' | 'out_of_range' | 'cooldown') =>
-      world.rejections.push({ session: p.session, seq: p.seq, input: 'attack', reason });
-    // The attacker or target may have died or left earlier in this tick.
-    if (c.NetId.id[p.eid] !== p.actor || hasComponent(world.ecs, p.eid, c.Dead)) { reject('dead'); continue; }
-    const t = world.netToEid.get(p.target);
-    if (t === undefined) { reject('unknown_target'); continue; }
-    if (hasComponent(world.ecs, t, c.Dead)) { reject('target_dead'); continue; }
-    if (world.tick < c.Attacker.readyAt[p.eid]) { reject('cooldown'); continue; }
-    if (!inRangeAsSeen(world, p.eid, t, p.rewind ?? 0)) { reject('out_of_range'); continue; }
-    strike(world, p.eid, t);
+    const reason = attackRejection(world, p, isDead);
+    if (reason === undefined) strike(world, p.eid, world.netToEid.get(p.target)!);
+    else rejectAttack(world, p, reason);
   }
 }
 
@@ -120,13 +135,14 @@ function stopChasing(world: ZoneWorld, e: number): void {
 /** NPCs that were hit chase their attacker within the leash, striking when in range. */
 function fightBack(world: ZoneWorld): void {
   const { c } = world;
-  const chasers = query(world.ecs, [c.Chase]);
+  const chasers = chasing(world);
+  const isDead = componentTest(world, c.Dead);
   const b = world.config.bounds;
   for (let i = 0, n = chasers.length; i < n; i++) {
     const e = chasers[i];
-    if (hasComponent(world.ecs, e, c.Dead)) continue;
+    if (isDead(e)) continue;
     const t = world.netToEid.get(c.Chase.target[e]);
-    if (t === undefined || hasComponent(world.ecs, t, c.Dead) || !inRange(world, e, t, LEASH_SQ)) {
+    if (t === undefined || isDead(t) || !inRange(world, e, t, LEASH_SQ)) {
       stopChasing(world, e);
       continue;
     }
@@ -145,7 +161,7 @@ function fightBack(world: ZoneWorld): void {
 
 export function combatSystem(world: ZoneWorld): void {
   const { c } = world;
-  const dead = query(world.ecs, [c.Dead]);
+  const dead = deadOnes(world);
   for (let i = 0, n = dead.length; i < n; i++) {
     const e = dead[i];
     if (world.tick >= c.Dead.respawnAt[e]) respawn(world, e);

@@ -1,11 +1,11 @@
 // Ground items: pickups from inputs resolve in input order (first in range wins, an item is
 // taken once), potions apply at once, and every taken item respawns somewhere after a delay.
 
-import { hasComponent } from 'bitecs';
 import { ItemType, ITEM_TYPE_COUNT } from '../components.js';
 import { EVENT_RADIUS, ITEM_RESPAWN_TICKS, PICKUP_RANGE, POTION_AMOUNT } from '../constants.js';
 import { EventKind } from '../events.js';
-import { despawn, spawnItem, touch, type ZoneWorld } from '../world.js';
+import { componentTest } from '../queries.js';
+import { despawn, spawnItem, touch, type PendingAction, type ZoneWorld } from '../world.js';
 
 const PICKUP_SQ = PICKUP_RANGE * PICKUP_RANGE;
 
@@ -23,16 +23,28 @@ function applyItem(world: ZoneWorld, e: number, type: number): void {
   touch(world, e);
 }
 
+type PickupRejection = 'dead' | 'item_gone' | 'out_of_range';
+
+/** Why a pending pickup cannot happen now, or undefined when it does. */
+function pickupRejection(world: ZoneWorld, p: PendingAction, isDead: (eid: number) => boolean): PickupRejection | undefined {
+  const { c } = world;
+  if (c.NetId.id[p.eid] !== p.actor || isDead(p.eid)) return 'dead';
+  const item = world.netToEid.get(p.target);
+  if (item === undefined) return 'item_gone';
+  const dx = c.Position.x[item] - c.Position.x[p.eid], dy = c.Position.y[item] - c.Position.y[p.eid];
+  return dx * dx + dy * dy > PICKUP_SQ ? 'out_of_range' : undefined;
+}
+
 export function itemsSystem(world: ZoneWorld): void {
   const { c } = world;
+  const isDead = componentTest(world, c.Dead);
   for (const p of world.pendingPickups) {
-    const reject = (reason: 'dead' | 'item_gone' | 'out_of_range') =>
+    const reason = pickupRejection(world, p, isDead);
+    if (reason !== undefined) {
       world.rejections.push({ session: p.session, seq: p.seq, input: 'useItem', reason });
-    if (c.NetId.id[p.eid] !== p.actor || hasComponent(world.ecs, p.eid, c.Dead)) { reject('dead'); continue; }
-    const item = world.netToEid.get(p.target);
-    if (item === undefined) { reject('item_gone'); continue; }
-    const dx = c.Position.x[item] - c.Position.x[p.eid], dy = c.Position.y[item] - c.Position.y[p.eid];
-    if (dx * dx + dy * dy > PICKUP_SQ) { reject('out_of_range'); continue; }
+      continue;
+    }
+    const item = world.netToEid.get(p.target)!;
     const type = c.Item.type[item];
     world.events.push({
       kind: EventKind.ItemPickup, source: p.actor, target: p.target,

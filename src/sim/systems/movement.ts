@@ -1,9 +1,10 @@
 // Straight-line motion toward the target at the entity's speed (one entity's step is
 // stepMotion in ../motion.ts). Heading is set when the target is set, not recomputed here.
 
-import { Not, query } from 'bitecs';
+import { Not } from 'bitecs';
 import { heading } from '../math.js';
 import { stepMotion, type MotionColumns } from '../motion.js';
+import { cachedQuery } from '../queries.js';
 import { touch, type ZoneWorld } from '../world.js';
 
 /** Sets an entity walking to (x, y), facing the way it goes. */
@@ -18,11 +19,13 @@ export function walkTo(world: ZoneWorld, e: number, x: number, y: number): void 
   touch(world, e);
 }
 
+const walkers = cachedQuery((c) => [c.Motion, Not(c.Dead)]);
+
 /** Moves every walking entity one step (stepMotion, the function the client's prediction shares). */
 export function movementSystem(world: ZoneWorld): void {
-  const { Position, Motion, Speed, Dead } = world.c;
+  const { Position, Motion, Speed } = world.c;
   const m: MotionColumns = { px: Position.x, py: Position.y, tx: Motion.tx, ty: Motion.ty, active: Motion.active, speed: Speed.value };
-  const ents = query(world.ecs, [Motion, Not(Dead)]);
+  const ents = walkers(world);
   for (let i = 0, n = ents.length; i < n; i++) {
     const e = ents[i];
     if (stepMotion(m, e)) touch(world, e);

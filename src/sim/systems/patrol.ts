@@ -1,8 +1,9 @@
 // NPCs walk their closed routes: within 1.0 of the waypoint they turn to the next one,
 // looping. Movement carries them at their speed (2 u/s); an NPC that is chasing does not patrol.
 
-import { Not, query } from 'bitecs';
+import { Not } from 'bitecs';
 import { MAX_WAYPOINTS, WAYPOINT_DISTANCE } from '../constants.js';
+import { cachedQuery } from '../queries.js';
 import type { ZoneWorld } from '../world.js';
 import { walkTo } from './movement.js';
 
@@ -21,10 +22,12 @@ function atWaypoint(world: ZoneWorld, e: number): boolean {
   return dx * dx + dy * dy <= WAYPOINT_SQ;
 }
 
+const patrolling = cachedQuery((c) => [c.Patrol, Not(c.Dead), Not(c.Chase)]);
+
 export function patrolSystem(world: ZoneWorld): void {
-  const { Position, Motion, Patrol, Dead, Chase } = world.c;
+  const { Position, Motion, Patrol } = world.c;
   const px = Position.x, py = Position.y, tx = Motion.tx, ty = Motion.ty, active = Motion.active;
-  const ents = query(world.ecs, [Patrol, Not(Dead), Not(Chase)]);
+  const ents = patrolling(world);
   for (let i = 0, n = ents.length; i < n; i++) {
     const e = ents[i];
     if (active[e] === 0) {
