@@ -511,7 +511,10 @@ describe('network fuzz against mmo zone in a child process', () => {
       samples: samples.map((x) => `${Math.round(x.t)}:${x.rss}/${x.heap}`).join(' '),
     };
     console.log(JSON.stringify(summary));
-    expect(after.memory.rssMB - before.memory.rssMB).toBeLessThan(60);
+    // The zone runs its flight recorder, whose thread steps a replica of the world: that
+    // thread's heap climbs for tens of seconds before its first major GC (a 200 s run with 200
+    // bots: rss 157 → 179 MB, then back to 131), so the growth bound allows for it: 100 MB.
+    expect(after.memory.rssMB - before.memory.rssMB).toBeLessThan(100);
     // The trend line through the last third's rss stays small (rss warms up over the first
     // ~15 s, then flattens: 100 s runs plateau within a few MB). rss is allocator-level and
     // noisy when other test files share the 2 cores (one CI run drew 11.9 MB over ~15 s), so
