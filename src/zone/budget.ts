@@ -113,6 +113,21 @@ export class BandwidthBudget {
     this.priority[i] = mandatory ? Infinity : 0;
   }
 
+  /** Whether optional cells may go in this frame: only from a full bucket (begin() refilled it). */
+  canChoose(b: ClientBudget): boolean {
+    return b.tokens >= this.depth;
+  }
+
+  /**
+   * An optional cell with something to send, in a frame where none can go: owed (whole when
+   * the client never had it), as plan() would mark it, without weighing its size or priority.
+   */
+  defer(b: ClientBudget, cell: number, whole: boolean, tick: number): void {
+    if (!b.owed.has(cell)) b.owed.set(cell, tick);
+    if (whole) b.owedWhole.add(cell);
+    this.cellsDeferred++;
+  }
+
   /** The tick since which the cell is owed to the client, or −1. */
   owedSince(b: ClientBudget, cell: number): number {
     return b.owed.get(cell) ?? -1;

@@ -188,6 +188,12 @@ export class Fanout {
     const since = cameIntoView ? -1 : budget.owedSince(b, c);
     const mode = cameIntoView || (since >= 0 && budget.owesWhole(b, c)) ? CellSend.Whole : since >= 0 ? CellSend.Since : CellSend.Changes;
     if (mode === CellSend.Changes && !changed) return;
+    if (!mandatory && !budget.canChoose(b)) {
+      // Most frames under a binding cap: nothing optional goes, so no size or priority is needed.
+      const some = mode === CellSend.Since || (mode === CellSend.Changes ? this.recLen[c] > 0 : this.world.grid.cells[c].length > 0);
+      if (some) budget.defer(b, c, mode === CellSend.Whole, this.tick);
+      return;
+    }
     // Sizes only: a whole block is packed when some client's frame takes it.
     const cost = mode === CellSend.Changes ? this.recLen[c] : mode === CellSend.Whole ?
       this.world.grid.cells[c].length * ENTITY_STATE_SIZE : this.appendSince(c, since, -1);
