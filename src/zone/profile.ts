@@ -9,13 +9,11 @@ import type { ZoneMetrics } from './metrics.js';
 export const TICK_PARTS = ['step', 'record', 'index', 'encode', 'send'] as const;
 export type TickPart = (typeof TICK_PARTS)[number];
 
+/** Milliseconds of each part: stepMs, recordMs, indexMs, encodeMs, sendMs. */
+export type PartMs = { [P in TickPart as `${P}Ms`]: number };
+
 /** Mean ms per tick of each part, and GC since start. */
-export interface TickProfileSummary {
-  stepMs: number;
-  recordMs: number;
-  indexMs: number;
-  encodeMs: number;
-  sendMs: number;
+export interface TickProfileSummary extends PartMs {
   gcMs: number;
   gcCount: number;
 }
@@ -25,13 +23,8 @@ export interface TickProfileSummary {
  * ms per part, GC ms, and every tick's duration in a log histogram (percentiles of a window =
  * percentiles of the difference of two readings).
  */
-export interface TickTotals {
+export interface TickTotals extends PartMs {
   ticks: number;
-  stepMs: number;
-  recordMs: number;
-  indexMs: number;
-  encodeMs: number;
-  sendMs: number;
   gcMs: number;
   tickMs: LogHistogramData;
   /**
@@ -102,18 +95,19 @@ export class TickProfile {
     return this.ticks.summary();
   }
 
+  /** Each part's figure under its `<part>Ms` name. */
+  private perPart(figure: (part: TickPart) => number): PartMs {
+    return Object.fromEntries(TICK_PARTS.map((p) => [`${p}Ms`, figure(p)])) as PartMs;
+  }
+
   summary(): TickProfileSummary {
     const mean = (part: TickPart) => this.parts[part].summary().mean;
-    return {
-      stepMs: mean('step'), recordMs: mean('record'), indexMs: mean('index'), encodeMs: mean('encode'), sendMs: mean('send'),
-      gcMs: Math.round(this.gcMs), gcCount: this.gcCount,
-    };
+    return { ...this.perPart(mean), gcMs: Math.round(this.gcMs), gcCount: this.gcCount };
   }
 
   totals(): TickTotals {
-    const { sums } = this;
     return {
-      ticks: this.tickHistogram.count, stepMs: sums.step, recordMs: sums.record, indexMs: sums.index, encodeMs: sums.encode, sendMs: sums.send,
+      ticks: this.tickHistogram.count, ...this.perPart((part) => this.sums[part]),
       gcMs: this.gcMs, tickMs: this.tickHistogram.toData(), tickClock: { ...this.tickClock },
     };
   }
