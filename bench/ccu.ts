@@ -28,10 +28,12 @@
 //
 //   npm run bench -- ccu [--steps 250,500,1000,1500,2000,3000,4000,5000] [--warmup 5] [--window 30]
 //                        [--ramp 200] [--cell 25] [--seed 1] [--chart FILE.svg] [--unpinned] [--io-threads N]
-//                        [--budget BYTES_PER_S]
+//                        [--budget BYTES_PER_S] [--server-cores LIST]
 //
 // --io-threads N runs the zone with N I/O threads (`mmo zone --io-threads N`) and gives the
-// server cores 0..N (as many as the machine has); the bots stay on core 1.
+// server cores 0..N (as many as the machine has); the bots stay on core 1. --server-cores LIST
+// (a taskset list) sets the server's cores instead: `--io-threads 1 --server-cores 0` is a zone
+// on one core whose I/O thread uses the time between ticks.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -58,6 +60,7 @@ const { values } = parseArgs({
     unpinned: { type: 'boolean', default: false },
     'io-threads': { type: 'string', default: '0' },
     budget: { type: 'string', default: '0' },
+    'server-cores': { type: 'string' },
   },
 });
 const steps = values.steps.split(',').map(Number);
@@ -69,8 +72,8 @@ const BOUNDS = { minX: 0, minY: 0, maxX: 1000, maxY: 1000 };
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(root, 'src/cli/bin.ts'), BOTS = join(root, 'bench/lib/ccuBots.ts');
 const IO_THREADS = Number(values['io-threads']);
-/** The server's cores: core 0, and with I/O threads one more per thread as far as there are cores. */
-const SERVER_CORES = `0-${Math.min(IO_THREADS, availableParallelism() - 1)}`;
+/** The server's cores: as given, or core 0 and with I/O threads one more per thread as far as there are cores. */
+const SERVER_CORES = values['server-cores'] ?? `0-${Math.min(IO_THREADS, availableParallelism() - 1)}`;
 const PINNED = !values.unpinned && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
 /** The scenario's zone: waypoints and spawns uniform over the whole zone (a centre at the middle, radius half the side). */
