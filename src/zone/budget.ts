@@ -1,17 +1,19 @@
 // Bandwidth budget per client with priority (BigWorld's, per grid cell). Each client has a
 // byte allowance, a token bucket refilled every tick up to a quarter second of its cap. The
 // cells of its view with something to send are candidates; the cell it stands in always goes.
-// When the bucket is full the candidates go in priority order, nearest and longest-waiting
-// first, until the allowance is spent (the last one may overdraw it; the debt is repaid
-// before the next batch). A cell that does not go is owed: its removals went anyway, and when
-// its turn comes it is sent whole if the client never had it (it had just come into view), or
-// else the records of its entities that changed or came in since the first change it missed;
-// so nothing is lost, only delayed, and a delay costs no more bytes. The fan-out still
-// encodes once per cell; the budget only picks which blocks (or records of them) a client's
-// frame copies.
+// When the bucket is full the candidates go in priority order, nearest, fastest-changing and
+// longest-waiting first, until the allowance is spent (the last one may overdraw it; the debt
+// is repaid before the next batch). A cell's change rate is a decayed average of the records
+// per tick of its change blocks (changeRate.ts). A cell that does not go is owed: its removals
+// went anyway, and when its turn comes it is sent whole if the client never had it (it had
+// just come into view), or else the records of its entities that changed or came in since the
+// first change it missed; so nothing is lost, only delayed, and a delay costs no more bytes.
+// The fan-out still encodes once per cell; the budget only picks which blocks (or records of
+// them) a client's frame copies.
 
 import { LogHistogram, type LogHistogramData } from '../metrics/index.js';
 import type { SpatialGrid } from '../sim/index.js';
+import { CellChangeRates } from './changeRate.js';
 
 /** A bucket of this many seconds of the cap: optional cells go in batches of about this size. */
 const BATCH_SECONDS = 0.25;
@@ -48,6 +50,8 @@ export class BandwidthBudget {
   readonly refill: number;
   readonly depth: number;
   private readonly tickMs: number;
+  /** Each cell's records per tick, noted by the fan-out's index(). */
+  readonly rates: CellChangeRates;
   /** The viewer's position in the frame being built. */
   private x = 0;
   private y = 0;
@@ -71,6 +75,7 @@ export class BandwidthBudget {
     this.refill = bytesPerSec / tickRate;
     this.depth = Math.max(this.refill, bytesPerSec * BATCH_SECONDS);
     this.tickMs = 1000 / tickRate;
+    this.rates = new CellChangeRates(grid.cellCount, tickRate);
   }
 
   newClient(tick: number): ClientBudget {
@@ -147,8 +152,8 @@ export class BandwidthBudget {
   /**
    * Chooses the candidates that go this tick (the mandatory ones, and when the bucket is full
    * the highest priorities until `overhead` plus their bytes spend it) and marks the rest
-   * owed. Priority: (1 + ticks waited) / (1 + distance in cells), ties to the nearer; the
-   * near/far statistics count the cells that go.
+   * owed. Priority: (1 + ticks waited) × (1 + records per tick) / (1 + distance in cells),
+   * ties to the nearer; the near/far statistics count the cells that go.
    */
   plan(b: ClientBudget, tick: number, overhead: number): void {
     const n = this.count;
@@ -170,10 +175,15 @@ export class BandwidthBudget {
 
   /** The bucket is full: the optional candidates go by priority while `left` (bytes) lasts. */
   private choose(tick: number, left: number): void {
-    const n = this.count, size = this.grid.cellSize;
+    const n = this.count, size = this.grid.cellSize, rates = this.rates;
     for (let i = 0; i < n; i++) {
       if (this.chosen[i] === 1) left -= this.cost[i];
-      else this.priority[i] = (1 + (this.since[i] >= 0 ? tick - this.since[i] : 0)) / (1 + this.distance[i] / size);
+      else {
+        // Waited × rate is about how many changes the client lacks there; the 1s keep a still
+        // cell's wait counting and give a fresh change in a busy cell its weight.
+        const waited = this.since[i] >= 0 ? tick - this.since[i] : 0;
+        this.priority[i] = (1 + waited) * (1 + rates.of(this.cells[i], tick)) / (1 + this.distance[i] / size);
+      }
     }
     this.sortByPriority();
     for (let k = 0; k < n && left > 0; k++) {
