@@ -14,6 +14,7 @@
 import { LogHistogram, type LogHistogramData } from '../metrics/index.js';
 import type { SpatialGrid } from '../sim/index.js';
 import { CellChangeRates } from './changeRate.js';
+import { OwedCells } from './owedCells.js';
 
 /** A bucket of this many seconds of the cap: optional cells go in batches of about this size. */
 const BATCH_SECONDS = 0.25;
@@ -26,10 +27,11 @@ export interface ClientBudget {
   tokens: number;
   /** Tick of the last refill. */
   refilledAt: number;
-  /** Cells of the view whose changes this client has not been sent: cell → tick of the first one. */
-  readonly owed: Map<number, number>;
-  /** Those of them it never had (they came into view deferred): they go whole. */
-  readonly owedWhole: Set<number>;
+  /**
+   * Cells of the view whose changes this client has not been sent: cell → tick of the first
+   * one, and whether it never had the cell (it came into view deferred): then it goes whole.
+   */
+  readonly owed: OwedCells;
 }
 
 /** What a candidate cell sends: this tick's change block, every entity, or the records changed since it was owed. */
@@ -79,7 +81,7 @@ export class BandwidthBudget {
   }
 
   newClient(tick: number): ClientBudget {
-    return { tokens: this.depth, refilledAt: tick, owed: new Map(), owedWhole: new Set() };
+    return { tokens: this.depth, refilledAt: tick, owed: new OwedCells() };
   }
 
   /**
@@ -91,10 +93,7 @@ export class BandwidthBudget {
     this.y = at.y;
     b.tokens = Math.min(this.depth, b.tokens + this.refill * Math.max(0, tick - b.refilledAt));
     b.refilledAt = tick;
-    if (keyframe) {
-      b.owed.clear();
-      b.owedWhole.clear();
-    }
+    if (keyframe) b.owed.clear();
     this.count = 0;
   }
 
@@ -112,7 +111,7 @@ export class BandwidthBudget {
     this.cells[i] = cell;
     this.mode[i] = mode;
     this.cost[i] = cost;
-    this.since[i] = b.owed.get(cell) ?? -1;
+    this.since[i] = b.owed.since(cell);
     this.distance[i] = Math.sqrt(dx * dx + dy * dy);
     this.chosen[i] = mandatory ? 1 : 0;
     this.priority[i] = mandatory ? Infinity : 0;
@@ -128,25 +127,23 @@ export class BandwidthBudget {
    * the client never had it), as plan() would mark it, without weighing its size or priority.
    */
   defer(b: ClientBudget, cell: number, whole: boolean, tick: number): void {
-    if (!b.owed.has(cell)) b.owed.set(cell, tick);
-    if (whole) b.owedWhole.add(cell);
+    b.owed.owe(cell, tick, whole);
     this.cellsDeferred++;
   }
 
   /** The tick since which the cell is owed to the client, or −1. */
   owedSince(b: ClientBudget, cell: number): number {
-    return b.owed.get(cell) ?? -1;
+    return b.owed.since(cell);
   }
 
   /** Is the cell owed whole (the client never had it)? */
   owesWhole(b: ClientBudget, cell: number): boolean {
-    return b.owedWhole.has(cell);
+    return b.owed.whole(cell);
   }
 
   /** Nothing is owed for the cell: it left the client's view (what it knew there was removed), or it has nothing to tell. */
   forget(b: ClientBudget, cell: number): void {
-    b.owed.delete(cell);
-    b.owedWhole.delete(cell);
+    b.owed.forget(cell);
   }
 
   /**
@@ -166,8 +163,7 @@ export class BandwidthBudget {
         this.forget(b, cell);
         this.cellsSent++;
       } else {
-        if (this.since[i] < 0) b.owed.set(cell, tick);
-        if (this.mode[i] === CellSend.Whole) b.owedWhole.add(cell);
+        b.owed.owe(cell, tick, this.mode[i] === CellSend.Whole);
         this.cellsDeferred++;
       }
     }
