@@ -23,7 +23,7 @@ export const NEAR_UNITS = 30;
 
 /** One client's side of the budget. */
 export interface ClientBudget {
-  /** Bytes the client may still be sent; negative: a debt from the last batch. */
+  /** What the client may still be sent, in bytes × tick rate; negative: a debt from the last batch. */
   tokens: number;
   /** Tick of the last refill. */
   refilledAt: number;
@@ -48,9 +48,14 @@ export interface BudgetTotals {
 }
 
 export class BandwidthBudget {
-  /** Bytes added to each bucket per tick, and the bucket's size. */
+  /**
+   * What is added to each bucket per tick, and the bucket's size, in bytes × tick rate: with a
+   * whole cap and tick rate every figure of a bucket is a whole number, which V8 stores in
+   * place (a fractional one would be a new heap number at each store, per client per tick).
+   */
   readonly refill: number;
   readonly depth: number;
+  private readonly tickRate: number;
   private readonly tickMs: number;
   /** Each cell's records per tick, noted by the fan-out's index(). */
   readonly rates: CellChangeRates;
@@ -74,8 +79,9 @@ export class BandwidthBudget {
   private cellsDeferred = 0;
 
   constructor(readonly bytesPerSec: number, tickRate: number, private readonly grid: SpatialGrid) {
-    this.refill = bytesPerSec / tickRate;
-    this.depth = Math.max(this.refill, bytesPerSec * BATCH_SECONDS);
+    this.refill = bytesPerSec;
+    this.depth = Math.max(this.refill, bytesPerSec * BATCH_SECONDS * tickRate);
+    this.tickRate = tickRate;
     this.tickMs = 1000 / tickRate;
     this.rates = new CellChangeRates(grid.cellCount, tickRate);
   }
@@ -154,7 +160,7 @@ export class BandwidthBudget {
    */
   plan(b: ClientBudget, tick: number, overhead: number): void {
     const n = this.count;
-    if (b.tokens >= this.depth) this.choose(tick, b.tokens - overhead);
+    if (b.tokens >= this.depth) this.choose(tick, b.tokens - overhead * this.tickRate);
     for (let i = 0; i < n; i++) {
       const cell = this.cells[i];
       if (this.chosen[i] === 1) {
@@ -169,11 +175,11 @@ export class BandwidthBudget {
     }
   }
 
-  /** The bucket is full: the optional candidates go by priority while `left` (bytes) lasts. */
+  /** The bucket is full: the optional candidates go by priority while `left` (bytes × tick rate) lasts. */
   private choose(tick: number, left: number): void {
-    const n = this.count, size = this.grid.cellSize, rates = this.rates;
+    const n = this.count, size = this.grid.cellSize, rates = this.rates, tickRate = this.tickRate;
     for (let i = 0; i < n; i++) {
-      if (this.chosen[i] === 1) left -= this.cost[i];
+      if (this.chosen[i] === 1) left -= this.cost[i] * tickRate;
       else {
         // Waited × rate is about how many changes the client lacks there; the 1s keep a still
         // cell's wait counting and give a fresh change in a busy cell its weight.
@@ -186,7 +192,7 @@ export class BandwidthBudget {
       const i = this.order[k];
       if (this.chosen[i] === 1) continue;
       this.chosen[i] = 1;
-      left -= this.cost[i];
+      left -= this.cost[i] * tickRate;
     }
   }
 
@@ -214,7 +220,7 @@ export class BandwidthBudget {
 
   /** The frame went out: its bytes come off the bucket. */
   spend(b: ClientBudget, bytes: number): void {
-    b.tokens -= bytes;
+    b.tokens -= bytes * this.tickRate;
   }
 
   totals(): BudgetTotals {
