@@ -1,17 +1,20 @@
 // Bandwidth budget per client with priority (BigWorld's, per grid cell). Each client has a
 // byte allowance, a token bucket refilled every tick up to a quarter second of its cap. The
 // cells of its view with something to send are candidates; the cell it stands in always goes.
-// When the bucket is full the candidates go in priority order, nearest and longest-waiting
-// first, until the allowance is spent (the last one may overdraw it; the debt is repaid
-// before the next batch). A cell that does not go is owed: its removals went anyway, and when
-// its turn comes it is sent whole if the client never had it (it had just come into view), or
-// else the records of its entities that changed or came in since the first change it missed;
-// so nothing is lost, only delayed, and a delay costs no more bytes. The fan-out still
-// encodes once per cell; the budget only picks which blocks (or records of them) a client's
-// frame copies.
+// When the bucket is full the candidates go in priority order, nearest, fastest-changing and
+// longest-waiting first, until the allowance is spent (the last one may overdraw it; the debt
+// is repaid before the next batch). A cell's change rate is a decayed average of the records
+// per tick of its change blocks (changeRate.ts). A cell that does not go is owed: its removals
+// went anyway, and when its turn comes it is sent whole if the client never had it (it had
+// just come into view), or else the records of its entities that changed or came in since the
+// first change it missed; so nothing is lost, only delayed, and a delay costs no more bytes.
+// The fan-out still encodes once per cell; the budget only picks which blocks (or records of
+// them) a client's frame copies.
 
 import { LogHistogram, type LogHistogramData } from '../metrics/index.js';
 import type { SpatialGrid } from '../sim/index.js';
+import { CellChangeRates } from './changeRate.js';
+import { OwedCells } from './owedCells.js';
 
 /** A bucket of this many seconds of the cap: optional cells go in batches of about this size. */
 const BATCH_SECONDS = 0.25;
@@ -20,14 +23,15 @@ export const NEAR_UNITS = 30;
 
 /** One client's side of the budget. */
 export interface ClientBudget {
-  /** Bytes the client may still be sent; negative: a debt from the last batch. */
+  /** What the client may still be sent, in bytes × tick rate; negative: a debt from the last batch. */
   tokens: number;
   /** Tick of the last refill. */
   refilledAt: number;
-  /** Cells of the view whose changes this client has not been sent: cell → tick of the first one. */
-  readonly owed: Map<number, number>;
-  /** Those of them it never had (they came into view deferred): they go whole. */
-  readonly owedWhole: Set<number>;
+  /**
+   * Cells of the view whose changes this client has not been sent: cell → tick of the first
+   * one, and whether it never had the cell (it came into view deferred): then it goes whole.
+   */
+  readonly owed: OwedCells;
 }
 
 /** What a candidate cell sends: this tick's change block, every entity, or the records changed since it was owed. */
@@ -44,10 +48,17 @@ export interface BudgetTotals {
 }
 
 export class BandwidthBudget {
-  /** Bytes added to each bucket per tick, and the bucket's size. */
+  /**
+   * What is added to each bucket per tick, and the bucket's size, in bytes × tick rate: with a
+   * whole cap and tick rate every figure of a bucket is a whole number, which V8 stores in
+   * place (a fractional one would be a new heap number at each store, per client per tick).
+   */
   readonly refill: number;
   readonly depth: number;
+  private readonly tickRate: number;
   private readonly tickMs: number;
+  /** Each cell's records per tick, noted by the fan-out's index(). */
+  readonly rates: CellChangeRates;
   /** The viewer's position in the frame being built. */
   private x = 0;
   private y = 0;
@@ -68,13 +79,15 @@ export class BandwidthBudget {
   private cellsDeferred = 0;
 
   constructor(readonly bytesPerSec: number, tickRate: number, private readonly grid: SpatialGrid) {
-    this.refill = bytesPerSec / tickRate;
-    this.depth = Math.max(this.refill, bytesPerSec * BATCH_SECONDS);
+    this.refill = bytesPerSec;
+    this.depth = Math.max(this.refill, bytesPerSec * BATCH_SECONDS * tickRate);
+    this.tickRate = tickRate;
     this.tickMs = 1000 / tickRate;
+    this.rates = new CellChangeRates(grid.cellCount, tickRate);
   }
 
   newClient(tick: number): ClientBudget {
-    return { tokens: this.depth, refilledAt: tick, owed: new Map(), owedWhole: new Set() };
+    return { tokens: this.depth, refilledAt: tick, owed: new OwedCells() };
   }
 
   /**
@@ -86,10 +99,7 @@ export class BandwidthBudget {
     this.y = at.y;
     b.tokens = Math.min(this.depth, b.tokens + this.refill * Math.max(0, tick - b.refilledAt));
     b.refilledAt = tick;
-    if (keyframe) {
-      b.owed.clear();
-      b.owedWhole.clear();
-    }
+    if (keyframe) b.owed.clear();
     this.count = 0;
   }
 
@@ -107,7 +117,7 @@ export class BandwidthBudget {
     this.cells[i] = cell;
     this.mode[i] = mode;
     this.cost[i] = cost;
-    this.since[i] = b.owed.get(cell) ?? -1;
+    this.since[i] = b.owed.since(cell);
     this.distance[i] = Math.sqrt(dx * dx + dy * dy);
     this.chosen[i] = mandatory ? 1 : 0;
     this.priority[i] = mandatory ? Infinity : 0;
@@ -123,36 +133,34 @@ export class BandwidthBudget {
    * the client never had it), as plan() would mark it, without weighing its size or priority.
    */
   defer(b: ClientBudget, cell: number, whole: boolean, tick: number): void {
-    if (!b.owed.has(cell)) b.owed.set(cell, tick);
-    if (whole) b.owedWhole.add(cell);
+    b.owed.owe(cell, tick, whole);
     this.cellsDeferred++;
   }
 
   /** The tick since which the cell is owed to the client, or −1. */
   owedSince(b: ClientBudget, cell: number): number {
-    return b.owed.get(cell) ?? -1;
+    return b.owed.since(cell);
   }
 
   /** Is the cell owed whole (the client never had it)? */
   owesWhole(b: ClientBudget, cell: number): boolean {
-    return b.owedWhole.has(cell);
+    return b.owed.whole(cell);
   }
 
   /** Nothing is owed for the cell: it left the client's view (what it knew there was removed), or it has nothing to tell. */
   forget(b: ClientBudget, cell: number): void {
-    b.owed.delete(cell);
-    b.owedWhole.delete(cell);
+    b.owed.forget(cell);
   }
 
   /**
    * Chooses the candidates that go this tick (the mandatory ones, and when the bucket is full
    * the highest priorities until `overhead` plus their bytes spend it) and marks the rest
-   * owed. Priority: (1 + ticks waited) / (1 + distance in cells), ties to the nearer; the
-   * near/far statistics count the cells that go.
+   * owed. Priority: (1 + ticks waited) × (1 + records per tick) / (1 + distance in cells),
+   * ties to the nearer; the near/far statistics count the cells that go.
    */
   plan(b: ClientBudget, tick: number, overhead: number): void {
     const n = this.count;
-    if (b.tokens >= this.depth) this.choose(tick, b.tokens - overhead);
+    if (b.tokens >= this.depth) this.choose(tick, b.tokens - overhead * this.tickRate);
     for (let i = 0; i < n; i++) {
       const cell = this.cells[i];
       if (this.chosen[i] === 1) {
@@ -161,26 +169,30 @@ export class BandwidthBudget {
         this.forget(b, cell);
         this.cellsSent++;
       } else {
-        if (this.since[i] < 0) b.owed.set(cell, tick);
-        if (this.mode[i] === CellSend.Whole) b.owedWhole.add(cell);
+        b.owed.owe(cell, tick, this.mode[i] === CellSend.Whole);
         this.cellsDeferred++;
       }
     }
   }
 
-  /** The bucket is full: the optional candidates go by priority while `left` (bytes) lasts. */
+  /** The bucket is full: the optional candidates go by priority while `left` (bytes × tick rate) lasts. */
   private choose(tick: number, left: number): void {
-    const n = this.count, size = this.grid.cellSize;
+    const n = this.count, size = this.grid.cellSize, rates = this.rates, tickRate = this.tickRate;
     for (let i = 0; i < n; i++) {
-      if (this.chosen[i] === 1) left -= this.cost[i];
-      else this.priority[i] = (1 + (this.since[i] >= 0 ? tick - this.since[i] : 0)) / (1 + this.distance[i] / size);
+      if (this.chosen[i] === 1) left -= this.cost[i] * tickRate;
+      else {
+        // Waited × rate is about how many changes the client lacks there; the 1s keep a still
+        // cell's wait counting and give a fresh change in a busy cell its weight.
+        const waited = this.since[i] >= 0 ? tick - this.since[i] : 0;
+        this.priority[i] = (1 + waited) * (1 + rates.of(this.cells[i], tick)) / (1 + this.distance[i] / size);
+      }
     }
     this.sortByPriority();
     for (let k = 0; k < n && left > 0; k++) {
       const i = this.order[k];
       if (this.chosen[i] === 1) continue;
       this.chosen[i] = 1;
-      left -= this.cost[i];
+      left -= this.cost[i] * tickRate;
     }
   }
 
@@ -208,7 +220,7 @@ export class BandwidthBudget {
 
   /** The frame went out: its bytes come off the bucket. */
   spend(b: ClientBudget, bytes: number): void {
-    b.tokens -= bytes;
+    b.tokens -= bytes * this.tickRate;
   }
 
   totals(): BudgetTotals {

@@ -7,8 +7,8 @@
 // removals. A keyframe sends every visible cell whole. A tick with nothing new for a client
 // sends it nothing, but never more than a heartbeat apart. Per-client work is a few memcpys;
 // encoding work is per changed cell. Under a bandwidth budget (budget.ts) a client's frame
-// copies only the blocks its allowance covers, nearest first; the others are owed and go
-// later (whole, or the records made since), their removals at once.
+// copies only the blocks its allowance covers, nearest and fastest-changing first; the others
+// are owed and go later (whole, or the records made since), their removals at once.
 
 import { rules, type SimEvent, type ZoneWorld } from '../sim/index.js';
 import { ENTITY_STATE_SIZE, type Encoder, type SnapshotInit } from '../protocol/index.js';
@@ -139,9 +139,11 @@ export class Fanout {
       if (from >= 0) this.addRemoval(from, world.c.NetId.id[e]);
     }
     for (let i = 0; i < grid.goneNets.length; i++) this.addRemoval(grid.goneCells[i], grid.goneNets[i]);
+    const rates = this.budget?.rates;
     for (const c of this.touchedCells) {
       this.recStart[c] = this.arena.packList(this.recEids[c]);
       this.recLen[c] = this.recEids[c].length * ENTITY_STATE_SIZE;
+      rates?.note(c, this.recEids[c].length, this.tick);
     }
     for (const ev of events) {
       const c = grid.cellAt(ev.x, ev.y);

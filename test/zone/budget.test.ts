@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ClientWorld } from '../../src/client/index.js';
 import { ENTITY_STATE_SIZE, Encoder, decodeServerMessage, type SnapshotMsg } from '../../src/protocol/index.js';
-import { Scenario, generateZone, stepZone, zoneForEntities, type ZoneWorld } from '../../src/sim/index.js';
+import {
+  DEFAULT_ZONE, Scenario, createZoneWorld, generateZone, rules, spawnNpc, spawnPlayer, stepZone, zoneForEntities, type ZoneWorld,
+} from '../../src/sim/index.js';
+import { walkTo } from '../../src/sim/systems/movement.js';
 import { Fanout, newViewer, type Viewer } from '../../src/zone/fanout.js';
 
 // The bandwidth budget at the fan-out (src/zone/budget.ts): under a small cap a client gets
-// its nearest cells first and the rest later, whole; nothing is lost, only delayed.
+// its nearest and fastest-changing cells first and the rest later, whole; nothing is lost,
+// only delayed.
 
 const CAP = 2048;
 const RADIUS = 100;
@@ -37,6 +41,34 @@ function cellDistance(world: ZoneWorld, v: Viewer, c: number): number {
   return Math.hypot(nx - v.x, ny - v.y);
 }
 
+/**
+ * Each cell's records per tick as the budget weighs them, modelled apart from the fan-out: a
+ * decayed average (half-life one second at 20 Hz) of the entities recorded in the cell each
+ * tick (changed or moved, still alive).
+ */
+class ChangeRateModel {
+  private readonly decay = 0.5 ** (1 / 20);
+  private readonly rates = new Map<number, number>();
+
+  /** Call once per tick, after the step. */
+  observe(world: ZoneWorld): void {
+    for (const [cell, r] of this.rates) this.rates.set(cell, r * this.decay);
+    const recorded = new Set<number>();
+    const note = (e: number) => {
+      const cell = world.grid.cellOf[e];
+      if (world.c.NetId.id[e] === 0 || cell < 0 || recorded.has(e)) return;
+      recorded.add(e);
+      this.rates.set(cell, (this.rates.get(cell) ?? 0) + (1 - this.decay));
+    };
+    for (const e of world.changed) note(e);
+    for (const e of world.grid.movedEids) note(e);
+  }
+
+  of(cell: number): number {
+    return this.rates.get(cell) ?? 0;
+  }
+}
+
 /** A watched client; per tick: the bytes sent it, and those of its own cell, removals, events and header (never deferred). */
 interface Watched { session: number; viewer: Viewer; client: ClientWorld; sentBytes: number[]; mandatoryBytes: number[] }
 
@@ -53,7 +85,7 @@ function checkClient(world: ZoneWorld, w: Watched): number {
   for (const id of w.client.netIds()) if (!inView.has(id)) expect.fail(`tick ${world.tick}: NetId ${id} known but out of view`);
   let checked = 0;
   for (const cell of cells) {
-    if (w.viewer.budget?.owed.has(cell)) continue;
+    if (w.viewer.budget && w.viewer.budget.owed.since(cell) >= 0) continue;
     for (const e of world.grid.cells[cell]) {
       const id = c.NetId.id[e];
       const known = w.client.get(id);
@@ -81,7 +113,7 @@ function deliver(world: ZoneWorld, fan: Fanout, watched: Watched[], onFrame?: (w
     const eid = world.sessions.get(w.session);
     if (eid === undefined) continue; // left (churn)
     w.viewer.eid = eid;
-    const owedBefore = new Map(w.viewer.budget?.owed ?? []);
+    const owedBefore = new Map(w.viewer.budget?.owed.entries() ?? []);
     const bytes = fan.frame(w.viewer, 0);
     w.sentBytes.push(bytes?.length ?? 0);
     if (!bytes) {
@@ -150,16 +182,19 @@ describe('bandwidth budget', () => {
     expect(beyondCapAndFrame / seconds).toBeLessThan(0.05);
   });
 
-  it('sends nearer cells first: a farther cell goes before a nearer one only when it has waited longer', () => {
+  it('sends nearer cells first: a farther cell goes before a nearer one only when it has waited longer or changes faster', () => {
     const { world, scenario } = busyZone(9);
     const fan = new Fanout(world, new Encoder(), RADIUS, 1, 5, CAP);
     stepZone(world, scenario.next());
     fan.index();
     const watched = watch(world, 20);
     const size = world.grid.cellSize;
+    const rates = new ChangeRateModel();
+    rates.observe(world);
     let ticksWithDeferral = 0, comparisons = 0, nearerWaitedFor = 0;
     for (let t = 0; t < 200; t++) {
       stepZone(world, scenario.next());
+      rates.observe(world);
       fan.index();
       deliver(world, fan, watched, (w, msg, owedBefore) => {
         const owed = w.viewer.budget!.owed;
@@ -172,13 +207,13 @@ describe('bandwidth budget', () => {
           if (cell !== center) sent.add(cell);
         }
         const waited = (cell: number) => (owedBefore.has(cell) ? world.tick - owedBefore.get(cell)! : 0);
-        const priority = (cell: number) => (1 + waited(cell)) / (1 + cellDistance(world, w.viewer, cell) / size);
+        const priority = (cell: number) => (1 + waited(cell)) * (1 + rates.of(cell)) / (1 + cellDistance(world, w.viewer, cell) / size);
         for (const s of sent) {
-          for (const d of owed.keys()) {
+          for (const [d] of owed.entries()) {
             comparisons++;
-            expect(priority(s)).toBeGreaterThanOrEqual(priority(d) - 1e-9);
+            expect(priority(s)).toBeGreaterThanOrEqual(priority(d) * (1 - 1e-9) - 1e-9);
             if (cellDistance(world, w.viewer, s) > cellDistance(world, w.viewer, d)) {
-              expect(waited(s)).toBeGreaterThan(waited(d));
+              expect(waited(s) > waited(d) || rates.of(s) > rates.of(d)).toBe(true);
               nearerWaitedFor++;
             }
           }
@@ -193,6 +228,67 @@ describe('bandwidth budget', () => {
     const mean = (h: { sum: number; count: number }) => h.sum / h.count;
     expect(totals.cellsDeferred).toBeGreaterThan(0);
     expect(mean(totals.nearWaitMs)).toBeLessThan(mean(totals.farWaitMs));
+  });
+
+  it('sends the faster-changing of two cells alike first, and the slower one later', () => {
+    // A 250 × 250 zone of 25-unit cells, the viewer in the middle of cell (4, 4); two cells
+    // 37.5 units from it: (2, 4) with one guard, offered first, and (6, 4) with twelve that
+    // turn every tick. Twelve records (480 bytes) spend a batch of 2 KB/s alone; the guard's
+    // one record would leave room for them, so only the order decides whether it waits.
+    const world = createZoneWorld({
+      ...DEFAULT_ZONE, bounds: { minX: 0, minY: 0, maxX: 250, maxY: 250 }, spawn: { x: 112.5, y: 112.5 }, npcs: 0, items: 0, cellSize: 25, capacity: 256,
+    }, 1);
+    const viewer = newViewer(spawnPlayer(world, 1, 'viewer', { ...rules.NEW_PLAYER, x: 112.5, y: 112.5 }));
+    const quiet = spawnNpc(world, [62.5, 112.5], 1, 100);
+    const busy = Array.from({ length: 12 }, (_, i) => spawnNpc(world, [153 + (i % 6) * 3.5, 105 + Math.floor(i / 6) * 10], 1, 100));
+    const fan = new Fanout(world, new Encoder(), RADIUS, 1, 5, CAP);
+    const g = world.grid, quietCell = 4 * g.cols + 2, busyCell = 4 * g.cols + 6;
+    const netId = (e: number) => world.c.NetId.id[e];
+    /** One tick: the busy twelve turn (a step either way), `change` runs, and the viewer's frame comes. */
+    const tick = (change = () => {}) => {
+      stepZone(world, []);
+      for (const e of busy) walkTo(world, e, world.c.Position.x[e] + (world.tick % 2 ? 1 : -1), world.c.Position.y[e]);
+      change();
+      fan.index();
+      const owedBefore = new Map(viewer.budget?.owed.entries() ?? []);
+      const bytes = fan.frame(viewer, 0);
+      const msg = bytes && (decodeServerMessage(bytes) as SnapshotMsg);
+      return { owedBefore, ids: new Set(msg ? msg.entities.map((r) => r.netId) : []), msg };
+    };
+    // The first second: nothing changes but the join, and the whole view arrives.
+    for (let t = 0; t < 20; t++) {
+      stepZone(world, []);
+      fan.index();
+      fan.frame(viewer, 0);
+    }
+    expect(g.cellOf[quiet]).toBe(quietCell);
+    for (const e of busy) expect(g.cellOf[e]).toBe(busyCell);
+    expect(viewer.budget!.owed.size).toBe(0);
+    // Two seconds of the twelve turning, until a frame carries them.
+    let sent = false;
+    for (let t = 0; t < 400 && (t < 40 || !sent); t++) sent = tick().ids.has(netId(busy[0]));
+    expect(sent).toBe(true);
+    // The tick after, the guard takes a half step: both cells are owed from then on.
+    tick(() => walkTo(world, quiet, 63, 112.5));
+    const owedFrom = world.tick;
+    let both = tick();
+    while (!both.ids.has(netId(busy[0])) && world.tick < owedFrom + 40) both = tick();
+    // Alike: owed since the same tick, at the same distance.
+    expect(both.owedBefore.get(busyCell)).toBe(owedFrom);
+    expect(both.owedBefore.get(quietCell)).toBe(owedFrom);
+    // The twelve went, every one of them; the guard did not (the cap bound) and is still owed.
+    for (const e of busy) expect(both.ids.has(netId(e))).toBe(true);
+    expect(both.ids.has(netId(quiet))).toBe(false);
+    expect(viewer.budget!.owed.since(quietCell)).toBe(owedFrom);
+    // Nothing lost: while the twelve keep turning, the guard's change arrives in its turn.
+    let arrived: SnapshotMsg | undefined;
+    while (!arrived && world.tick < owedFrom + 400) {
+      const f = tick();
+      if (f.ids.has(netId(quiet))) arrived = f.msg;
+    }
+    const record = arrived!.entities.find((r) => r.netId === netId(quiet))!;
+    expect(record.targetX).toBeCloseTo(63, 3);
+    expect(viewer.budget!.owed.since(quietCell)).toBe(-1);
   });
 
   it('with a cap that never binds, frames are byte for byte those without a budget', () => {
