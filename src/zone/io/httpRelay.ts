@@ -26,7 +26,8 @@ export function relayHttp(app: TemplatedApp, httpPort: number): void {
         const text = method === 'HEAD' ? '' : Buffer.from(await r.arrayBuffer());
         if (!aborted) write(res, method, r, text);
       }, (e: Error) => {
-        if (!aborted) res.cork(() => res.writeStatus('502 Bad Gateway').end(`relay failed: ${e.message}`));
+        const why = e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : e.message;
+        if (!aborted) res.cork(() => res.writeStatus('502 Bad Gateway').end(`relay failed: ${why}`));
       });
     };
     if (method === 'GET' || method === 'HEAD') return forward();
