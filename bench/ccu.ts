@@ -116,12 +116,20 @@ async function stop(child: ChildProcess): Promise<void> {
   await once(child, 'exit');
 }
 
+/** The body of GET `path` on the zone's port; an answer other than 200 is an error that says what the zone said. */
+async function zoneGet(port: number, path: string): Promise<string> {
+  const r = await fetch(`http://127.0.0.1:${port}${path}`);
+  const text = await r.text();
+  if (!r.ok) throw new Error(`GET ${path}: ${r.status} ${text}`);
+  return text;
+}
+
 async function status(port: number): Promise<ZoneStatus> {
-  return (await fetch(`http://127.0.0.1:${port}/status`)).json() as Promise<ZoneStatus>;
+  return JSON.parse(await zoneGet(port, '/status')) as ZoneStatus;
 }
 
 async function skippedSnapshots(port: number): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const text = await zoneGet(port, '/metrics');
   return Number(/^mmo_snapshots_skipped_total(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1] ?? 0);
 }
 
