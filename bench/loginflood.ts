@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { summarize } from '../src/metrics/index.js';
 import { Rng } from '../src/sim/index.js';
-import { postFrom, source } from '../test/cluster/sources.js';
+import { postFrom, source } from './lib/sources.js';
 
 const { values } = parseArgs({
   options: {

@@ -16,7 +16,7 @@ import { botSource, loginViaGateway, routeViaGateway, withBackoff, type LoginRet
 import { startProcessWorld, type ProcessWorld } from '../../src/cli/world.js';
 import { Rng } from '../../src/sim/index.js';
 import { PICKUP_RANGE } from '../../src/sim/constants.js';
-import { playing, twice } from '../../test/cluster/worldProbe.js';
+import { playing, twice } from './worldProbe.js';
 
 export interface ChaosOptions {
   /** Length of the faulty part; a quiet end of healTimeS follows for everyone to come back. */

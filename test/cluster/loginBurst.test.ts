@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Gateway, HashPool, Registry, mountGateway, LocalDirectory, newApp, notFound } from '../../src/cluster/index.js';
 import { PlayerStore } from '../../src/store/index.js';
 import { serve, tempDir } from './helpers.js';
-import { postFrom, source, type SourcedAnswer } from './sources.js';
+import { postFrom, source, type SourcedAnswer } from '../../bench/lib/sources.js';
 
 const dir = tempDir('login-burst');
 const store = PlayerStore.open(join(dir, 'burst.db'));

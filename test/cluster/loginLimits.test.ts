@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CREATIONS, Gateway, Registry, mountGateway, LocalDirectory, newApp, notFound } from '../../src/cluster/index.js';
 import { PlayerStore } from '../../src/store/index.js';
 import { FakeClock, serve, tempDir } from './helpers.js';
-import { postFrom, source } from './sources.js';
+import { postFrom, source } from '../../bench/lib/sources.js';
 
 const dir = tempDir('login-limits');
 const store = PlayerStore.open(join(dir, 'limits.db'));

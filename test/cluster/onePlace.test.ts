@@ -10,7 +10,8 @@ import { startProcessWorld, type ProcessWorld } from '../../src/cli/world.js';
 import { newNonce, signJoinToken } from '../../src/cluster/tokens.js';
 import { ErrorCode } from '../../src/protocol/index.js';
 import { tempDb, waitFor } from '../persistence/helpers.js';
-import { gatewayPost, playing, skipWithoutNats } from './worldProbe.js';
+import { playing } from '../../bench/lib/worldProbe.js';
+import { gatewayPost, skipWithoutNats } from './worldProbe.js';
 
 const SKIP = skipWithoutNats(import.meta.filename);
 

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSwarm, type SwarmReport } from '../../src/bots/index.js';
 import { startProcessWorld, type ProcessWorld } from '../../src/cli/world.js';
 import { tempDb, waitFor } from '../persistence/helpers.js';
-import { playing, skipWithoutNats, twice } from './worldProbe.js';
+import { playing, twice } from '../../bench/lib/worldProbe.js';
+import { skipWithoutNats } from './worldProbe.js';
 
 const SKIP = skipWithoutNats(import.meta.filename);
 
