@@ -42,7 +42,7 @@ export type CellSend = (typeof CellSend)[keyof typeof CellSend];
 export interface BudgetTotals {
   nearWaitMs: LogHistogramData;
   farWaitMs: LogHistogramData;
-  /** Candidate cells sent and deferred, summed over clients and ticks. */
+  /** Candidate cells sent, and cells left owed by a frame (deferred), summed over clients and ticks. */
   cellsSent: number;
   cellsDeferred: number;
 }
@@ -71,8 +71,6 @@ export class BandwidthBudget {
   private distance = new Float64Array(64);
   private priority = new Float64Array(64);
   private chosen = new Uint8Array(64);
-  /** Candidate indexes by priority, highest first. */
-  private order = new Int32Array(64);
   private readonly nearWait = new LogHistogram();
   private readonly farWait = new LogHistogram();
   private cellsSent = 0;
@@ -104,10 +102,10 @@ export class BandwidthBudget {
   }
 
   /**
-   * A cell with something for this client, `cost` bytes of it, sent as `mode` says.
-   * `mandatory` (the viewer's own cell) always goes.
+   * A cell with something for this client, `cost` bytes of it, sent as `mode` says, owed to
+   * it since tick `since` (−1: not owed). `mandatory` (the viewer's own cell) always goes.
    */
-  offer(b: ClientBudget, cell: number, mode: CellSend, cost: number, mandatory: boolean): void {
+  offer(cell: number, mode: CellSend, cost: number, since: number, mandatory: boolean): void {
     if (this.count === this.cells.length) this.grow();
     const i = this.count++;
     const g = this.grid, size = g.cellSize, cx = cell % g.cols, x = this.x, y = this.y;
@@ -117,7 +115,7 @@ export class BandwidthBudget {
     this.cells[i] = cell;
     this.mode[i] = mode;
     this.cost[i] = cost;
-    this.since[i] = b.owed.since(cell);
+    this.since[i] = since;
     this.distance[i] = Math.sqrt(dx * dx + dy * dy);
     this.chosen[i] = mandatory ? 1 : 0;
     this.priority[i] = mandatory ? Infinity : 0;
@@ -129,12 +127,12 @@ export class BandwidthBudget {
   }
 
   /**
-   * An optional cell with something to send, in a frame where none can go: owed (whole when
-   * the client never had it), as plan() would mark it, without weighing its size or priority.
+   * An optional cell with something new to send, in a frame where none can go: owed (whole
+   * when it just came into view), as plan() would mark it, without weighing its size or
+   * priority; a cell already owed keeps its tick and wholeness.
    */
   defer(b: ClientBudget, cell: number, whole: boolean, tick: number): void {
     b.owed.owe(cell, tick, whole);
-    this.cellsDeferred++;
   }
 
   /** The tick since which the cell is owed to the client, or −1. */
@@ -159,8 +157,8 @@ export class BandwidthBudget {
    * ties to the nearer; the near/far statistics count the cells that go.
    */
   plan(b: ClientBudget, tick: number, overhead: number): void {
-    const n = this.count;
-    if (b.tokens >= this.depth) this.choose(tick, b.tokens - overhead * this.tickRate);
+    const n = this.count, full = b.tokens >= this.depth;
+    if (full) this.choose(tick, b.tokens - overhead * this.tickRate);
     for (let i = 0; i < n; i++) {
       const cell = this.cells[i];
       if (this.chosen[i] === 1) {
@@ -173,6 +171,9 @@ export class BandwidthBudget {
         this.cellsDeferred++;
       }
     }
+    // Without a full bucket the optional cells were deferred unweighed (defer()): every cell
+    // owed now is one of the view (cells leaving it are forgotten) and was deferred this tick.
+    if (!full) this.cellsDeferred += b.owed.size;
   }
 
   /** The bucket is full: the optional candidates go by priority while `left` (bytes × tick rate) lasts. */
@@ -187,13 +188,25 @@ export class BandwidthBudget {
         this.priority[i] = (1 + waited) * (1 + rates.of(this.cells[i], tick)) / (1 + this.distance[i] / size);
       }
     }
-    this.sortByPriority();
-    for (let k = 0; k < n && left > 0; k++) {
-      const i = this.order[k];
-      if (this.chosen[i] === 1) continue;
+    // The best remaining candidate goes while the allowance lasts: a cap lets a few of a
+    // view's tens of cells go, so picking them one by one beats sorting them all.
+    while (left > 0) {
+      const i = this.best();
+      if (i < 0) break;
       this.chosen[i] = 1;
       left -= this.cost[i] * tickRate;
     }
+  }
+
+  /** The optional candidate not yet chosen with the highest priority, ties to the nearer, then to the first offered; −1 when none is left. */
+  private best(): number {
+    const p = this.priority, d = this.distance, chosen = this.chosen;
+    let top = -1;
+    for (let i = 0; i < this.count; i++) {
+      if (chosen[i] === 1) continue;
+      if (top < 0 || p[i] > p[top] || (p[i] === p[top] && d[i] < d[top])) top = i;
+    }
+    return top;
   }
 
   /** Candidates of this frame, in the order offered; which of them go after plan(). */
@@ -227,21 +240,6 @@ export class BandwidthBudget {
     return { nearWaitMs: this.nearWait.toData(), farWaitMs: this.farWait.toData(), cellsSent: this.cellsSent, cellsDeferred: this.cellsDeferred };
   }
 
-  /** Insertion sort of the candidates by priority, then nearness (a view holds tens of cells). */
-  private sortByPriority(): void {
-    const order = this.order, p = this.priority, d = this.distance;
-    for (let i = 0; i < this.count; i++) {
-      let j = i;
-      while (j > 0) {
-        const o = order[j - 1];
-        if (p[o] > p[i] || (p[o] === p[i] && d[o] <= d[i])) break;
-        order[j] = o;
-        j--;
-      }
-      order[j] = i;
-    }
-  }
-
   private grow(): void {
     const n = this.cells.length * 2;
     const more = <T extends Int32Array | Uint8Array | Float64Array>(a: T): T => {
@@ -256,6 +254,5 @@ export class BandwidthBudget {
     this.distance = more(this.distance);
     this.priority = more(this.priority);
     this.chosen = more(this.chosen);
-    this.order = new Int32Array(n);
   }
 }

@@ -187,19 +187,20 @@ export class Fanout {
   private offer(b: ClientBudget, budget: BandwidthBudget, c: number, cameIntoView: boolean, mandatory: boolean): void {
     const changed = this.changeTick[c] === this.tick;
     if (!cameIntoView && changed) for (const n of this.remNets[c]) this.removed.push(n);
+    if (!mandatory && !budget.canChoose(b)) {
+      // Most frames under a binding cap: nothing optional goes, so no size or priority is
+      // needed, and a cell already owed stays owed as it was (defer() keeps its tick and
+      // wholeness): only a cell with something new to owe is looked up.
+      if (cameIntoView ? this.world.grid.cells[c].length > 0 : changed && this.recLen[c] > 0) budget.defer(b, c, cameIntoView, this.tick);
+      return;
+    }
     const since = cameIntoView ? -1 : budget.owedSince(b, c);
     const mode = cameIntoView || (since >= 0 && budget.owesWhole(b, c)) ? CellSend.Whole : since >= 0 ? CellSend.Since : CellSend.Changes;
     if (mode === CellSend.Changes && !changed) return;
-    if (!mandatory && !budget.canChoose(b)) {
-      // Most frames under a binding cap: nothing optional goes, so no size or priority is needed.
-      const some = mode === CellSend.Since || (mode === CellSend.Changes ? this.recLen[c] > 0 : this.world.grid.cells[c].length > 0);
-      if (some) budget.defer(b, c, mode === CellSend.Whole, this.tick);
-      return;
-    }
     // Sizes only: a whole block is packed when some client's frame takes it.
     const cost = mode === CellSend.Changes ? this.recLen[c] : mode === CellSend.Whole ?
       this.world.grid.cells[c].length * ENTITY_STATE_SIZE : this.appendSince(c, since, -1);
-    if (cost > 0) budget.offer(b, c, mode, cost, mandatory);
+    if (cost > 0) budget.offer(c, mode, cost, since, mandatory);
     else budget.forget(b, c); // nothing there to tell
   }
 
