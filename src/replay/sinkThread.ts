@@ -4,12 +4,12 @@
 // first error (after which it only answers syncs).
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { THREAD_NICENESS, lowerThisThread } from '../runtime/threadPriority.js';
+import { HELPER_THREAD_NICENESS, lowerThisThread } from '../runtime/threadPriority.js';
 import { RecordingSink, type SinkMessage } from './sink.js';
 import { NEED_WORLD, SYNC_ERROR, SYNC_SEQ, syncState, writeSyncError } from './syncState.js';
 
 const shared = (workerData as { data: { shared: SharedArrayBuffer } }).data.shared;
-lowerThisThread(THREAD_NICENESS.recording);
+lowerThisThread(HELPER_THREAD_NICENESS);
 const state = syncState(shared);
 const sink = new RecordingSink(undefined, () => Atomics.store(state, NEED_WORLD, 1));
 

@@ -9,13 +9,13 @@
 
 import { getPriority, setPriority } from 'node:os';
 
-/** How many nice levels below the tick thread each kind of helper thread runs (19 is the lowest level). */
-export const THREAD_NICENESS = {
-  /** Frames to clients: right after the tick, ahead of anything else in the background. */
-  io: 10,
-  /** The flight recorder: it queues, so it can wait for whatever time is left. */
-  recording: 19,
-} as const;
+/**
+ * How many nice levels below the tick thread a helper thread (an I/O thread, the recording
+ * thread) runs. Not the lowest level: a thread at 19 starves whenever other processes keep the
+ * machine busy, and a recording thread that far behind piles up a backlog, loses more to a
+ * crash and makes a graceful stop wait (seen: a loaded zone missing its 5 s SIGTERM deadline).
+ */
+export const HELPER_THREAD_NICENESS = 10;
 
 /**
  * Lowers the calling thread's priority by `levels` nice levels (to 19 at most). Returns its

@@ -6,7 +6,7 @@
 // before the thread ends (a worker torn down with a uWS socket open aborts the process).
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { THREAD_NICENESS, lowerThisThread, uWS, type WebSocket } from '../../runtime/index.js';
+import { HELPER_THREAD_NICENESS, lowerThisThread, uWS, type WebSocket } from '../../runtime/index.js';
 import { socketSettings, type SocketData } from '../socket.js';
 import { BELL, COUNTER_ROWS, Counter, In, Out, type FromIoThread, type IoThreadInit, type OpenInfo, type ToIoThread } from './channel.js';
 import { relayHttp } from './httpRelay.js';
@@ -20,7 +20,7 @@ interface Client extends SocketData {
 /** How long a closing connection may take to answer before it is cut off. */
 const CLOSE_GRACE_MS = 2_000;
 const init = (workerData as { data: IoThreadInit }).data;
-lowerThisThread(THREAD_NICENESS.io);
+lowerThisThread(HELPER_THREAD_NICENESS);
 const port = parentPort!;
 const outbound = new RingReader(init.outbound);
 const inbound = new RingWriter(init.inbound);
