@@ -21,16 +21,21 @@ export function relayHttp(app: TemplatedApp, httpPort: number): void {
     const headers = requestHeaders(req);
     let aborted = false;
     res.onAborted(() => { aborted = true; });
-    const forward = (body?: Buffer) => {
+    const idempotent = method === 'GET' || method === 'HEAD';
+    // The endpoints may close a kept-alive connection as idle just as the relay reuses it
+    // ("other side closed", more likely while this thread is starved of CPU): a GET or HEAD is
+    // safe to send once more, a POST may have been acted on and is not.
+    const forward = (body?: Buffer, retries = idempotent ? 1 : 0) => {
       fetch(url, { method, headers, body: body ? new Uint8Array(body) : undefined }).then(async (r) => {
         const text = method === 'HEAD' ? '' : Buffer.from(await r.arrayBuffer());
         if (!aborted) write(res, method, r, text);
       }, (e: Error) => {
+        if (retries > 0 && !aborted) return forward(body, retries - 1);
         const why = e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : e.message;
         if (!aborted) res.cork(() => res.writeStatus('502 Bad Gateway').end(`relay failed: ${why}`));
       });
     };
-    if (method === 'GET' || method === 'HEAD') return forward();
+    if (idempotent) return forward();
     readBody(res, (body) => (body ? forward(body) : res.cork(() => res.writeStatus('413 Payload Too Large').end())), () => aborted);
   });
 }
