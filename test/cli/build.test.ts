@@ -4,7 +4,7 @@
 // no process behind.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -34,9 +34,10 @@ async function stopByLauncher(started: Started, port: number): Promise<void> {
 }
 
 describe('the build', () => {
-  it('is in dist/, with the bin the package names', () => {
+  it('is in dist/, with the bin the package names, executable', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: { mmo: string }; scripts: Record<string, string> };
     expect(existsSync(join(ROOT, pkg.bin.mmo))).toBe(true);
+    expect(statSync(join(ROOT, pkg.bin.mmo)).mode & 0o111).toBe(0o111); // a fresh clone's tsc output is not executable: the build makes it so
     expect(pkg.scripts.prepare).toContain('build');
     const r = spawnSync(process.execPath, [join(ROOT, pkg.bin.mmo), '--version'], { encoding: 'utf8', timeout: 30_000 });
     expect(r.status).toBe(0);
