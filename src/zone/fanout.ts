@@ -2,9 +2,12 @@
 // once: records of entities that changed or entered it and NetIds of those that left it or
 // despawned. A client's view is every cell that the circle of the view radius around it
 // reaches into; its frame is the concatenation of those cells' blocks (removals applied before
-// records, so an entity that moved between two visible cells ends up known). When the view
-// moves, cells that come into view are sent whole and cells that drop out are sent as
-// removals. A keyframe sends every visible cell whole. A tick with nothing new for a client
+// records, so an entity that moved between two visible cells ends up known). An entity that
+// only walked over a cell border, its record unchanged but for where it has got to, is a
+// crossing: kept apart in both blocks, it costs a client that saw both cells nothing (it knows
+// the entity and where it walks), and one that sees only one side a removal or a record. When
+// the view moves, cells that come into view are sent whole and cells that drop out are sent
+// as removals. A keyframe sends every visible cell whole. A tick with nothing new for a client
 // sends it nothing, but never more than a heartbeat apart. Per-client work is a few memcpys;
 // encoding work is per changed cell. Under a bandwidth budget (budget.ts) a client's frame
 // copies only the blocks its allowance covers, nearest and fastest-changing first; the others
@@ -38,12 +41,26 @@ export class Fanout {
   private readonly eventCells: number;
   private tick = -1;
 
-  // Change blocks of this tick, per cell.
+  // Change blocks of this tick, per cell. A block's records are those of entities that changed
+  // or came in, then those that crossed in (recLen covers both, packed one after the other);
+  // its removals those that left or despawned, and the NetIds of those that crossed out.
   private readonly changeTick: Int32Array;
   private readonly recEids: number[][];
   private readonly remNets: number[][];
+  private readonly crossInEids: number[][];
+  private readonly crossInFrom: number[][];
+  private readonly crossOutNets: number[][];
+  private readonly crossOutTo: number[][];
   private readonly recStart: Int32Array;
   private readonly recLen: Int32Array;
+  /**
+   * This frame's client knew all of every cell it saw at its last frame (no budget, or one
+   * that owes it nothing), so crossings between cells it sees can go unsaid; and the view
+   * radius of the frame.
+   */
+  private crossKnown = false;
+  private frameRadius = 0;
+  private frameViewer: Viewer | undefined;
   private readonly touchedCells: number[] = [];
   private readonly recMark: Int32Array;
   // Whole-cell blocks, built on demand, per cell.
@@ -83,6 +100,10 @@ export class Fanout {
     this.changeTick = new Int32Array(cells).fill(-1);
     this.recEids = Array.from({ length: cells }, () => []);
     this.remNets = Array.from({ length: cells }, () => []);
+    this.crossInEids = Array.from({ length: cells }, () => []);
+    this.crossInFrom = Array.from({ length: cells }, () => []);
+    this.crossOutNets = Array.from({ length: cells }, () => []);
+    this.crossOutTo = Array.from({ length: cells }, () => []);
     this.recStart = new Int32Array(cells);
     this.recLen = new Int32Array(cells);
     this.recMark = new Int32Array(world.c.NetId.id.length).fill(-1);
@@ -105,6 +126,10 @@ export class Fanout {
     this.changeTick[c] = this.tick;
     this.recEids[c].length = 0;
     this.remNets[c].length = 0;
+    this.crossInEids[c].length = 0;
+    this.crossInFrom[c].length = 0;
+    this.crossOutNets[c].length = 0;
+    this.crossOutTo[c].length = 0;
     this.touchedCells.push(c);
   }
 
@@ -123,6 +148,18 @@ export class Fanout {
     this.remNets[c].push(netId);
   }
 
+  /** Entity e walked from cell `from` into its cell with nothing in its record changed but its position. */
+  private addCrossing(e: number, from: number): void {
+    const to = this.world.grid.cellOf[e];
+    this.recMark[e] = this.tick; // a record made this tick, for a client owed the cell (appendSince)
+    this.touchCell(to);
+    this.crossInEids[to].push(e);
+    this.crossInFrom[to].push(from);
+    this.touchCell(from);
+    this.crossOutNets[from].push(this.world.c.NetId.id[e]);
+    this.crossOutTo[from].push(to);
+  }
+
   /** Indexes the tick just stepped: change blocks per cell, and the events to tell per cell. */
   index(events: readonly SimEvent[] = this.world.events, globalEvents: readonly SimEvent[] = []): void {
     const { world } = this;
@@ -133,17 +170,23 @@ export class Fanout {
     this.touchedCells.length = 0;
     for (const e of world.changed) this.addRecord(e);
     for (let i = 0; i < grid.movedEids.length; i++) {
-      const e = grid.movedEids[i];
+      const e = grid.movedEids[i], from = grid.movedFrom[i];
+      // Changed entities are listed by now: one that is not, and was in the grid, only walked on.
+      if (from >= 0 && this.recMark[e] !== this.tick && world.c.NetId.id[e] !== 0 && grid.cellOf[e] >= 0) {
+        this.addCrossing(e, from);
+        continue;
+      }
       this.addRecord(e);
-      const from = grid.movedFrom[i];
       if (from >= 0) this.addRemoval(from, world.c.NetId.id[e]);
     }
     for (let i = 0; i < grid.goneNets.length; i++) this.addRemoval(grid.goneCells[i], grid.goneNets[i]);
     const rates = this.budget?.rates;
     for (const c of this.touchedCells) {
+      const records = this.recEids[c].length + this.crossInEids[c].length;
       this.recStart[c] = this.arena.packList(this.recEids[c]);
-      this.recLen[c] = this.recEids[c].length * ENTITY_STATE_SIZE;
-      rates?.note(c, this.recEids[c].length, this.tick);
+      this.arena.packList(this.crossInEids[c]); // right after: one block
+      this.recLen[c] = records * ENTITY_STATE_SIZE;
+      rates?.note(c, records, this.tick);
     }
     for (const ev of events) {
       const c = grid.cellAt(ev.x, ev.y);
@@ -170,8 +213,45 @@ export class Fanout {
 
   private appendChanges(c: number, used: number): number {
     if (this.changeTick[c] !== this.tick) return used;
+    this.pushChangeRemovals(c);
+    return this.appendChangeRecords(c, used);
+  }
+
+  /**
+   * Whether cell c is in the frame's view, where the viewer is or (`old`) where it was at its
+   * last frame: by span(), the very walk that lists the view, so the two never disagree.
+   */
+  private inView(v: Viewer, old: boolean, c: number): boolean {
+    const cols = this.world.grid.cols, col = c % cols;
+    this.disc(v, old, this.frameRadius);
+    this.span((c - col) / cols);
+    return col >= this.spanLo && col <= this.spanHi;
+  }
+
+  /** This tick's removals of a cell the client saw: a crossing out is one only when the client does not see where it went. */
+  private pushChangeRemovals(c: number): void {
     for (const n of this.remNets[c]) this.removed.push(n);
-    return this.append(used, this.recStart[c], this.recLen[c]);
+    const nets = this.crossOutNets[c], to = this.crossOutTo[c];
+    for (let i = 0; i < nets.length; i++) if (!this.crossKnown || !this.inView(this.frameViewer!, false, to[i])) this.removed.push(nets[i]);
+  }
+
+  /**
+   * Cell c's change records at `used`, less the crossings in from a cell the client saw at its
+   * last frame (it knows those entities and where they walk); returns the new length. With
+   * `used` −1, only their size.
+   */
+  private appendChangeRecords(c: number, used: number): number {
+    const from = this.crossInFrom[c];
+    const plain = this.recLen[c] - from.length * ENTITY_STATE_SIZE;
+    let size = this.crossKnown ? plain : this.recLen[c];
+    if (used >= 0) used = this.append(used, this.recStart[c], size);
+    if (!this.crossKnown) return used >= 0 ? used : size;
+    for (let i = 0; i < from.length; i++) {
+      if (this.inView(this.frameViewer!, true, from[i])) continue;
+      if (used >= 0) used = this.append(used, this.recStart[c] + plain + i * ENTITY_STATE_SIZE, ENTITY_STATE_SIZE);
+      size += ENTITY_STATE_SIZE;
+    }
+    return used >= 0 ? used : size;
   }
 
   private appendWhole(c: number, used: number): number {
@@ -186,7 +266,7 @@ export class Fanout {
    */
   private offer(b: ClientBudget, budget: BandwidthBudget, c: number, cameIntoView: boolean, mandatory: boolean): void {
     const changed = this.changeTick[c] === this.tick;
-    if (!cameIntoView && changed) for (const n of this.remNets[c]) this.removed.push(n);
+    if (!cameIntoView && changed) this.pushChangeRemovals(c);
     if (!mandatory && !budget.canChoose(b)) {
       // Most frames under a binding cap: nothing optional goes, so no size or priority is
       // needed, and a cell already owed stays owed as it was (defer() keeps its tick and
@@ -198,7 +278,7 @@ export class Fanout {
     const mode = cameIntoView || (since >= 0 && budget.owesWhole(b, c)) ? CellSend.Whole : since >= 0 ? CellSend.Since : CellSend.Changes;
     if (mode === CellSend.Changes && !changed) return;
     // Sizes only: a whole block is packed when some client's frame takes it.
-    const cost = mode === CellSend.Changes ? this.recLen[c] : mode === CellSend.Whole ?
+    const cost = mode === CellSend.Changes ? this.appendChangeRecords(c, -1) : mode === CellSend.Whole ?
       this.world.grid.cells[c].length * ENTITY_STATE_SIZE : this.appendSince(c, since, -1);
     if (cost > 0) budget.offer(c, mode, cost, since, mandatory);
     else budget.forget(b, c); // nothing there to tell
@@ -229,7 +309,7 @@ export class Fanout {
       const c = budget.cellAt(i), mode = budget.modeAt(i);
       if (mode === CellSend.Whole) used = this.appendWhole(c, used);
       else if (mode === CellSend.Since) used = this.appendSince(c, budget.sinceAt(i), used);
-      else used = this.append(used, this.recStart[c], this.recLen[c]);
+      else used = this.appendChangeRecords(c, used);
     }
     return used;
   }
@@ -238,7 +318,7 @@ export class Fanout {
   private dropCell(c: number): void {
     const { NetId } = this.world.c;
     for (const e of this.world.grid.cells[c]) this.removed.push(NetId.id[e]);
-    if (this.changeTick[c] === this.tick) for (const n of this.remNets[c]) this.removed.push(n);
+    if (this.changeTick[c] === this.tick) this.pushChangeRemovals(c);
   }
 
   private position(v: Viewer): void {
@@ -320,6 +400,9 @@ export class Fanout {
     const budget = v.wholeZone ? undefined : this.budget;
     const b = budget ? (v.budget ??= budget.newClient(this.tick)) : undefined;
     if (b) budget!.begin(b, this.tick, keyframe, v);
+    this.crossKnown = !b || b.owed.size === 0;
+    this.frameRadius = radius;
+    this.frameViewer = v;
     this.removed.length = 0;
     let used = 0;
     // Rows of the new view, and (for a delta) of the old one: together one contiguous range.

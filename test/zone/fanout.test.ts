@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Encoder, decodeServerMessage, type EntityStateObj, type SnapshotMsg } from '../../src/protocol/index.js';
-import { Scenario, generateZone, stepZone, zoneForEntities, type ZoneWorld } from '../../src/sim/index.js';
+import type { SimInput } from '../../src/sim/index.js';
+import { DEFAULT_ZONE, Scenario, generateZone, stepZone, zoneForEntities, type ZoneWorld } from '../../src/sim/index.js';
 import { Fanout, newViewer, type Viewer } from '../../src/zone/fanout.js';
 
 /** What a client knows: the last record of each entity and the tick it came with. */
@@ -115,6 +116,54 @@ describe('cell fan-out', () => {
     expect(maxErr).toBeLessThan(0.05);
     // Deltas: a small share of the view is resent per frame (keyframes and view moves included).
     expect(records / viewed).toBeLessThan(0.2);
+  });
+
+  it('says nothing of a walk over a cell border to a client that sees both cells, a record or a removal to one that sees one side', () => {
+    const world = generateZone({ ...DEFAULT_ZONE, bounds: { minX: 0, minY: 0, maxX: 1000, maxY: 1000 }, spawn: { x: 500, y: 500 }, npcs: 0, items: 0, cellSize: 25 }, 1);
+    const fan = new Fanout(world, new Encoder());
+    const stats = { level: 1, hp: 100, maxHp: 100, mana: 50, maxMana: 50 };
+    // The walker goes from x 110 to 160 along y 500, over the borders at 125 and 150. From
+    // x 130 both cells of each border are in view; from 245 the cell [125, 150) is (nearest
+    // point 95 away) and [100, 125) is not (120); from 25 it is the other way round (75, 100).
+    const at = { walker: 110, both: 130, destOnly: 245, sourceOnly: 25 };
+    stepZone(world, Object.entries(at).map(([name, x], i) => ({ type: 'join', session: i + 1, name, state: { x, y: 500, ...stats } })));
+    const walker = world.c.NetId.id[world.sessions.get(1)!];
+    const watchers = ['both', 'destOnly', 'sourceOnly'].map((name, i) => ({ name, viewer: newViewer(world.sessions.get(i + 2)!), records: [] as number[], removals: [] as number[], knows: false }));
+    fan.index();
+    let inputs: SimInput[] = [{ type: 'move', session: 1, seq: 1, x: 160, y: 500 }];
+    for (let t = 0; t < 260; t++) {
+      stepZone(world, inputs);
+      inputs = [];
+      fan.index();
+      for (const w of watchers) {
+        const bytes = fan.frame(w.viewer, 0);
+        if (!bytes) continue;
+        const msg = decodeServerMessage(bytes) as SnapshotMsg;
+        if (msg.keyframe) w.knows = false;
+        if (msg.removed.includes(walker)) {
+          w.removals.push(world.c.Position.x[world.sessions.get(1)!]);
+          w.knows = false;
+        }
+        if (msg.entities.some((r) => r.netId === walker)) {
+          w.records.push(world.c.Position.x[world.sessions.get(1)!]);
+          w.knows = true;
+        }
+        // Right at every tick: it knows the walker exactly when the walker's cell is in its view.
+        expect(w.knows, `${w.name} at tick ${world.tick}`).toBe(viewSet(world, w.viewer).has(walker));
+      }
+    }
+    expect(world.c.Position.x[world.sessions.get(1)!]).toBe(160);
+    const [both, destOnly, sourceOnly] = watchers;
+    // (Where the walker was at each.) Its first step, in the keyframe, and its arrival: nothing
+    // at either border.
+    expect(both.records).toEqual([110.25, 160]);
+    expect(both.removals).toEqual([]);
+    // Its record when it walked into [125, 150), then only the arrival (it saw 150 crossed).
+    expect(destOnly.records).toEqual([125, 160]);
+    expect(destOnly.removals).toEqual([]);
+    // The keyframe, then its removal when it walked out of [100, 125).
+    expect(sourceOnly.records).toEqual([110.25]);
+    expect(sourceOnly.removals).toEqual([125]);
   });
 
   it('delivers each event to the viewers within its radius and no others', () => {
