@@ -46,6 +46,7 @@ import { createInterface } from 'node:readline';
 import { LogHistogram, stackedCharts, type LogHistogramData } from '../src/metrics/index.js';
 import type { ZoneStatus } from '../src/zone/index.js';
 import { botCost, cpuSeconds } from './lib/procCpu.js';
+import { SHARED_BOUNDS, sharedZone } from './lib/sharedScenario.js';
 
 const { values } = parseArgs({
   options: {
@@ -68,7 +69,6 @@ const warmupS = Number(values.warmup), windowS = Number(values.window), seed = N
 const ramp = Math.min(200, Number(values.ramp));
 const budget = Number(values.budget);
 const TICK_RATE = 20, TICK_MS = 1000 / TICK_RATE, LINK_MS = 10;
-const BOUNDS = { minX: 0, minY: 0, maxX: 1000, maxY: 1000 };
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(root, 'src/cli/bin.ts'), BOTS = join(root, 'bench/lib/ccuBots.ts');
 const IO_THREADS = Number(values['io-threads']);
@@ -80,10 +80,7 @@ const PINNED = !values.unpinned && spawnSync('taskset', ['-c', '0', 'true']).sta
 function scenarioConfig(): object {
   return {
     seed, tickRate: TICK_RATE, allowGuests: true, db: null, maxClients: 20_000, maxConnections: 20_000, bandwidthBytesPerSec: budget,
-    zone: {
-      bounds: BOUNDS, spawn: { x: 500, y: 500 }, spawnRadius: 500, npcs: 1000, waypoints: 4, patrolRadius: 500,
-      guardShare: 0, items: 0, cellSize: Number(values.cell), capacity: 16384,
-    },
+    zone: sharedZone(Number(values.cell)),
   };
 }
 
@@ -175,7 +172,7 @@ async function runStep(bots: number) {
   try {
     const url = await lineFrom(server, (l) => /listening on (ws:\/\/\S+)/.exec(l)?.[1]);
     const port = Number(new URL(url).port);
-    botsProc = spawnPinned('1', BOTS, [JSON.stringify({ url, count: bots, seed, ramp, bounds: BOUNDS })]);
+    botsProc = spawnPinned('1', BOTS, [JSON.stringify({ url, count: bots, seed, ramp, bounds: SHARED_BOUNDS })]);
     const reports = createInterface({ input: botsProc.stdout! });
     const next = () => new Promise<Record<string, unknown>>((resolve) => reports.once('line', (l) => resolve(JSON.parse(l))));
     const ramped = await next();

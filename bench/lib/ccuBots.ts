@@ -21,6 +21,7 @@ import { ServerBody } from '../../src/protocol/generated/mmo/wire/server-body.js
 import { Rng } from '../../src/sim/index.js';
 import { LeanWebSocket } from './leanWebSocket.js';
 import { peekServerFrame, type FramePeek } from './serverFramePeek.js';
+import { PICK_EVERY_MS } from './sharedScenario.js';
 
 interface Task {
   url: string;
@@ -67,7 +68,7 @@ function count(map: Record<string, number>, key: string): void {
 function pick(b: Bot, now: number): void {
   const z = task.bounds;
   b.ws.send(encodeMove({ seq: ++b.seq, x: b.rng.range(z.minX, z.maxX), y: b.rng.range(z.minY, z.maxY) }));
-  b.nextPick = now + b.rng.range(2000, 4000);
+  b.nextPick = now + b.rng.range(PICK_EVERY_MS.min, PICK_EVERY_MS.max);
 }
 
 /** WebSocket framing the client really received for a payload of n bytes (server frames are unmasked). */

@@ -1,0 +1,90 @@
+// Where a client's bytes go on the shared scenario (issue 13; bench/lib/sharedScenario.ts), in
+// process: the zone stepped and fanned out with no sockets, so the figures are the frames
+// themselves, free of the machine's load. Per step (bots in the zone): every bot picks a target
+// at join and every 2–4 s (in ticks, seeded); 200 of them are clients whose every frame is
+// decoded and applied to what that client knows. Over a 30 s window after a 5 s warm-up:
+// bytes per client per second (frame plus WebSocket header, as bench/ccu counts them at the
+// client), frames and heartbeats, records split into entities new to the client and changes to
+// ones it knew, removals, events, and the bytes a frame spends besides its records and removals.
+// Prints one JSON line.
+//
+//   npm run bench -- wire [--steps 250,500,1000,1500,2000,2500] [--cell 25] [--seed 1]
+
+import { parseArgs } from 'node:util';
+import { Encoder, decodeServerMessage, ENTITY_STATE_SIZE } from '../src/protocol/index.js';
+import { DEFAULT_ZONE, generateZone, stepZone, Rng, type SimInput } from '../src/sim/index.js';
+import { Fanout, newViewer } from '../src/zone/fanout.js';
+import { PICK_EVERY_MS, sharedZone } from './lib/sharedScenario.js';
+
+const { values } = parseArgs({
+  options: {
+    steps: { type: 'string', default: '250,500,1000,1500,2000,2500' },
+    cell: { type: 'string', default: '25' },
+    seed: { type: 'string', default: '1' },
+  },
+});
+const TICK_RATE = 20, WARMUP_TICKS = 5 * TICK_RATE, WINDOW_TICKS = 30 * TICK_RATE, CLIENTS = 200;
+const seed = Number(values.seed);
+const perTick = (ms: number) => Math.round((ms / 1000) * TICK_RATE);
+
+function wsHeader(n: number): number {
+  return n < 126 ? 2 : n < 65536 ? 4 : 10;
+}
+
+function step(bots: number) {
+  const world = generateZone({ ...DEFAULT_ZONE, ...sharedZone(Number(values.cell)) }, seed);
+  const rng = new Rng(seed * 7919 + bots);
+  stepZone(world, Array.from({ length: bots }, (_, i): SimInput => ({ type: 'join', session: i + 1, name: `bot${i}` })));
+  const fan = new Fanout(world, new Encoder());
+  fan.index();
+  const clients = [...world.sessions.values()].slice(0, CLIENTS).map((eid) => ({ viewer: newViewer(eid), known: new Set<number>() }));
+  const nextPick = new Int32Array(bots + 1), seq = new Int32Array(bots + 1);
+  const n = { frames: 0, heartbeats: 0, bytes: 0, entered: 0, changed: 0, removed: 0, events: 0 };
+  const b = world.worldBounds;
+  for (let t = 0; t < WARMUP_TICKS + WINDOW_TICKS; t++) {
+    const inputs: SimInput[] = [];
+    for (let s = 1; s <= bots; s++) {
+      if (t < nextPick[s]) continue;
+      nextPick[s] = t + perTick(rng.range(PICK_EVERY_MS.min, PICK_EVERY_MS.max));
+      inputs.push({ type: 'move', session: s, seq: ++seq[s], x: rng.range(b.minX, b.maxX), y: rng.range(b.minY, b.maxY) });
+    }
+    stepZone(world, inputs);
+    fan.index();
+    const counting = t >= WARMUP_TICKS;
+    for (const c of clients) {
+      const frame = fan.frame(c.viewer, 0);
+      if (!frame) continue;
+      const m = decodeServerMessage(frame);
+      if (m.type !== 'snapshot') throw new Error(`expected a snapshot, got ${m.type}`);
+      if (m.keyframe) c.known.clear();
+      for (const id of m.removed) c.known.delete(id);
+      if (counting) {
+        n.frames++;
+        n.bytes += frame.length + wsHeader(frame.length);
+        if (m.entities.length + m.removed.length + m.events.length === 0) n.heartbeats++;
+        n.removed += m.removed.length;
+        n.events += m.events.length;
+      }
+      for (const r of m.entities) {
+        if (counting) {
+          if (c.known.has(r.netId)) n.changed++;
+          else n.entered++;
+        }
+        c.known.add(r.netId);
+      }
+    }
+  }
+  const perClientPerS = (x: number) => Math.round((x / CLIENTS / (WINDOW_TICKS / TICK_RATE)) * 10) / 10;
+  const records = n.entered + n.changed;
+  return {
+    bots, bytesPerClientPerS: Math.round(perClientPerS(n.bytes)), framesPerClientPerS: perClientPerS(n.frames),
+    heartbeatsPerClientPerS: perClientPerS(n.heartbeats),
+    recordsPerClientPerS: { entered: perClientPerS(n.entered), changed: perClientPerS(n.changed) },
+    removalsPerClientPerS: perClientPerS(n.removed), eventsPerClientPerS: perClientPerS(n.events),
+    recordBytesShare: Math.round(((records * ENTITY_STATE_SIZE) / n.bytes) * 100) / 100,
+    frameOverheadBytes: Math.round((n.bytes - records * ENTITY_STATE_SIZE - n.removed * 4) / n.frames),
+  };
+}
+
+const steps = values.steps.split(',').map(Number).map(step);
+process.stdout.write(JSON.stringify({ bench: 'wire', scenario: 'issue13', cellSize: Number(values.cell), seed, clients: CLIENTS, warmupS: WARMUP_TICKS / TICK_RATE, windowS: WINDOW_TICKS / TICK_RATE, steps }) + '\n');
