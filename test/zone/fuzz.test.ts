@@ -527,7 +527,9 @@ describe('network fuzz against mmo zone in a child process', () => {
     const middle = samples.slice(Math.floor(samples.length / 3), Math.floor((samples.length * 2) / 3));
     const floor = (xs: typeof samples) => Math.min(...xs.map((x) => x.heap));
     expect(floor(last)).toBeLessThan(floor(middle) + 20);
-    expect(after.players).toBe(3);
+    // Only the honest players stay: the fuzz connections are closed, and the server frees their
+    // players when it has seen the closes and stepped once (later on a busy machine).
+    await waitUntil(async () => (await httpJson<StatusBody>(port, '/status')).players === 3, 10_000, 'only the 3 honest players left');
 
     await Promise.all(honest.map((h) => h.close()));
     await stopChild();
