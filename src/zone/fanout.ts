@@ -70,6 +70,8 @@ export class Fanout {
   // Events of this tick, per cell.
   private readonly eventTick: Int32Array;
   private readonly eventsByCell: SimEvent[][];
+  /** Whether this tick has any event in a cell (most ticks of a quiet zone have none). */
+  private anyCellEvents = false;
 
   private readonly arena: RecordArena;
   /** The frame's records, and the NetIds it removes. */
@@ -188,6 +190,7 @@ export class Fanout {
       this.recLen[c] = records * ENTITY_STATE_SIZE;
       rates?.note(c, records, this.tick);
     }
+    this.anyCellEvents = events.length > 0;
     for (const ev of events) {
       const c = grid.cellAt(ev.x, ev.y);
       if (this.eventTick[c] !== this.tick) {
@@ -232,6 +235,7 @@ export class Fanout {
   private pushChangeRemovals(c: number): void {
     for (const n of this.remNets[c]) this.removed.push(n);
     const nets = this.crossOutNets[c], to = this.crossOutTo[c];
+    if (nets.length === 0) return;
     for (let i = 0; i < nets.length; i++) if (!this.crossKnown || !this.inView(this.frameViewer!, false, to[i])) this.removed.push(nets[i]);
   }
 
@@ -242,6 +246,7 @@ export class Fanout {
    */
   private appendChangeRecords(c: number, used: number): number {
     const from = this.crossInFrom[c];
+    if (from.length === 0) return used >= 0 ? this.append(used, this.recStart[c], this.recLen[c]) : this.recLen[c];
     const plain = this.recLen[c] - from.length * ENTITY_STATE_SIZE;
     let size = this.crossKnown ? plain : this.recLen[c];
     if (used >= 0) used = this.append(used, this.recStart[c], size);
@@ -463,6 +468,7 @@ export class Fanout {
     const grid = this.world.grid, r = v.wholeZone ? Math.max(grid.cols, grid.rows) : this.eventCells;
     this.events.length = 0;
     for (const ev of this.globalEvents) this.events.push(ev);
+    if (!this.anyCellEvents) return;
     for (let y = Math.max(0, cy - r), ye = Math.min(grid.rows - 1, cy + r); y <= ye; y++) {
       for (let x = Math.max(0, cx - r), xe = Math.min(grid.cols - 1, cx + r); x <= xe; x++) {
         const c = y * grid.cols + x;
