@@ -26,6 +26,8 @@ export { newViewer, type Viewer } from './viewer.js';
 const SNAPSHOT_OVERHEAD = 48;
 const EVENT_ESTIMATE = 40;
 
+const ascending = (a: number, b: number) => a - b;
+
 export class Fanout {
   private readonly radius: number;
   // The disc rows() and span() walk, and their results: fields, not arguments and return
@@ -69,9 +71,11 @@ export class Fanout {
   private readonly fullLen: Int32Array;
   // Events of this tick, per cell.
   private readonly eventTick: Int32Array;
-  private readonly eventsByCell: SimEvent[][];
-  /** Whether this tick has any event in a cell (most ticks of a quiet zone have none). */
-  private anyCellEvents = false;
+  /** Per cell, the indices into the tick's events of those that happened in it. */
+  private readonly eventsByCell: number[][];
+  private tickEvents: readonly SimEvent[] = [];
+  /** A client's events as indices, put back in the order they happened before they go. */
+  private readonly eventPicks: number[] = [];
 
   private readonly arena: RecordArena;
   /** The frame's records, and the NetIds it removes. */
@@ -190,14 +194,14 @@ export class Fanout {
       this.recLen[c] = records * ENTITY_STATE_SIZE;
       rates?.note(c, records, this.tick);
     }
-    this.anyCellEvents = events.length > 0;
-    for (const ev of events) {
-      const c = grid.cellAt(ev.x, ev.y);
+    this.tickEvents = events;
+    for (let i = 0; i < events.length; i++) {
+      const c = grid.cellAt(events[i].x, events[i].y);
       if (this.eventTick[c] !== this.tick) {
         this.eventTick[c] = this.tick;
         this.eventsByCell[c].length = 0;
       }
-      this.eventsByCell[c].push(ev);
+      this.eventsByCell[c].push(i);
     }
   }
 
@@ -463,22 +467,26 @@ export class Fanout {
     return bytes;
   }
 
-  /** Events whose radius reaches the viewer. */
+  /** Events whose radius reaches the viewer, in the order they happened (cells are walked in grid order). */
   private collectEvents(v: Viewer, cx: number, cy: number): void {
     const grid = this.world.grid, r = v.wholeZone ? Math.max(grid.cols, grid.rows) : this.eventCells;
+    const events = this.tickEvents, picks = this.eventPicks;
     this.events.length = 0;
     for (const ev of this.globalEvents) this.events.push(ev);
-    if (!this.anyCellEvents) return;
+    if (events.length === 0) return; // most ticks of a quiet zone
+    picks.length = 0;
     for (let y = Math.max(0, cy - r), ye = Math.min(grid.rows - 1, cy + r); y <= ye; y++) {
       for (let x = Math.max(0, cx - r), xe = Math.min(grid.cols - 1, cx + r); x <= xe; x++) {
         const c = y * grid.cols + x;
         if (this.eventTick[c] !== this.tick) continue;
-        for (const ev of this.eventsByCell[c]) {
-          const dx = ev.x - v.x, dy = ev.y - v.y;
-          if (v.wholeZone || dx * dx + dy * dy <= ev.radius * ev.radius) this.events.push(ev);
+        for (const i of this.eventsByCell[c]) {
+          const ev = events[i], dx = ev.x - v.x, dy = ev.y - v.y;
+          if (v.wholeZone || dx * dx + dy * dy <= ev.radius * ev.radius) picks.push(i);
         }
       }
     }
+    if (picks.length > 1) picks.sort(ascending);
+    for (const i of picks) this.events.push(events[i]);
   }
 }
 

@@ -166,7 +166,7 @@ describe('cell fan-out', () => {
     expect(sourceOnly.removals).toEqual([125]);
   });
 
-  it('delivers each event to the viewers within its radius and no others', () => {
+  it('delivers each event to the viewers within its radius and no others, in the order they happened', () => {
     const world = generateZone(zoneForEntities(2000, { npcs: 1500, items: 100 }), 8);
     const scenario = new Scenario(world, { players: 300, seed: 8, chatChance: 0.05, attackChance: 0.2 });
     const fan = new Fanout(world, new Encoder());
@@ -186,8 +186,9 @@ describe('cell fan-out', () => {
           continue;
         }
         const msg = decodeServerMessage(bytes) as SnapshotMsg;
-        expect(msg.events.map((e) => `${e.kind}:${e.source}:${e.target}:${e.text ?? ''}`).sort())
-          .toEqual(expected.map((e) => `${e.kind}:${e.source}:${e.target}:${e.text ?? ''}`).sort());
+        // In the order they happened (PROTOCOL.md §8), whatever cells they happened in.
+        expect(msg.events.map((e) => `${e.kind}:${e.source}:${e.target}:${e.text ?? ''}`))
+          .toEqual(expected.map((e) => `${e.kind}:${e.source}:${e.target}:${e.text ?? ''}`));
         delivered += msg.events.length;
       }
     }
