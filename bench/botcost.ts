@@ -54,7 +54,7 @@ const app = uWS.App().ws<object>('/*', {
     const d = decodeClientMessage(message);
     if (!d.ok || d.msg.type !== 'hello' || joined.has(ws)) return;
     joined.add(ws);
-    ws.send(encodeWelcome({ protocolVersion: 1, sessionId: 'bench', netId: ++netIds, zoneId: 1, zoneName: 'botcost', bounds: BOUNDS, tickRate: 20, tick }), true);
+    ws.send(encodeWelcome({ sessionId: 'bench', netId: ++netIds, zoneId: 1, zoneName: 'botcost', bounds: BOUNDS, tickRate: 20, tick }), true);
   },
   close: (ws) => joined.delete(ws),
 });

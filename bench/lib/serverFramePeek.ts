@@ -1,8 +1,10 @@
 // Reads from a server frame only what a bench bot needs, without decoding it: the body type and,
-// for a Snapshot, its tick and whether it is an empty delta (a heartbeat). FlatBuffers lookups
-// by hand (root table → vtable slot → field), so any valid layout reads right (PROTOCOL.md §10),
-// with no allocation. Field slots follow schemas/server.fbs.
+// for a Snapshot, its tick and whether it is an empty delta (a heartbeat). A Snapshot frame
+// (PROTOCOL.md §5.1) is read at its fixed offsets; for a FlatBuffers message the body type is
+// looked up by hand (root table → vtable slot → field), so any valid layout reads right, with
+// no allocation. Field slots follow schemas/server.fbs.
 
+import { SNAPSHOT_HEADER_SIZE, isEmptySnapshotFlags } from '../../src/protocol/index.js';
 import { ServerBody } from '../../src/protocol/generated/mmo/wire/server-body.js';
 
 /** What a peek found; `tick` and `heartbeat` are set for snapshots only. */
@@ -12,9 +14,8 @@ export interface FramePeek {
   heartbeat: boolean;
 }
 
-// Field numbers in their tables (slot offset in the vtable = 4 + 2 × field).
-const MESSAGE_BODY_TYPE = 0, MESSAGE_BODY = 1;
-const SNAPSHOT_TICK = 0, SNAPSHOT_ENTITIES = 3, SNAPSHOT_REMOVED = 4, SNAPSHOT_EVENTS = 5;
+// Field number of ServerMessage.body_type (slot offset in the vtable = 4 + 2 × field).
+const MESSAGE_BODY_TYPE = 0;
 
 /** The frame being peeked is b[lo, hi): a read outside it means the bytes are not a valid frame. */
 let lo = 0, hi = 0;
@@ -31,20 +32,20 @@ function fieldAt(b: Buffer, table: number, field: number): number {
   return slot < b.readUInt16LE(vtable) ? b.readUInt16LE(inFrame(vtable + slot, 2)) : 0;
 }
 
-/** The length of the vector `field` of the table at `table` (0 when absent). */
-function vectorLength(b: Buffer, table: number, field: number): number {
-  const off = fieldAt(b, table, field);
-  if (off === 0) return 0;
-  const at = inFrame(table + off, 4);
-  return b.readUInt32LE(inFrame(at + b.readUInt32LE(at), 4));
-}
-
 /**
  * Fills `out` from the frame `b[start, end)`; returns false when the bytes are not a
  * ServerMessage that can be read this far (an offset outside the frame; the bench counts it
  * as an error).
  */
 export function peekServerFrame(b: Buffer, start: number, end: number, out: FramePeek): boolean {
+  if (end - start >= 1 && (b[start] & 1) !== 0) {
+    // A Snapshot frame: a heartbeat is one whose flags name no section (records, events, removals).
+    if (end - start < SNAPSHOT_HEADER_SIZE) return false;
+    out.body = ServerBody.Snapshot;
+    out.tick = b.readUInt32LE(start + 1);
+    out.heartbeat = isEmptySnapshotFlags(b[start]);
+    return true;
+  }
   try {
     lo = start;
     hi = end;
@@ -52,14 +53,6 @@ export function peekServerFrame(b: Buffer, start: number, end: number, out: Fram
     const root = inFrame(start + b.readUInt32LE(start), 4);
     const typeAt = fieldAt(b, root, MESSAGE_BODY_TYPE);
     out.body = typeAt === 0 ? ServerBody.NONE : b[inFrame(root + typeAt, 1)];
-    if (out.body !== ServerBody.Snapshot) return true;
-    const bodyAt = fieldAt(b, root, MESSAGE_BODY);
-    if (bodyAt === 0) return false;
-    const snap = root + bodyAt + b.readUInt32LE(inFrame(root + bodyAt, 4));
-    const tickAt = fieldAt(b, snap, SNAPSHOT_TICK);
-    out.tick = tickAt === 0 ? 0 : b.readUInt32LE(inFrame(snap + tickAt, 4));
-    out.heartbeat = vectorLength(b, snap, SNAPSHOT_ENTITIES) === 0 && vectorLength(b, snap, SNAPSHOT_REMOVED) === 0 &&
-      vectorLength(b, snap, SNAPSHOT_EVENTS) === 0;
     return true;
   } catch {
     return false;

@@ -5,7 +5,9 @@
 //   1. keyframe: forget every record;
 //   2. `removed` before `entities` (a NetId may be in both in one frame: it moved between two
 //      cells of the view and must end up known);
-//   3. each record replaces the entity's last record, stamped with the snapshot's tick;
+//   3. each record replaces the entity's last record, stamped with the snapshot's tick; then
+//      each Motion record updates a known entity's record the same way (one for an unknown
+//      NetId is counted in `unknownMoves` and ignored: the server never sends one);
 //   4. one interpolation sample (tick, x, y, rot) per known entity, from the motion model at
 //      that tick;
 //   5. entities no longer known lose their interpolation buffer.
@@ -13,7 +15,7 @@
 // frame, so it keeps moving smoothly; NetIds are never reused within a zone, so a buffer
 // cannot be inherited by another entity.
 
-import type { EntityStateObj, SnapshotMsg, WelcomeMsg } from '../protocol/index.js';
+import { withMotion, type EntityStateObj, type SnapshotMsg, type WelcomeMsg } from '../protocol/index.js';
 import {
   InterpolationBuffer,
   type InterpolatedState,
@@ -77,6 +79,8 @@ export class ClientWorld {
   ackSeq = 0;
   /** Snapshots applied since the last Welcome/reset. */
   snapshotCount = 0;
+  /** Motion records for an entity not known (a server bug; they are ignored), since the last Welcome/reset. */
+  unknownMoves = 0;
   /** The last Welcome applied, if any. */
   welcomeMsg: WelcomeMsg | null = null;
 
@@ -117,6 +121,7 @@ export class ClientWorld {
     this.tick = 0;
     this.ackSeq = 0;
     this.snapshotCount = 0;
+    this.unknownMoves = 0;
     this.welcomeMsg = null;
   }
 
@@ -161,6 +166,16 @@ export class ClientWorld {
         known.set(id, { netId: id, record: r, recordTick: s.tick, buffer: this.newBuffer() });
         entered.push(id);
       }
+    }
+    for (const m of s.moves) {
+      const current = known.get(m.netId);
+      if (current === undefined) {
+        this.unknownMoves++;
+        continue;
+      }
+      if (current.recordTick !== s.tick) updated.push(m.netId);
+      current.record = withMotion(current.record, m);
+      current.recordTick = s.tick;
     }
     // What is still in `gone` was known before and is not now: its buffer goes with it.
     const left = [...gone.keys()];

@@ -24,21 +24,17 @@ import {
 } from './generated/client_generated.js';
 import { CLIENT_MESSAGE_SPEC } from './generated/client_specs.js';
 import {
-  EntityState,
   ErrorCode,
   Error as ErrorTable,
-  Event,
   Pong,
   ServerBody,
   ServerMessage,
-  Snapshot,
   Welcome,
   ZoneChange,
 } from './generated/server_generated.js';
 import { SERVER_MESSAGE_SPEC } from './generated/server_specs.js';
 import {
   CLIENT_FILE_IDENTIFIER,
-  ENTITY_STATE_SIZE,
   MAX_CHAT_CHARS,
   MAX_CLIENT_FRAME_BYTES,
   MAX_NAME_CHARS,
@@ -49,13 +45,8 @@ import {
   SERVER_FILE_IDENTIFIER,
   errorCodeName,
 } from './constants.js';
-import { readEntityState } from './entity.js';
-import type {
-  DecodeResult,
-  EntityStateObj,
-  EventObj,
-  ServerMsg,
-} from './types.js';
+import { SnapshotFrameError, isSnapshotFrame, readSnapshotFrame } from './snapshotFrame.js';
+import type { DecodeResult, ServerMsg } from './types.js';
 import { Verifier } from './verify.js';
 
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -243,14 +234,23 @@ function need(s: string | null, what: string): string {
 }
 
 /**
- * Decodes one server frame. Throws ProtocolDecodeError on anything that is not a
- * well-formed ServerMessage (or is longer than MAX_SERVER_FRAME_BYTES).
+ * Decodes one server frame: a Snapshot frame or a FlatBuffers ServerMessage (byte 0 tells
+ * which). Throws ProtocolDecodeError on anything malformed (or longer than
+ * MAX_SERVER_FRAME_BYTES); a FlatBuffers Snapshot (protocol version 1) is UnknownMessage.
  */
 export function decodeServerMessage(data: Uint8Array | ArrayBuffer): ServerMsg {
   const bytes = asBytes(data);
   if (bytes === null) throw new ProtocolDecodeError(ErrorCode.BadFrame, 'not a binary frame');
   if (bytes.byteLength > MAX_SERVER_FRAME_BYTES) {
     throw new ProtocolDecodeError(ErrorCode.TooLarge, `frame is ${bytes.byteLength} bytes, at most ${MAX_SERVER_FRAME_BYTES}`);
+  }
+  if (isSnapshotFrame(bytes)) {
+    try {
+      return readSnapshotFrame(bytes);
+    } catch (err) {
+      if (err instanceof SnapshotFrameError) throw new ProtocolDecodeError(err.code, err.message);
+      throw err;
+    }
   }
   const v = new Verifier(bytes);
   const rootPos = v.verifyRoot(SERVER_FILE_IDENTIFIER, SERVER_MESSAGE_SPEC);
@@ -272,45 +272,6 @@ export function decodeServerMessage(data: Uint8Array | ArrayBuffer): ServerMsg {
         bounds: { minX: r.minX(), minY: r.minY(), maxX: r.maxX(), maxY: r.maxY() },
         tickRate: w.tickRate(),
         tick: w.tick(),
-      };
-    }
-    case ServerBody.Snapshot: {
-      const s = root.body(new Snapshot()) as Snapshot;
-      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      const entities: EntityStateObj[] = [];
-      const nEntities = s.entitiesLength();
-      if (nEntities > 0) {
-        // Records are read straight from the verified vector with a DataView (the bots' hot
-        // loop); the generated accessor only locates the first record.
-        const base = s.entities(0, new EntityState())!.bb_pos;
-        for (let i = 0; i < nEntities; i++) entities.push(readEntityState(view, base + i * ENTITY_STATE_SIZE));
-      }
-      const removed: number[] = [];
-      const nRemoved = s.removedLength();
-      for (let i = 0; i < nRemoved; i++) removed.push(s.removed(i)!);
-      const events: EventObj[] = [];
-      const nEvents = s.eventsLength();
-      const e = new Event();
-      for (let i = 0; i < nEvents; i++) {
-        s.events(i, e);
-        events.push({
-          kind: e.kind(),
-          source: e.source(),
-          target: e.target(),
-          x: e.x(),
-          y: e.y(),
-          value: e.value(),
-          text: e.text() ?? '',
-        });
-      }
-      return {
-        type: 'snapshot',
-        tick: s.tick(),
-        ackSeq: s.ackSeq(),
-        keyframe: s.keyframe(),
-        entities,
-        removed,
-        events,
       };
     }
     case ServerBody.Pong: {

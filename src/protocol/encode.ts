@@ -1,11 +1,12 @@
-// Encoders: plain objects -> one finished FlatBuffer (one WebSocket binary frame).
+// Encoders: plain objects -> one WebSocket binary frame: a finished FlatBuffer, or for a
+// Snapshot a Snapshot frame (snapshotFrame.ts).
 //
 // Two forms:
-// - `new Encoder()` reuses one flatbuffers.Builder. Its methods return a VIEW into the
-//   builder's buffer that is valid only until the next call on the same Encoder: send it
-//   (uWS copies on send) or `.slice()` it before encoding again. This is the hot path for
-//   per-client snapshot fan-out: once every frame length has been seen, encoding allocates
-//   nothing (the builder is reset in place and a view is kept per length).
+// - `new Encoder()` reuses one flatbuffers.Builder and one Snapshot frame buffer. Its methods
+//   return a VIEW into a buffer that is valid only until the next call on the same Encoder:
+//   send it (uWS copies on send) or `.slice()` it before encoding again. This is the hot path
+//   for per-client snapshot fan-out: once every frame length has been seen, encoding allocates
+//   nothing (buffers are reused in place and a view is kept per length).
 // - `encodeX(...)` free functions share one module-level Encoder and return a fresh COPY,
 //   safe to keep, queue, or hand to `ws` (which may hold on to the buffer).
 //
@@ -28,17 +29,15 @@ import {
 } from './generated/client_generated.js';
 import {
   Error as ErrorTable,
-  Event,
   Pong,
   Rect,
   ServerBody,
   ServerMessage,
-  Snapshot,
   Welcome,
   ZoneChange,
 } from './generated/server_generated.js';
-import { CLIENT_FILE_IDENTIFIER, ENTITY_STATE_SIZE, PROTOCOL_VERSION, SERVER_FILE_IDENTIFIER } from './constants.js';
-import { writeEntityState } from './entity.js';
+import { CLIENT_FILE_IDENTIFIER, PROTOCOL_VERSION, SERVER_FILE_IDENTIFIER } from './constants.js';
+import { SnapshotWriter } from './snapshotFrame.js';
 import type {
   AttackInit,
   ChatInit,
@@ -89,11 +88,7 @@ class OffsetList {
  */
 export class Encoder {
   private readonly b: flatbuffers.Builder;
-  /** Scratch for event table offsets; grows to the largest event count seen. */
-  private readonly eventOffsets: number[] = [];
-  /** Scratch for packing EntityState records; grows to the largest snapshot seen. */
-  private scratch = new Uint8Array(64 * ENTITY_STATE_SIZE);
-  private scratchView = new DataView(this.scratch.buffer);
+  private readonly snapshots = new SnapshotWriter();
   /** Views of the builder's buffer by message length (a message ends at the buffer's end), and the buffer they view. */
   private views: Uint8Array[] = [];
   private viewed: Uint8Array | undefined;
@@ -122,70 +117,9 @@ export class Encoder {
     return this.server(ServerBody.Welcome, Welcome.endWelcome(b));
   }
 
+  /** A Snapshot frame (PROTOCOL.md §5.1), not a FlatBuffer. */
   snapshot(s: SnapshotInit): Uint8Array {
-    const b = this.begin();
-
-    let eventsOff = 0;
-    const events = s.events;
-    const nEvents = events === undefined ? 0 : events.length;
-    if (nEvents > 0) {
-      const offs = this.eventOffsets;
-      for (let i = 0; i < nEvents; i++) {
-        const e = events![i];
-        const text = e.text ? b.createString(e.text) : 0;
-        Event.startEvent(b);
-        Event.addSource(b, e.source);
-        Event.addTarget(b, e.target);
-        Event.addX(b, e.x);
-        Event.addY(b, e.y);
-        Event.addValue(b, e.value);
-        if (text !== 0) Event.addText(b, text);
-        Event.addKind(b, e.kind);
-        offs[i] = Event.endEvent(b);
-      }
-      b.startVector(4, nEvents, 4);
-      for (let i = nEvents - 1; i >= 0; i--) b.addOffset(offs[i]);
-      eventsOff = b.endVector();
-    }
-
-    let removedOff = 0;
-    const removed = s.removed;
-    const nRemoved = removed === undefined ? 0 : removed.length;
-    if (nRemoved > 0) {
-      b.startVector(4, nRemoved, 4);
-      for (let i = nRemoved - 1; i >= 0; i--) b.addInt32(removed![i]);
-      removedOff = b.endVector();
-    }
-
-    let entitiesOff = 0;
-    const entities = s.entities;
-    if (entities instanceof Uint8Array) {
-      if (entities.length % ENTITY_STATE_SIZE !== 0) {
-        throw new RangeError(`packed entities: ${entities.length} bytes is not a multiple of ${ENTITY_STATE_SIZE}`);
-      }
-      if (entities.length > 0) entitiesOff = this.structVector(entities, entities.length / ENTITY_STATE_SIZE);
-    } else if (entities !== undefined && entities.length > 0) {
-      // Pack the records into a reusable scratch block (DataView stores are much cheaper than
-      // the builder's byte-at-a-time writes), then copy the block in like pre-packed bytes.
-      const n = entities.length;
-      const bytes = n * ENTITY_STATE_SIZE;
-      if (this.scratch.length < bytes) {
-        this.scratch = new Uint8Array(Math.max(bytes, this.scratch.length * 2));
-        this.scratchView = new DataView(this.scratch.buffer);
-      }
-      const view = this.scratchView;
-      for (let i = 0; i < n; i++) writeEntityState(view, i * ENTITY_STATE_SIZE, entities[i]);
-      entitiesOff = this.structVector(this.scratch.subarray(0, bytes), n);
-    }
-
-    Snapshot.startSnapshot(b);
-    if (entitiesOff !== 0) Snapshot.addEntities(b, entitiesOff);
-    if (removedOff !== 0) Snapshot.addRemoved(b, removedOff);
-    if (eventsOff !== 0) Snapshot.addEvents(b, eventsOff);
-    Snapshot.addTick(b, s.tick);
-    Snapshot.addAckSeq(b, s.ackSeq);
-    Snapshot.addKeyframe(b, s.keyframe);
-    return this.server(ServerBody.Snapshot, Snapshot.endSnapshot(b));
+    return this.snapshots.write(s);
   }
 
   pong(p: PongInit): Uint8Array {
@@ -306,19 +240,6 @@ export class Encoder {
   }
 
   // ------------------------------------------------------------ internals
-
-  /**
-   * Copies `count` packed EntityState records in as a struct vector. A byte vector of
-   * count * 40 bytes has exactly the layout of that struct vector (4-aligned length, then
-   * 4-aligned data) except for the element count, which is patched afterwards.
-   */
-  private structVector(records: Uint8Array, count: number): flatbuffers.Offset {
-    const b = this.b;
-    const off = b.createByteVector(records);
-    const bb = b.dataBuffer();
-    bb.writeInt32(bb.capacity() - off, count);
-    return off;
-  }
 
   /**
    * The builder, emptied. Builder.clear() would allocate a new vtable list for every message;

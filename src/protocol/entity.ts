@@ -2,7 +2,7 @@
 // (offsets: net_id 0, x 4, y 8, target_x 12, target_y 16, speed 20, rot 24, hp 28,
 // max_hp 30, mana 32, max_mana 34, level 36, kind 38, flags 39).
 
-import type { EntityStateObj } from './types.js';
+import type { EntityStateObj, MotionObj } from './types.js';
 
 /**
  * Packs one EntityState record (ENTITY_STATE_SIZE bytes, little-endian) at `byteOffset`;
@@ -43,4 +43,9 @@ export function readEntityState(view: DataView, byteOffset: number): EntityState
     kind: view.getUint8(byteOffset + 38),
     flags: view.getUint8(byteOffset + 39),
   };
+}
+
+/** The record `r` updated by a Motion record: new position, target and heading, the rest kept. */
+export function withMotion(r: EntityStateObj, m: MotionObj): EntityStateObj {
+  return { ...r, x: m.x, y: m.y, targetX: m.targetX, targetY: m.targetY, rot: m.rot };
 }

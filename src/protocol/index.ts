@@ -51,7 +51,8 @@ export {
   encodeWelcome,
   encodeZoneChange,
 } from './encode.js';
-export { readEntityState, writeEntityState } from './entity.js';
+export { readEntityState, withMotion, writeEntityState } from './entity.js';
+export { MOTION_SIZE, SNAPSHOT_HEADER_SIZE, isEmptySnapshotFlags, isSnapshotFrame, readMotion, writeMotion } from './snapshotFrame.js';
 
 export {
   ProtocolDecodeError,
@@ -75,6 +76,7 @@ export type {
   HelloInit,
   HelloMsg,
   InputMsg,
+  MotionObj,
   MoveInit,
   MoveMsg,
   PingInit,

@@ -77,6 +77,19 @@ export interface EntityStateObj {
   flags: number;
 }
 
+/**
+ * One Motion record (24 bytes on the wire): a known entity's new position, target and heading;
+ * every other field (speed, flags, ...) is as in its last record.
+ */
+export interface MotionObj {
+  netId: number;
+  x: number;
+  y: number;
+  targetX: number;
+  targetY: number;
+  rot: number;
+}
+
 export interface EventObj {
   readonly kind: EventKind;
   readonly source: number;
@@ -106,6 +119,8 @@ export interface SnapshotMsg {
   readonly ackSeq: number;
   readonly keyframe: boolean;
   readonly entities: EntityStateObj[];
+  /** Entities whose motion alone changed; applied after `entities` (PROTOCOL.md §7). */
+  readonly moves: MotionObj[];
   readonly removed: number[];
   readonly events: EventObj[];
 }
@@ -166,6 +181,8 @@ export interface SnapshotInit {
    * multiple of ENTITY_STATE_SIZE, filled with writeEntityState), copied in one block.
    */
   readonly entities?: ArrayLike<EntityStateObj> | Uint8Array;
+  /** Motion records: objects, or packed (MOTION_SIZE bytes each, filled with writeMotion). */
+  readonly moves?: ArrayLike<MotionObj> | Uint8Array;
   /** NetIds (a plain array or a Uint32Array). */
   readonly removed?: ArrayLike<number>;
   readonly events?: ArrayLike<EventInit>;

@@ -1,6 +1,7 @@
 // Snapshot fan-out by grid cell. After each step every cell that changed gets a block, built
-// once: records of entities that changed or entered it and NetIds of those that left it or
-// despawned. A client's view is every cell that the circle of the view radius around it
+// once: records of entities that changed or entered it (a Motion record for one whose motion
+// alone changed and that stayed in the cell: whoever sees the cell knows the rest) and NetIds
+// of those that left it or despawned. A client's view is every cell that the circle of the view radius around it
 // reaches into; its frame is the concatenation of those cells' blocks (removals applied before
 // records, so an entity that moved between two visible cells ends up known). An entity that
 // only walked over a cell border, its record unchanged but for where it has got to, is a
@@ -14,7 +15,7 @@
 // are owed and go later (whole, or the records made since), their removals at once.
 
 import { rules, type SimEvent, type ZoneWorld } from '../sim/index.js';
-import { ENTITY_STATE_SIZE, type Encoder, type SnapshotInit } from '../protocol/index.js';
+import { ENTITY_STATE_SIZE, MOTION_SIZE, SNAPSHOT_HEADER_SIZE, type Encoder, type SnapshotInit } from '../protocol/index.js';
 import { BandwidthBudget, CellSend, type ClientBudget } from './budget.js';
 import { WordBuffer, Uint32List } from './frameScratch.js';
 import { RecordArena } from './records.js';
@@ -22,8 +23,8 @@ import type { Viewer } from './viewer.js';
 
 export { newViewer, type Viewer } from './viewer.js';
 
-/** A snapshot's bytes besides its records, removals and events (an estimate, for the budget). */
-const SNAPSHOT_OVERHEAD = 48;
+/** A snapshot's bytes besides its records, removals and events, WebSocket header included (for the budget). */
+const SNAPSHOT_OVERHEAD = SNAPSHOT_HEADER_SIZE + 2;
 const EVENT_ESTIMATE = 40;
 
 const ascending = (a: number, b: number) => a - b;
@@ -55,6 +56,14 @@ export class Fanout {
   private readonly crossOutTo: number[][];
   private readonly recStart: Int32Array;
   private readonly recLen: Int32Array;
+  /** A block's Motion records, apart: they go in their own section of the frame. */
+  private readonly moveStart: Int32Array;
+  private readonly moveLen: Int32Array;
+  /** Per entity, the tick it moved between cells or into the grid: its change goes whole. */
+  private readonly movedMark: Int32Array;
+  /** One cell's changed entities, split while its block is packed. */
+  private readonly wholeChanges: number[] = [];
+  private readonly motionChanges: number[] = [];
   /**
    * This frame's client knew all of every cell it saw at its last frame (no budget, or one
    * that owes it nothing), so crossings between cells it sees can go unsaid; and the view
@@ -78,14 +87,17 @@ export class Fanout {
   private readonly eventPicks: number[] = [];
 
   private readonly arena: RecordArena;
-  /** The frame's records, and the NetIds it removes. */
+  /** The frame's records, its Motion records and the NetIds it removes. */
   private readonly out = new WordBuffer();
+  private readonly outMoves = new WordBuffer();
+  private movesUsed = 0;
   private readonly removed = new Uint32List();
   private readonly budget: BandwidthBudget | undefined;
   private readonly events: SimEvent[] = [];
   /** The one snapshot description, refilled for each frame. */
   private readonly snapshotInit: { -readonly [K in keyof SnapshotInit]: SnapshotInit[K] } = {
-    tick: 0, ackSeq: 0, keyframe: false, entities: new Uint8Array(0), removed: new Uint32Array(0), events: this.events,
+    tick: 0, ackSeq: 0, keyframe: false, entities: new Uint8Array(0), moves: new Uint8Array(0), removed: new Uint32Array(0),
+    events: this.events,
   };
   /** Events every viewer gets wherever it is (global chat). */
   private globalEvents: readonly SimEvent[] = [];
@@ -112,6 +124,9 @@ export class Fanout {
     this.crossOutTo = Array.from({ length: cells }, () => []);
     this.recStart = new Int32Array(cells);
     this.recLen = new Int32Array(cells);
+    this.moveStart = new Int32Array(cells);
+    this.moveLen = new Int32Array(cells);
+    this.movedMark = new Int32Array(world.c.NetId.id.length).fill(-1);
     this.recMark = new Int32Array(world.c.NetId.id.length).fill(-1);
     this.fullTick = new Int32Array(cells).fill(-1);
     this.fullStart = new Int32Array(cells);
@@ -182,17 +197,15 @@ export class Fanout {
         this.addCrossing(e, from);
         continue;
       }
+      this.movedMark[e] = this.tick;
       this.addRecord(e);
       if (from >= 0) this.addRemoval(from, world.c.NetId.id[e]);
     }
     for (let i = 0; i < grid.goneNets.length; i++) this.addRemoval(grid.goneCells[i], grid.goneNets[i]);
     const rates = this.budget?.rates;
     for (const c of this.touchedCells) {
-      const records = this.recEids[c].length + this.crossInEids[c].length;
-      this.recStart[c] = this.arena.packList(this.recEids[c]);
-      this.arena.packList(this.crossInEids[c]); // right after: one block
-      this.recLen[c] = records * ENTITY_STATE_SIZE;
-      rates?.note(c, records, this.tick);
+      this.packChanges(c);
+      rates?.note(c, this.recLen[c] / ENTITY_STATE_SIZE + this.moveLen[c] / MOTION_SIZE, this.tick);
     }
     this.tickEvents = events;
     for (let i = 0; i < events.length; i++) {
@@ -203,6 +216,27 @@ export class Fanout {
       }
       this.eventsByCell[c].push(i);
     }
+  }
+
+  /**
+   * Cell c's change block: whole records of the entities that changed or came in, then of
+   * those that crossed in (one block); apart, Motion records of those whose motion alone
+   * changed and that did not move between cells (a client that sees the cell knows them).
+   */
+  private packChanges(c: number): void {
+    const whole = this.wholeChanges, motion = this.motionChanges, arena = this.arena;
+    whole.length = 0;
+    motion.length = 0;
+    for (const e of this.recEids[c]) {
+      // refresh() for every changed entity, so that what the arena remembers stays what clients were told.
+      if (arena.refresh(e) && this.movedMark[e] !== this.tick) motion.push(e);
+      else whole.push(e);
+    }
+    this.recStart[c] = arena.packList(whole);
+    arena.packList(this.crossInEids[c]); // right after: one block
+    this.recLen[c] = (whole.length + this.crossInEids[c].length) * ENTITY_STATE_SIZE;
+    this.moveStart[c] = arena.packMotions(motion);
+    this.moveLen[c] = motion.length * MOTION_SIZE;
   }
 
   /** Every entity of a cell, packed once per tick on first use. */
@@ -244,11 +278,18 @@ export class Fanout {
   }
 
   /**
-   * Cell c's change records at `used`, less the crossings in from a cell the client saw at its
-   * last frame (it knows those entities and where they walk); returns the new length. With
-   * `used` −1, only their size.
+   * Cell c's change records at `used` (its Motion records to their own section), less the
+   * crossings in from a cell the client saw at its last frame (it knows those entities and
+   * where they walk); returns the new length. With `used` −1, only their size.
    */
   private appendChangeRecords(c: number, used: number): number {
+    const moves = this.moveLen[c];
+    if (used < 0) return this.wholeChangeRecords(c, -1) + moves;
+    if (moves > 0) this.movesUsed = this.outMoves.copy(this.movesUsed, this.arena.words, this.moveStart[c], moves);
+    return this.wholeChangeRecords(c, used);
+  }
+
+  private wholeChangeRecords(c: number, used: number): number {
     const from = this.crossInFrom[c];
     if (from.length === 0) return used >= 0 ? this.append(used, this.recStart[c], this.recLen[c]) : this.recLen[c];
     const plain = this.recLen[c] - from.length * ENTITY_STATE_SIZE;
@@ -280,7 +321,7 @@ export class Fanout {
       // Most frames under a binding cap: nothing optional goes, so no size or priority is
       // needed, and a cell already owed stays owed as it was (defer() keeps its tick and
       // wholeness): only a cell with something new to owe is looked up.
-      if (cameIntoView ? this.world.grid.cells[c].length > 0 : changed && this.recLen[c] > 0) budget.defer(b, c, cameIntoView, this.tick);
+      if (cameIntoView ? this.world.grid.cells[c].length > 0 : changed && this.recLen[c] + this.moveLen[c] > 0) budget.defer(b, c, cameIntoView, this.tick);
       return;
     }
     const since = cameIntoView ? -1 : budget.owedSince(b, c);
@@ -413,6 +454,7 @@ export class Fanout {
     this.frameRadius = radius;
     this.frameViewer = v;
     this.removed.length = 0;
+    this.movesUsed = 0;
     let used = 0;
     // Rows of the new view, and (for a delta) of the old one: together one contiguous range.
     this.disc(v, false, radius);
@@ -453,7 +495,7 @@ export class Fanout {
     v.ox = v.x;
     v.oy = v.y;
     v.keyframe = false;
-    const quiet = !keyframe && used === 0 && this.removed.length === 0 && this.events.length === 0 && ackSeq === v.ackSent;
+    const quiet = !keyframe && used === 0 && this.movesUsed === 0 && this.removed.length === 0 && this.events.length === 0 && ackSeq === v.ackSent;
     if (quiet && this.tick - v.sentTick < this.heartbeatTicks) return undefined;
     v.ackSent = ackSeq;
     v.sentTick = this.tick;
@@ -461,6 +503,7 @@ export class Fanout {
     this.snapshotInit.ackSeq = ackSeq;
     this.snapshotInit.keyframe = keyframe;
     this.snapshotInit.entities = this.out.view(used);
+    this.snapshotInit.moves = this.outMoves.view(this.movesUsed);
     this.snapshotInit.removed = this.removed.view();
     const bytes = this.encoder.snapshot(this.snapshotInit);
     if (b) budget!.spend(b, bytes.length);

@@ -1,12 +1,20 @@
 // The fan-out's record arena: entities' replicated state packed as PROTOCOL.md §5 EntityState
-// records (40 bytes each) into one growable buffer, once per tick; a cell's block is an
-// (offset, length) range into it, valid until the next tick resets it.
+// records (40 bytes each) or Motion records (24 bytes) into one growable buffer, once per
+// tick; a cell's block is an (offset, length) range into it, valid until the next tick resets
+// it. The arena also remembers each entity's record as of its last change, which is what
+// every client that knows the entity holds: a change that leaves all but the motion as
+// remembered can go as a Motion record.
 
-import { ENTITY_STATE_SIZE } from '../protocol/index.js';
+import { ENTITY_STATE_SIZE, MOTION_SIZE } from '../protocol/index.js';
 import type { ZoneWorld } from '../sim/index.js';
 
 const FLAG_DEAD = 1;
 const FLAG_MOVING = 2;
+const RECORD_WORDS = ENTITY_STATE_SIZE / 4;
+/** Words of an EntityState that a Motion record leaves as they were: net_id, speed, then hp to flags. */
+const KEPT_WORDS = [0, 5, 7, 8, 9] as const;
+/** Words of an EntityState that make a Motion record: net_id, x, y, target_x, target_y, rot. */
+const MOTION_WORDS = [0, 1, 2, 3, 4, 6] as const;
 
 export class RecordArena {
   private bytes = new Uint8Array(64 * 1024);
@@ -19,12 +27,43 @@ export class RecordArena {
    * @param speedScale wall-clock speed per game speed (tick rate / 20): records carry speed in
    *   units per second at the advertised tick rate.
    */
-  constructor(private readonly world: ZoneWorld, private readonly speedScale: number) {}
+  /** Per entity, its record as of its last refresh(), RECORD_WORDS words each. */
+  private readonly remembered: Int32Array;
+  private readonly probe = new DataView(new ArrayBuffer(ENTITY_STATE_SIZE));
+  private readonly probeWords = new Int32Array(this.probe.buffer);
+
+  constructor(private readonly world: ZoneWorld, private readonly speedScale: number) {
+    this.remembered = new Int32Array(world.c.NetId.id.length * RECORD_WORDS);
+  }
+
+  /**
+   * Remembers entity e's record as it is now; true when it differs from the one remembered
+   * before only in its motion (position, target, heading). Called for every entity whose
+   * record changed, so what is remembered is what clients were last told.
+   */
+  refresh(e: number): boolean {
+    this.pack(e, this.probe, 0);
+    const now = this.probeWords, before = this.remembered, at = e * RECORD_WORDS;
+    let same = true;
+    for (const w of KEPT_WORDS) if (before[at + w] !== now[w]) same = false;
+    before.set(now, at);
+    return same;
+  }
+
+  /** Packs the entities' Motion records (from what refresh() remembered) one after another; returns where the block starts. */
+  packMotions(eids: readonly number[]): number {
+    const at = this.reserve(eids.length * MOTION_SIZE), words = this.words, from = this.remembered;
+    for (let i = 0, to = at >> 2; i < eids.length; i++) {
+      const base = eids[i] * RECORD_WORDS;
+      for (const w of MOTION_WORDS) words[to++] = from[base + w];
+    }
+    return at;
+  }
 
   /** Packs the entities' records one after another; returns where the block starts. */
   packList(eids: readonly number[]): number {
     const at = this.reserve(eids.length * ENTITY_STATE_SIZE);
-    for (let i = 0; i < eids.length; i++) this.pack(eids[i], at + i * ENTITY_STATE_SIZE);
+    for (let i = 0; i < eids.length; i++) this.pack(eids[i], this.view, at + i * ENTITY_STATE_SIZE);
     return at;
   }
 
@@ -41,10 +80,9 @@ export class RecordArena {
     return at;
   }
 
-  /** One entity's replicated state at `at`. */
-  private pack(e: number, at: number): void {
+  /** One entity's replicated state at `at` of `v`. */
+  private pack(e: number, v: DataView, at: number): void {
     const { c } = this.world;
-    const v = this.view;
     const moving = c.Motion.active[e] === 1;
     const dead = c.Dead.respawnAt[e] !== 0;
     const x = c.Position.x[e], y = c.Position.y[e];

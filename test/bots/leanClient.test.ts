@@ -33,7 +33,7 @@ describe('peekServerFrame', () => {
 
   it('names other bodies, reads a frame inside a larger buffer, and refuses a cut one', () => {
     const welcome = encodeWelcome({
-      protocolVersion: 1, sessionId: 'ab', netId: 1, zoneId: 1, zoneName: 'z', bounds: { minX: 0, minY: 0, maxX: 1, maxY: 1 }, tickRate: 20, tick: 5,
+      sessionId: 'ab', netId: 1, zoneId: 1, zoneName: 'z', bounds: { minX: 0, minY: 0, maxX: 1, maxY: 1 }, tickRate: 20, tick: 5,
     });
     expect(peekOf(welcome)?.body).toBe(ServerBody.Welcome);
     const snap = encodeSnapshot({ tick: 77, ackSeq: 0, keyframe: false });
@@ -139,7 +139,7 @@ describe('LeanWebSocket', () => {
         const full = decodeServerMessage(bytes) as SnapshotMsg;
         expect(full.type).toBe('snapshot');
         expect(peekOf(bytes)).toEqual({
-          body: ServerBody.Snapshot, tick: full.tick, heartbeat: full.entities.length + full.removed.length + full.events.length === 0,
+          body: ServerBody.Snapshot, tick: full.tick, heartbeat: full.entities.length + full.moves.length + full.removed.length + full.events.length === 0,
         });
       }
     } finally {

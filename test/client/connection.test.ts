@@ -16,6 +16,7 @@ import {
 } from '../../src/client/index.js';
 import {
   ErrorCode,
+  PROTOCOL_VERSION,
   encodeSnapshot,
   encodeWelcome,
   encodeZoneChange,
@@ -75,13 +76,13 @@ describe('ZoneClient handshake', () => {
     const p = c.connect(zone.url);
     expect(c.state).toBe('connecting');
     const w = await p;
-    expect(w).toEqual({ type: 'welcome', protocolVersion: 1, ...WELCOME });
+    expect(w).toEqual({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, ...WELCOME });
     expect((await welcome)[0]).toBe(w);
     expect(c.state).toBe('joined');
     expect(c.joined).toBe(true);
     expect(c.netId).toBe(7);
     expect(c.welcomeMsg).toBe(w);
-    expect(zone.received[0]).toEqual({ type: 'hello', protocolVersion: 1, token: 'tok-1', name: 'ann' });
+    expect(zone.received[0]).toEqual({ type: 'hello', protocolVersion: PROTOCOL_VERSION, token: 'tok-1', name: 'ann' });
 
     const [s, changes] = await snap;
     expect(s.keyframe).toBe(true);
@@ -124,7 +125,7 @@ describe('ZoneClient handshake', () => {
   });
 
   it('a bad protocol version is refused by the server', async () => {
-    const c = client({ protocolVersion: 2 });
+    const c = client({ protocolVersion: PROTOCOL_VERSION + 1 });
     await expect(c.connect(zone.url)).rejects.toMatchObject({ kind: 'server', code: ErrorCode.ProtocolVersion });
   });
 
@@ -292,7 +293,7 @@ describe('ZoneClient inputs, pings, frames', () => {
     expect(c.state).toBe('closed');
 
     await c.connect(zc.endpoint, { token: zc.token });
-    expect(zone.received.at(-1)).toEqual({ type: 'hello', protocolVersion: 1, token: 'handoff-42', name: 'ann' });
+    expect(zone.received.at(-1)).toEqual({ type: 'hello', protocolVersion: PROTOCOL_VERSION, token: 'handoff-42', name: 'ann' });
     expect(c.joined).toBe(true);
     expect(c.lastSeq).toBe(0);
     expect(c.world.ackSeq).toBe(0);

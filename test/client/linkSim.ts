@@ -4,7 +4,7 @@
 // by the one-way latency plus jitter, and a lost segment costs a retransmission delay that
 // holds back everything behind it.
 
-import { Encoder, decodeServerMessage, type SnapshotMsg } from '../../src/protocol/index.js';
+import { Encoder, PROTOCOL_VERSION, decodeServerMessage, type SnapshotMsg } from '../../src/protocol/index.js';
 import { Rng, generateZone, stepZone, type SimInput, type ZoneConfig, type ZoneWorld } from '../../src/sim/index.js';
 import { ClientWorld } from '../../src/client/world.js';
 import { Predictor } from '../../src/client/prediction.js';
@@ -97,7 +97,7 @@ export class LinkSim {
     stepZone(this.world, [{ type: 'join', session: SESSION, name: 'p' }]);
     this.viewer = newViewer(this.world.sessions.get(SESSION)!);
     this.fanout.index();
-    this.clientWorld.welcome({ type: 'welcome', protocolVersion: 1, sessionId: 's', netId: this.world.c.NetId.id[this.viewer.eid], zoneId: 1, zoneName: 'link', bounds: SMALL_ZONE.bounds, tickRate: 20, tick: this.world.tick });
+    this.clientWorld.welcome({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, sessionId: 's', netId: this.world.c.NetId.id[this.viewer.eid], zoneId: 1, zoneName: 'link', bounds: SMALL_ZONE.bounds, tickRate: 20, tick: this.world.tick });
     this.clock.observeTick(this.world.tick, 0);
     this.record();
     this.now = this.world.tick * TICK_MS;

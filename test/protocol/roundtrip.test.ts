@@ -31,9 +31,14 @@ import {
   encodeWelcome,
   encodeZoneChange,
   writeEntityState,
+  writeMotion,
+  isSnapshotFrame,
+  MOTION_SIZE,
+  SNAPSHOT_HEADER_SIZE,
   type ClientMsg,
   type EntityStateObj,
   type EventObj,
+  type MotionObj,
   type ServerMsg,
   type SnapshotMsg,
 } from '../../src/protocol/index.js';
@@ -93,6 +98,11 @@ const ITEM: EntityStateObj = {
   flags: EntityFlags.Dead | EntityFlags.Moving,
 };
 
+const MOVES: MotionObj[] = [
+  { netId: 4_000_000_001, x: 1025.5, y: -2.25, targetX: 0.5, targetY: 77.75, rot: 1.5 },
+  { netId: 9, x: -3, y: 4, targetX: -3, targetY: 4, rot: -0.5 },
+];
+
 const EVENTS: EventObj[] = [
   { kind: EventKind.Attack, source: 1, target: 2, x: 10.5, y: 20.25, value: 0, text: '' },
   { kind: EventKind.Damage, source: 1, target: 2, x: 11.5, y: 21.25, value: 12, text: '' },
@@ -113,7 +123,7 @@ describe('client -> server round trips', () => {
       name: 'Ünïcødé 😀',
     });
     // Token absent and maximal sizes.
-    expect(client(encodeHello({ name: 'x' }))).toEqual({ type: 'hello', protocolVersion: 1, token: '', name: 'x' });
+    expect(client(encodeHello({ name: 'x' }))).toEqual({ type: 'hello', protocolVersion: PROTOCOL_VERSION, token: '', name: 'x' });
     const big = encodeHello({ name: '😀'.repeat(MAX_NAME_CHARS), token: '~'.repeat(MAX_TOKEN_BYTES) });
     expect(big.length).toBeLessThanOrEqual(MAX_CLIENT_FRAME_BYTES);
     expect(client(big)).toMatchObject({ name: '😀'.repeat(MAX_NAME_CHARS), token: '~'.repeat(MAX_TOKEN_BYTES) });
@@ -178,6 +188,7 @@ describe('server -> client round trips', () => {
       ackSeq: 99,
       keyframe: false,
       entities: [PLAYER, NPC, ITEM],
+      moves: MOVES,
       removed: [5, 6, 4_294_967_295],
       events: [],
     };
@@ -191,6 +202,7 @@ describe('server -> client round trips', () => {
       ackSeq: 0,
       keyframe: true,
       entities: [ITEM, PLAYER],
+      moves: [],
       removed: [],
       events: EVENTS,
     };
@@ -250,29 +262,65 @@ describe('encoder behaviour', () => {
     for (let n = 0; n < 300; n += 37) {
       const entities = Array.from({ length: n }, (_, i) => ({ ...PLAYER, netId: i + 1 }));
       const snap = decodeServerMessage(enc.snapshot({ tick: n, ackSeq: n, keyframe: true, entities, events: EVENTS }));
-      expect(snap).toEqual({ type: 'snapshot', tick: n, ackSeq: n, keyframe: true, entities, removed: [], events: EVENTS });
+      expect(snap).toEqual({ type: 'snapshot', tick: n, ackSeq: n, keyframe: true, entities, moves: [], removed: [], events: EVENTS });
       expect(client(enc.chat({ seq: n + 1, text: 'x'.repeat(n % 200 + 1) }))).toMatchObject({ seq: n + 1 });
     }
   });
 
-  it('pre-packed entity records encode to the same bytes as objects', () => {
+  it('pre-packed entity and Motion records encode to the same bytes as objects', () => {
     const entities = [PLAYER, NPC, ITEM];
     const packed = new Uint8Array(entities.length * ENTITY_STATE_SIZE);
     const view = new DataView(packed.buffer);
     entities.forEach((e, i) => writeEntityState(view, i * ENTITY_STATE_SIZE, e));
-    const fromObjects = encodeSnapshot({ tick: 9, ackSeq: 8, keyframe: false, entities, removed: [1], events: EVENTS });
-    const fromPacked = encodeSnapshot({ tick: 9, ackSeq: 8, keyframe: false, entities: packed, removed: new Uint32Array([1]), events: EVENTS });
+    const moves = new Uint8Array(MOVES.length * MOTION_SIZE);
+    MOVES.forEach((m, i) => writeMotion(new DataView(moves.buffer), i * MOTION_SIZE, m));
+    const fromObjects = encodeSnapshot({ tick: 9, ackSeq: 8, keyframe: false, entities, moves: MOVES, removed: [1], events: EVENTS });
+    const fromPacked = encodeSnapshot({ tick: 9, ackSeq: 8, keyframe: false, entities: packed, moves, removed: new Uint32Array([1]), events: EVENTS });
     expect(fromPacked).toEqual(fromObjects);
     expect(() => encodeSnapshot({ tick: 1, ackSeq: 0, keyframe: false, entities: new Uint8Array(41) })).toThrow(RangeError);
+    expect(() => encodeSnapshot({ tick: 1, ackSeq: 0, keyframe: false, moves: new Uint8Array(25) })).toThrow(RangeError);
   });
 
-  it('frame sizes: empty delta, 100-entity keyframe', () => {
+  it('frame sizes: empty delta, 100-entity keyframe, Motion records', () => {
     const empty = encodeSnapshot({ tick: 1_000_000, ackSeq: 12_345, keyframe: false });
-    expect(empty.length).toBe(48);
+    expect(empty.length).toBe(SNAPSHOT_HEADER_SIZE);
     const entities = Array.from({ length: 100 }, (_, i) => ({ ...PLAYER, netId: i + 1 }));
     const kf = encodeSnapshot({ tick: 1_000_000, ackSeq: 12_345, keyframe: true, entities });
-    // 100 records of 40 bytes plus 64 bytes of framing.
-    expect(kf.length).toBe(100 * ENTITY_STATE_SIZE + 64);
+    expect(kf.length).toBe(100 * ENTITY_STATE_SIZE + SNAPSHOT_HEADER_SIZE + 1);
+    const moved = encodeSnapshot({ tick: 1, ackSeq: 0, keyframe: false, moves: MOVES, removed: [7] });
+    expect(moved.length).toBe(SNAPSHOT_HEADER_SIZE + 2 + MOVES.length * MOTION_SIZE + 4); // two one-byte counts
+  });
+
+  it('writes the Snapshot frame byte for byte as PROTOCOL.md §5.1 shows', () => {
+    const frame = encodeSnapshot({
+      tick: 123_456, ackSeq: 42, keyframe: false, moves: [{ netId: 7, x: 1, y: 2, targetX: 3, targetY: 4, rot: 0.5 }], removed: [9],
+      events: [{ kind: EventKind.Chat, source: 7, target: 0, x: 1, y: 2, value: 0, text: 'hi!' }],
+    });
+    const hex = Buffer.from(frame).toString('hex');
+    expect(hex).toBe([
+      '39', // flags: Snapshot frame, Motion records, events, removed
+      '40e20100', '2a000000', // tick 123456, ack_seq 42
+      '01', '01', '01', // counts: 1 Motion record, 1 event, 1 removed
+      '07000000', '0000803f', '00000040', '00004040', '00008040', '0000003f', // Motion: 7, (1, 2) → (3, 4), rot 0.5
+      '06000300', '07000000', '00000000', '0000803f', '00000040', '00000000', '686921', // Chat "hi!"
+      '09000000', // removed: 9
+    ].join(''));
+    // A count of 300 takes two bytes: ac 02.
+    const many = encodeSnapshot({ tick: 1, ackSeq: 0, keyframe: true, removed: Array.from({ length: 300 }, (_, i) => i + 1) });
+    expect(Buffer.from(many.subarray(0, SNAPSHOT_HEADER_SIZE + 2)).toString('hex')).toBe('2301000000' + '00000000' + 'ac02');
+    expect((decodeServerMessage(many) as SnapshotMsg).removed).toHaveLength(300);
+  });
+
+  it('tells the two kinds of server frame apart by byte 0: a FlatBuffer root offset is a multiple of 4', () => {
+    const flat = [
+      encodePong({ clientTime: 1, serverTick: 2 }), encodeError({ code: ErrorCode.TooSlow, text: 'x'.repeat(13) }),
+      encodeZoneChange({ endpoint: 'ws://127.0.0.1:1/', token: 't', zoneId: 2 }),
+    ];
+    for (const f of flat) {
+      expect(f[0] % 4).toBe(0);
+      expect(isSnapshotFrame(f)).toBe(false);
+    }
+    expect(isSnapshotFrame(encodeSnapshot({ tick: 0, ackSeq: 0, keyframe: true }))).toBe(true);
   });
 
   it('decodes frames that sit at an unaligned offset inside a larger buffer', () => {

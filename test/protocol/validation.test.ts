@@ -33,6 +33,8 @@ import {
   encodeUseItem,
   encodeWelcome,
   encodeZoneChange,
+  PROTOCOL_VERSION,
+  SNAPSHOT_HEADER_SIZE,
   type DecodeResult,
 } from '../../src/protocol/index.js';
 
@@ -119,6 +121,7 @@ const VALID_SERVER_FRAMES: Record<string, Uint8Array> = {
   }),
   snapshot: encodeSnapshot({
     tick: 5, ackSeq: 4, keyframe: false, entities: [ENTITY, { ...ENTITY, netId: 2 }], removed: [7, 8],
+    moves: [{ netId: 3, x: 1, y: 2, targetX: 3, targetY: 4, rot: 0.5 }],
     events: [
       { kind: EventKind.Chat, source: 1, target: 0, x: 1, y: 2, value: 0, text: 'hi 😀' },
       { kind: EventKind.Damage, source: 1, target: 2, x: 1, y: 2, value: 12 },
@@ -209,15 +212,50 @@ describe('forged offsets and lengths', () => {
     expectReject(frame, ErrorCode.BadFrame, 'no NUL');
   });
 
-  it('forged vector lengths in server frames fail fast', () => {
+  it('forged flags, counts and lengths in a Snapshot frame fail fast', () => {
     const snap = VALID_SERVER_FRAMES.snapshot;
-    const body = bodyOf(snap);
-    for (const id of [3, 4, 5]) {
-      for (const forged of [0x7fffffff, 0xffffffff, 1_000_000]) {
-        const f = snap.slice();
-        setU32(f, deref(f, fieldAt(f, body, id)), forged);
-        expect(() => countReads(linearBudget(f.length), () => decodeServerMessage(f)), `field ${id} = ${forged}`).toThrow(ProtocolDecodeError);
+    expect(snap[0]).toBe(0x3d); // EntityState, Motion, events and removed sections: four one-byte counts at 9..12
+    const forgeries: [string, (f: Uint8Array) => void][] = [];
+    for (let at = 9; at <= 12; at++) {
+      for (const forged of [0, 0x7f, 0xff, 3]) forgeries.push([`count at ${at} = ${forged}`, (f) => { f[at] = forged; }]);
+    }
+    forgeries.push(['five continuation bytes', (f) => f.fill(0xff, 9, 14)]);
+    for (const bit of [4, 8, 16, 32, 64, 128]) forgeries.push([`flag ${bit} flipped`, (f) => { f[0] ^= bit; }]);
+    for (const [what, forge] of forgeries) {
+      const f = snap.slice();
+      forge(f);
+      expect(() => countReads(linearBudget(f.length), () => decodeServerMessage(f)), what).toThrow(ProtocolDecodeError);
+    }
+  });
+
+  it('a Snapshot frame with an event text past its end, text that is not UTF-8, or trailing bytes, is BadFrame', () => {
+    const chat = (text: string) => encodeSnapshot({ tick: 1, ackSeq: 0, keyframe: false, events: [{ kind: EventKind.Chat, source: 1, target: 0, x: 0, y: 0, value: 0, text }] });
+    const eventAt = SNAPSHOT_HEADER_SIZE + 1, textAt = eventAt + 24;
+    const cases: [string, Uint8Array][] = [];
+    const long = chat('hi');
+    setU16(long, eventAt + 2, 200);
+    cases.push(['text length 200', long]);
+    const short = chat('hi');
+    setU16(short, eventAt + 2, 1);
+    cases.push(['text length 1 of 2', short]);
+    const reserved = chat('hi');
+    reserved[eventAt + 1] = 1;
+    cases.push(['event byte 1', reserved]);
+    const utf = chat('abcd');
+    utf.set([0xc3, 0x28], textAt);
+    cases.push(['invalid UTF-8', utf]);
+    const trailing = new Uint8Array(chat('hi').length + 4);
+    trailing.set(chat('hi'));
+    cases.push(['4 trailing bytes', trailing]);
+    for (const [what, f] of cases) {
+      let err: unknown;
+      try {
+        decodeServerMessage(f);
+      } catch (e) {
+        err = e;
       }
+      expect(err, what).toBeInstanceOf(ProtocolDecodeError);
+      expect((err as ProtocolDecodeError).code, what).toBe(ErrorCode.BadFrame);
     }
   });
 
@@ -345,7 +383,7 @@ describe('numbers', () => {
   });
 
   it('a wrong protocol version is ProtocolVersion', () => {
-    for (const v of [0, 2, 65535]) {
+    for (const v of [0, PROTOCOL_VERSION - 1, PROTOCOL_VERSION + 1, 65535]) {
       expectReject(encodeHello({ name: 'a', protocolVersion: v }), ErrorCode.ProtocolVersion, `version ${v}`);
     }
   });
@@ -466,7 +504,7 @@ const clientFrames = [
 const e = { netId: 1, x: 1, y: 2, targetX: 3, targetY: 4, speed: 5, rot: 0, hp: 1, maxHp: 2, mana: 3, maxMana: 4, level: 5, kind: 1, flags: 2 };
 const serverFrames = [
   P.encodeWelcome({ sessionId: 'ab', netId: 1, zoneId: 1, zoneName: 'z', bounds: { minX: 0, minY: 0, maxX: 1, maxY: 1 }, tickRate: 20, tick: 1 }),
-  P.encodeSnapshot({ tick: 1, ackSeq: 2, keyframe: true, entities: [e, e], removed: [3, 4],
+  P.encodeSnapshot({ tick: 1, ackSeq: 2, keyframe: true, entities: [e, e], removed: [3, 4], moves: [{ netId: 5, x: 1, y: 2, targetX: 3, targetY: 4, rot: 0 }],
     events: [{ kind: 6, source: 1, target: 0, x: 0, y: 0, value: 0, text: 'hi' }, { kind: 2, source: 1, target: 2, x: 0, y: 0, value: 5 }] }),
   P.encodePong({ clientTime: 1, serverTick: 2 }), P.encodeError({ code: 4, text: 'x' }),
   P.encodeZoneChange({ endpoint: 'ws://a', token: 't', zoneId: 3 }),

@@ -35,7 +35,7 @@ async function join(name: string): Promise<Client> {
   ws.on('message', (d: ArrayBuffer) => msgs.push(decodeServerMessage(new Uint8Array(d))));
   const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
   await new Promise((r) => ws.on('open', r));
-  ws.send(encodeHello({ protocolVersion: 1, token: '', name }));
+  ws.send(encodeHello({ token: '', name }));
   await waitFor(() => msgs.some((m) => m.type === 'snapshot'), 5000);
   return { ws, msgs, closed };
 }

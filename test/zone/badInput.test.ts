@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ErrorCode,
   MAX_CLIENT_FRAME_BYTES,
+  PROTOCOL_VERSION,
   SOFT_ERROR_LIMIT,
   encodeChat,
   encodeHello,
@@ -227,7 +228,7 @@ describe('bad input over real sockets', () => {
     await expectSoft(b2, () => b2.hello('tok2', { token: 'with space' }), ErrorCode.BadString);
 
     const v = await connect('version');
-    await expectFatal(v, () => v.hello('v2', { protocolVersion: 2 }), ErrorCode.ProtocolVersion);
+    await expectFatal(v, () => v.hello('next', { protocolVersion: PROTOCOL_VERSION + 1 }), ErrorCode.ProtocolVersion);
     const v0 = await connect('version0');
     await expectFatal(v0, () => v0.hello('v0', { protocolVersion: 0 }), ErrorCode.ProtocolVersion);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Encoder, decodeServerMessage, type EntityStateObj, type SnapshotMsg } from '../../src/protocol/index.js';
+import { Encoder, decodeServerMessage, withMotion, type EntityStateObj, type SnapshotMsg } from '../../src/protocol/index.js';
 import type { SimInput } from '../../src/sim/index.js';
 import { DEFAULT_ZONE, Scenario, generateZone, stepZone, zoneForEntities, type ZoneWorld } from '../../src/sim/index.js';
 import { Fanout, newViewer, type Viewer } from '../../src/zone/fanout.js';
@@ -13,6 +13,12 @@ class ModelClient {
     if (s.keyframe) this.known.clear();
     for (const id of s.removed) this.known.delete(id);
     for (const rec of s.entities) this.known.set(rec.netId, { rec, tick: s.tick });
+    for (const m of s.moves) {
+      const k = this.known.get(m.netId);
+      // A Motion record is only for an entity the client knows (PROTOCOL.md §7).
+      if (k === undefined) throw new Error(`tick ${s.tick}: Motion record for unknown NetId ${m.netId}`);
+      this.known.set(m.netId, { rec: withMotion(k.rec, m), tick: s.tick });
+    }
     this.events += s.events.length;
   }
 
@@ -62,7 +68,7 @@ describe('cell fan-out', () => {
     const watched = [...world.sessions.entries()].slice(0, 40).map(([session, eid]) => ({
       session, netId: world.c.NetId.id[eid], viewer: newViewer(eid), client: new ModelClient(),
     }));
-    let frames = 0, quiet = 0, keyframes = 0, viewMoves = 0, maxErr = 0, records = 0, viewed = 0, wrong = 0, missing = 0, far = 0;
+    let frames = 0, quiet = 0, keyframes = 0, viewMoves = 0, maxErr = 0, records = 0, viewed = 0, wrong = 0, missing = 0, far = 0, moves = 0;
     const reach = RADIUS + world.grid.cellSize * Math.SQRT2; // the farthest point of a cell the circle reaches
     for (let t = 0; t < 400; t++) {
       stepZone(world, scenario.next());
@@ -83,7 +89,8 @@ describe('cell fan-out', () => {
           if (msg.type !== 'snapshot') throw new Error('expected a snapshot');
           frames++;
           if (msg.keyframe) keyframes++;
-          records += msg.entities.length;
+          records += msg.entities.length + msg.moves.length;
+          moves += msg.moves.length;
           w.client.apply(msg);
         } else quiet++; // nothing new: the client's picture must still be right
         const expected = viewSet(world, w.viewer);
@@ -102,7 +109,7 @@ describe('cell fan-out', () => {
           const [x, y] = w.client.positionAt(id, world.tick);
           maxErr = Math.max(maxErr, Math.abs(x - world.c.Position.x[e]), Math.abs(y - world.c.Position.y[e]));
           const rec = w.client.known.get(id)!.rec;
-          if (rec.hp !== world.c.Health.hp[e] || rec.kind !== world.c.Kind.value[e] ||
+          if (rec.hp !== world.c.Health.hp[e] || rec.rot !== world.c.Rotation.angle[e] || rec.kind !== world.c.Kind.value[e] ||
               rec.level !== world.c.Level.value[e] || (rec.flags & 1) !== (world.c.Dead.respawnAt[e] !== 0 ? 1 : 0)) wrong++;
         }
       }
@@ -113,6 +120,7 @@ describe('cell fan-out', () => {
     expect(keyframes).toBeGreaterThan(100);
     expect(viewMoves).toBeGreaterThan(50);
     expect(wrong).toBe(0);
+    expect(moves).toBeGreaterThan(1000); // changes of motion alone went as Motion records
     expect(maxErr).toBeLessThan(0.05);
     // Deltas: a small share of the view is resent per frame (keyframes and view moves included).
     expect(records / viewed).toBeLessThan(0.2);

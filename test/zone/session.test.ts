@@ -2,7 +2,7 @@
 // other move, leaving, Ping/Pong, idle and Hello timeouts.
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EntityKind, ErrorCode } from '../../src/protocol/index.js';
+import { EntityKind, ErrorCode, PROTOCOL_VERSION } from '../../src/protocol/index.js';
 import { rules } from '../../src/sim/index.js';
 import { startZoneServer, type ZoneServer } from '../../src/zone/index.js';
 import { TestClient, closeAll, httpJson, waitUntil } from './wsClient.js';
@@ -46,7 +46,7 @@ describe('join', () => {
     const s = await server({ seed: 11, zone: { id: 7, name: 'glade', bounds, spawn: { x: 200, y: 200 }, npcs: 40, items: 40 } });
     const a = await join(s, 'alice');
     const w = a.welcome!;
-    expect(w.protocolVersion).toBe(1);
+    expect(w.protocolVersion).toBe(PROTOCOL_VERSION);
     expect(w.sessionId).toMatch(/^[0-9a-f]{16}$/);
     expect(w.netId).toBeGreaterThanOrEqual(1);
     expect(w.zoneId).toBe(7);

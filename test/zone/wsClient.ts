@@ -1,7 +1,7 @@
 // A small WebSocket test client for the zone server, on the `ws` package (independent of the
 // real client SDK in src/client). It records everything the server sends: Welcome, every
 // Snapshot (the known-entity view is kept per PROTOCOL.md §7: a keyframe clears, `removed`
-// before `entities`), events with their tick, errors, pongs, and the close code and reason.
+// before `entities`, Motion records last), events with their tick, errors, pongs, and the close code and reason.
 // Waiting is always on a condition with a timeout, never a bare sleep.
 
 import WebSocket from 'ws';
@@ -15,6 +15,7 @@ import {
   encodePing,
   encodeUseItem,
   SNAPSHOT_HEARTBEAT_MS,
+  withMotion,
   type EntityStateObj,
   type ErrorMsg,
   type EventObj,
@@ -63,6 +64,8 @@ export class TestClient {
   readonly pongs: PongMsg[] = [];
   /** Server frames that did not decode (should stay empty). */
   readonly decodeFailures: string[] = [];
+  /** Motion records for an entity this client did not know (should stay 0). */
+  unknownMoves = 0;
   /** Text frames from the server (should stay empty). */
   textFrames = 0;
   /** Frames received from the server, of any kind. */
@@ -163,6 +166,11 @@ export class TestClient {
         }
         for (const id of msg.removed) this.known.delete(id);
         for (const rec of msg.entities) this.known.set(rec.netId, { rec, tick: msg.tick });
+        for (const m of msg.moves) {
+          const k = this.known.get(m.netId);
+          if (k) this.known.set(m.netId, { rec: withMotion(k.rec, m), tick: msg.tick });
+          else this.unknownMoves++;
+        }
         for (const ev of msg.events) this.events.push({ ...ev, tick: msg.tick });
         break;
       case 'error':

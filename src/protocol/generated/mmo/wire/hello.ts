@@ -26,7 +26,7 @@ static getSizePrefixedRootAsHello(bb:flatbuffers.ByteBuffer, obj?:Hello):Hello {
 }
 
 /**
- * Must equal the server's protocol version (1); otherwise the server answers
+ * Must equal the server's protocol version (2); otherwise the server answers
  * Error{ProtocolVersion} and closes.
  */
 protocolVersion():number {

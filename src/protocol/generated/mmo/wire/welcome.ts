@@ -28,7 +28,7 @@ static getSizePrefixedRootAsWelcome(bb:flatbuffers.ByteBuffer, obj?:Welcome):Wel
 }
 
 /**
- * The server's protocol version (1).
+ * The server's protocol version (2).
  */
 protocolVersion():number {
   const offset = this.bb!.__offset(this.bb_pos, 4);

@@ -1,0 +1,244 @@
+// The Snapshot frame of protocol version 2 (schemas/PROTOCOL.md §5.1): the one server message
+// that is not a FlatBuffer. It is most of what a server sends, so its framing is a 9-byte
+// header and a one-byte count per section present instead of a FlatBuffers envelope (48 bytes
+// for an empty delta), and a change of motion alone goes as a 24-byte Motion record instead of
+// a 40-byte EntityState.
+//
+// Byte 0 tells the two kinds of server frame apart: a FlatBuffer starts with its root offset,
+// always a multiple of 4 (its root table is 4-aligned in a buffer padded to 4); a Snapshot
+// frame's byte 0 has bit 0 set.
+
+import { ErrorCode } from './generated/server_generated.js';
+import { ENTITY_STATE_SIZE } from './constants.js';
+import { readEntityState, writeEntityState } from './entity.js';
+import type { EntityStateObj, EventInit, EventObj, MotionObj, SnapshotInit, SnapshotMsg } from './types.js';
+
+/** The fixed header: flags, tick, ack_seq. */
+export const SNAPSHOT_HEADER_SIZE = 9;
+/** One Motion record: net_id, x, y, target_x, target_y, rot. */
+export const MOTION_SIZE = 24;
+/** One event before its text. */
+export const EVENT_HEAD_SIZE = 24;
+/** Byte 0, bit 0: this is a Snapshot frame. */
+export const SNAPSHOT_MARK = 1;
+/** Byte 0, bit 1: a keyframe. */
+export const SNAPSHOT_KEYFRAME = 2;
+/** Byte 0, bits 2..5: which sections follow (each then has a count), in this order. */
+const HAS_ENTITIES = 4, HAS_MOVES = 8, HAS_EVENTS = 16, HAS_REMOVED = 32;
+/** Byte 0 bits that carry something; the others are 0. */
+const KNOWN_FLAGS = SNAPSHOT_MARK | SNAPSHOT_KEYFRAME | HAS_ENTITIES | HAS_MOVES | HAS_EVENTS | HAS_REMOVED;
+
+/** Whether a Snapshot frame holds nothing but its header (a heartbeat: tick and ack). */
+export function isEmptySnapshotFlags(flags: number): boolean {
+  return (flags & (HAS_ENTITIES | HAS_MOVES | HAS_EVENTS | HAS_REMOVED)) === 0;
+}
+
+/** Whether a server frame is a Snapshot frame (else a FlatBuffers ServerMessage). */
+export function isSnapshotFrame(bytes: Uint8Array): boolean {
+  return bytes.length > 0 && (bytes[0] & SNAPSHOT_MARK) !== 0;
+}
+
+/** Packs one Motion record at `at`. */
+export function writeMotion(view: DataView, at: number, m: MotionObj): void {
+  view.setUint32(at, m.netId, true);
+  view.setFloat32(at + 4, m.x, true);
+  view.setFloat32(at + 8, m.y, true);
+  view.setFloat32(at + 12, m.targetX, true);
+  view.setFloat32(at + 16, m.targetY, true);
+  view.setFloat32(at + 20, m.rot, true);
+}
+
+export function readMotion(view: DataView, at: number): MotionObj {
+  return {
+    netId: view.getUint32(at, true),
+    x: view.getFloat32(at + 4, true),
+    y: view.getFloat32(at + 8, true),
+    targetX: view.getFloat32(at + 12, true),
+    targetY: view.getFloat32(at + 16, true),
+    rot: view.getFloat32(at + 20, true),
+  };
+}
+
+const utf8 = new TextEncoder();
+const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Bytes of a section's count `n` as a LEB128 varint (7 bits a byte, low first); 0 for an absent section. */
+function countSize(n: number): number {
+  if (n === 0) return 0;
+  let size = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 0x80);
+    size++;
+  }
+  return size;
+}
+
+/** Record bytes given packed or as objects: their byte length. */
+function recordBytes(records: ArrayLike<unknown> | Uint8Array | undefined, size: number, what: string): number {
+  if (records === undefined) return 0;
+  if (!(records instanceof Uint8Array)) return records.length * size;
+  if (records.length % size !== 0) throw new RangeError(`packed ${what}: ${records.length} bytes is not a multiple of ${size}`);
+  return records.length;
+}
+
+/**
+ * A growable byte buffer that writes Snapshot frames and hands them out as views kept per
+ * length, so that once every length has been seen writing a frame allocates nothing.
+ */
+export class SnapshotWriter {
+  private bytes = new Uint8Array(16 * 1024);
+  private view = new DataView(this.bytes.buffer);
+  private views: Uint8Array[] = [];
+  /** Event texts as UTF-8, encoded once per frame for sizing and writing. */
+  private readonly texts: (Uint8Array | undefined)[] = [];
+
+  /** The frame for `s`: a view valid until the next call. */
+  write(s: SnapshotInit): Uint8Array {
+    const nFull = recordBytes(s.entities, ENTITY_STATE_SIZE, 'entities') / ENTITY_STATE_SIZE;
+    const nMoves = recordBytes(s.moves, MOTION_SIZE, 'moves') / MOTION_SIZE;
+    const events = s.events, nEvents = events === undefined ? 0 : events.length;
+    const removed = s.removed, nRemoved = removed === undefined ? 0 : removed.length;
+    let length = SNAPSHOT_HEADER_SIZE + nFull * ENTITY_STATE_SIZE + nMoves * MOTION_SIZE + 4 * nRemoved;
+    for (let i = 0; i < nEvents; i++) {
+      const text = events![i].text;
+      const t = this.texts[i] = text ? utf8.encode(text) : undefined;
+      length += EVENT_HEAD_SIZE + (t === undefined ? 0 : t.length);
+    }
+    length += countSize(nFull) + countSize(nMoves) + countSize(nEvents) + countSize(nRemoved);
+    this.ensure(length);
+    const b = this.bytes, v = this.view;
+    b[0] = SNAPSHOT_MARK | (s.keyframe ? SNAPSHOT_KEYFRAME : 0) | (nFull > 0 ? HAS_ENTITIES : 0) | (nMoves > 0 ? HAS_MOVES : 0) |
+      (nEvents > 0 ? HAS_EVENTS : 0) | (nRemoved > 0 ? HAS_REMOVED : 0);
+    v.setUint32(1, s.tick, true);
+    v.setUint32(5, s.ackSeq, true);
+    let at = SNAPSHOT_HEADER_SIZE;
+    at = this.varint(at, nFull);
+    at = this.varint(at, nMoves);
+    at = this.varint(at, nEvents);
+    at = this.varint(at, nRemoved);
+    at = this.records(at, s.entities, ENTITY_STATE_SIZE, writeEntityState);
+    at = this.records(at, s.moves, MOTION_SIZE, writeMotion);
+    for (let i = 0; i < nEvents; i++) at = this.event(at, events![i], this.texts[i]);
+    for (let i = 0; i < nRemoved; i++, at += 4) v.setUint32(at, removed![i], true);
+    this.texts.length = 0;
+    return this.views[length] ??= b.subarray(0, length);
+  }
+
+  /** A section's count, when it is there. */
+  private varint(at: number, n: number): number {
+    if (n === 0) return at;
+    while (n >= 0x80) {
+      this.bytes[at++] = (n % 0x80) | 0x80;
+      n = Math.floor(n / 0x80);
+    }
+    this.bytes[at++] = n;
+    return at;
+  }
+
+  private records<T>(at: number, records: ArrayLike<T> | Uint8Array | undefined, size: number,
+    write: (view: DataView, at: number, r: T) => void): number {
+    if (records === undefined) return at;
+    if (records instanceof Uint8Array) {
+      this.bytes.set(records, at);
+      return at + records.length;
+    }
+    for (let i = 0; i < records.length; i++, at += size) write(this.view, at, records[i]);
+    return at;
+  }
+
+  private event(at: number, e: EventInit, text: Uint8Array | undefined): number {
+    const v = this.view, n = text === undefined ? 0 : text.length;
+    v.setUint8(at, e.kind);
+    v.setUint8(at + 1, 0);
+    v.setUint16(at + 2, n, true);
+    v.setUint32(at + 4, e.source, true);
+    v.setUint32(at + 8, e.target, true);
+    v.setFloat32(at + 12, e.x, true);
+    v.setFloat32(at + 16, e.y, true);
+    v.setInt32(at + 20, e.value, true);
+    if (text !== undefined) this.bytes.set(text, at + EVENT_HEAD_SIZE);
+    return at + EVENT_HEAD_SIZE + n;
+  }
+
+  private ensure(length: number): void {
+    if (length <= this.bytes.length) return;
+    this.bytes = new Uint8Array(Math.max(length, this.bytes.length * 2));
+    this.view = new DataView(this.bytes.buffer);
+    this.views = [];
+  }
+}
+
+/** Why a Snapshot frame is malformed; the decoder turns it into a ProtocolDecodeError. */
+export class SnapshotFrameError extends Error {
+  readonly code = ErrorCode.BadFrame;
+}
+
+function bad(reason: string): never {
+  throw new SnapshotFrameError(`Snapshot frame: ${reason}`);
+}
+
+/** Reads the counts of a Snapshot frame: `at` is where the next one starts. */
+class Counts {
+  at = SNAPSHOT_HEADER_SIZE;
+  constructor(private readonly bytes: Uint8Array) {}
+
+  /** The count of a section whose flag is `flag` (0 when absent); a present one is 1..2^32 − 1. */
+  next(flag: number, what: string): number {
+    if ((this.bytes[0] & flag) === 0) return 0;
+    let n = 0;
+    for (let shift = 1, i = 0; ; i++, shift *= 0x80) {
+      if (i === 5 || this.at >= this.bytes.length) bad(`${what} count is cut or longer than 5 bytes`);
+      const byte = this.bytes[this.at++];
+      n += (byte & 0x7f) * shift;
+      if (byte < 0x80) break;
+    }
+    if (n === 0 || n > 0xffffffff) bad(`${what} count ${n} is out of 1..4294967295`);
+    return n;
+  }
+}
+
+/** Decodes a Snapshot frame, checking every count and length against the frame; throws SnapshotFrameError. */
+export function readSnapshotFrame(bytes: Uint8Array): SnapshotMsg {
+  const len = bytes.length;
+  if (len < SNAPSHOT_HEADER_SIZE) bad(`${len} bytes, shorter than its ${SNAPSHOT_HEADER_SIZE}-byte header`);
+  if ((bytes[0] & ~KNOWN_FLAGS) !== 0) bad('undefined flag bits set');
+  const v = new DataView(bytes.buffer, bytes.byteOffset, len);
+  const counts = new Counts(bytes);
+  const nFull = counts.next(HAS_ENTITIES, 'EntityState');
+  const nMoves = counts.next(HAS_MOVES, 'Motion');
+  const nEvents = counts.next(HAS_EVENTS, 'event');
+  const nRemoved = counts.next(HAS_REMOVED, 'removed');
+  let at = counts.at;
+  if (nFull > (len - at) / ENTITY_STATE_SIZE) bad(`${nFull} EntityState records do not fit`);
+  const entities: EntityStateObj[] = [];
+  for (let i = 0; i < nFull; i++, at += ENTITY_STATE_SIZE) entities.push(readEntityState(v, at));
+  if (nMoves > (len - at) / MOTION_SIZE) bad(`${nMoves} Motion records do not fit`);
+  const moves: MotionObj[] = [];
+  for (let i = 0; i < nMoves; i++, at += MOTION_SIZE) moves.push(readMotion(v, at));
+  const events: EventObj[] = [];
+  for (let i = 0; i < nEvents; i++) {
+    if (at + EVENT_HEAD_SIZE > len) bad(`event ${i} of ${nEvents} does not fit`);
+    if (bytes[at + 1] !== 0) bad(`event ${i}: byte 1 is not 0`);
+    const n = v.getUint16(at + 2, true);
+    const textAt = at + EVENT_HEAD_SIZE;
+    if (textAt + n > len) bad(`event ${i}'s ${n}-byte text does not fit`);
+    let text = '';
+    try {
+      text = n === 0 ? '' : fatalUtf8.decode(bytes.subarray(textAt, textAt + n));
+    } catch {
+      bad(`event ${i}'s text is not UTF-8`);
+    }
+    events.push({
+      kind: v.getUint8(at), source: v.getUint32(at + 4, true), target: v.getUint32(at + 8, true),
+      x: v.getFloat32(at + 12, true), y: v.getFloat32(at + 16, true), value: v.getInt32(at + 20, true), text,
+    });
+    at = textAt + n;
+  }
+  if (len - at !== 4 * nRemoved) bad(`${len - at} bytes left for ${nRemoved} removed NetIds`);
+  const removed: number[] = [];
+  for (; at < len; at += 4) removed.push(v.getUint32(at, true));
+  return {
+    type: 'snapshot', tick: v.getUint32(1, true), ackSeq: v.getUint32(5, true),
+    keyframe: (bytes[0] & SNAPSHOT_KEYFRAME) !== 0, entities, moves, removed, events,
+  };
+}
