@@ -327,6 +327,7 @@ describe('bad input over real sockets', () => {
     expect(honest.isOpen).toBe(true);
     expect(honest.errors).toEqual([]);
     expect(honest.decodeFailures).toEqual([]);
+    expect(honest.unknownMoves).toBe(0);
     const ticks = honest.snapshotTicks;
     expect(lateSnapshots(ticks)).toEqual([]);
     expect(ticks[ticks.length - 1] - ticks[0]).toBeGreaterThan(50); // the file runs ~5 s at 20 Hz

@@ -488,6 +488,7 @@ describe('network fuzz against mmo zone in a child process', () => {
       expect(h.isOpen).toBe(true);
       expect(h.errors).toEqual([]);
       expect(h.decodeFailures).toEqual([]);
+      expect(h.unknownMoves).toBe(0);
       const ticks = h.snapshotTicks.filter((t) => t >= firstTicks[i]);
       let maxGap = 0;
       for (let k = 1; k < ticks.length; k++) maxGap = Math.max(maxGap, ticks[k] - ticks[k - 1]);

@@ -58,6 +58,7 @@ describe('a zone on two I/O threads', () => {
     for (const c of clients) {
       expect(lateSnapshots(c.snapshotTicks)).toEqual([]);
       expect(c.decodeFailures).toEqual([]);
+      expect(c.unknownMoves).toBe(0);
       expect(c.errors).toEqual([]);
     }
     expect((await httpJson<{ players: number; connections: number }>(server.port, '/status'))).toMatchObject({ players: 40, connections: 40 });
