@@ -5,14 +5,14 @@
 // decoded and applied to what that client knows. Over a 30 s window after a 5 s warm-up:
 // bytes per client per second (frame plus WebSocket header, as bench/ccu counts them at the
 // client), frames and heartbeats, records split into entities new to the client, whole records
-// of ones it knew and Motion records, removals, events, and the bytes a frame spends besides its
-// records and removals.
+// of ones it knew, Motion records and Steer records, removals, events, and the bytes a frame
+// spends besides its records and removals.
 // Prints one JSON line.
 //
 //   npm run bench -- wire [--steps 250,500,1000,1500,2000,2500,3000] [--cell 25] [--seed 1]
 
 import { parseArgs } from 'node:util';
-import { Encoder, decodeServerMessage, ENTITY_STATE_SIZE, MOTION_SIZE } from '../src/protocol/index.js';
+import { Encoder, decodeServerMessage, ENTITY_STATE_SIZE, MOTION_SIZE, STEER_SIZE } from '../src/protocol/index.js';
 import { DEFAULT_ZONE, generateZone, stepZone, Rng, type SimInput } from '../src/sim/index.js';
 import { Fanout, newViewer } from '../src/zone/fanout.js';
 import { PICK_EVERY_MS, sharedZone } from './lib/sharedScenario.js';
@@ -40,7 +40,7 @@ function step(bots: number) {
   fan.index();
   const clients = [...world.sessions.values()].slice(0, CLIENTS).map((eid) => ({ viewer: newViewer(eid), known: new Set<number>() }));
   const nextPick = new Int32Array(bots + 1), seq = new Int32Array(bots + 1);
-  const n = { frames: 0, heartbeats: 0, bytes: 0, entered: 0, changed: 0, moves: 0, removed: 0, events: 0 };
+  const n = { frames: 0, heartbeats: 0, bytes: 0, entered: 0, changed: 0, moves: 0, steers: 0, removed: 0, events: 0 };
   const b = world.worldBounds;
   for (let t = 0; t < WARMUP_TICKS + WINDOW_TICKS; t++) {
     const inputs: SimInput[] = [];
@@ -62,8 +62,9 @@ function step(bots: number) {
       if (counting) {
         n.frames++;
         n.bytes += frame.length + wsHeader(frame.length);
-        if (m.entities.length + m.moves.length + m.removed.length + m.events.length === 0) n.heartbeats++;
+        if (m.entities.length + m.moves.length + m.steers.length + m.removed.length + m.events.length === 0) n.heartbeats++;
         n.moves += m.moves.length;
+        n.steers += m.steers.length;
         n.removed += m.removed.length;
         n.events += m.events.length;
       }
@@ -74,15 +75,15 @@ function step(bots: number) {
         }
         c.known.add(r.netId);
       }
-      for (const r of m.moves) if (!c.known.has(r.netId)) throw new Error(`tick ${m.tick}: a Motion record for unknown NetId ${r.netId}`);
+      for (const r of [...m.moves, ...m.steers]) if (!c.known.has(r.netId)) throw new Error(`tick ${m.tick}: a Motion or Steer record for unknown NetId ${r.netId}`);
     }
   }
   const perClientPerS = (x: number) => Math.round((x / CLIENTS / (WINDOW_TICKS / TICK_RATE)) * 10) / 10;
-  const recordBytes = (n.entered + n.changed) * ENTITY_STATE_SIZE + n.moves * MOTION_SIZE;
+  const recordBytes = (n.entered + n.changed) * ENTITY_STATE_SIZE + n.moves * MOTION_SIZE + n.steers * STEER_SIZE;
   return {
     bots, bytesPerClientPerS: Math.round(perClientPerS(n.bytes)), framesPerClientPerS: perClientPerS(n.frames),
     heartbeatsPerClientPerS: perClientPerS(n.heartbeats),
-    recordsPerClientPerS: { entered: perClientPerS(n.entered), changed: perClientPerS(n.changed), motion: perClientPerS(n.moves) },
+    recordsPerClientPerS: { entered: perClientPerS(n.entered), changed: perClientPerS(n.changed), motion: perClientPerS(n.moves), steer: perClientPerS(n.steers) },
     removalsPerClientPerS: perClientPerS(n.removed), eventsPerClientPerS: perClientPerS(n.events),
     recordBytesShare: Math.round((recordBytes / n.bytes) * 100) / 100,
     frameOverheadBytes: Math.round((n.bytes - recordBytes - n.removed * 4) / n.frames),

@@ -6,8 +6,10 @@
 //   2. `removed` before `entities` (a NetId may be in both in one frame: it moved between two
 //      cells of the view and must end up known);
 //   3. each record replaces the entity's last record, stamped with the snapshot's tick; then
-//      each Motion record updates a known entity's record the same way (one for an unknown
-//      NetId is counted in `unknownMoves` and ignored: the server never sends one);
+//      each Motion record updates a known entity's record the same way, then each Steer
+//      record (its position stepped from the last record, §5.3); one for an unknown NetId, or
+//      a Steer that cannot be stepped, is counted in `unknownMoves` and ignored (the server
+//      never sends one);
 //   4. one interpolation sample (tick, x, y, rot) per known entity, from the motion model at
 //      that tick;
 //   5. entities no longer known lose their interpolation buffer.
@@ -15,7 +17,7 @@
 // frame, so it keeps moving smoothly; NetIds are never reused within a zone, so a buffer
 // cannot be inherited by another entity.
 
-import { withMotion, type EntityStateObj, type SnapshotMsg, type WelcomeMsg } from '../protocol/index.js';
+import { withMotion, withSteer, type EntityStateObj, type SnapshotMsg, type WelcomeMsg } from '../protocol/index.js';
 import {
   InterpolationBuffer,
   type InterpolatedState,
@@ -79,7 +81,7 @@ export class ClientWorld {
   ackSeq = 0;
   /** Snapshots applied since the last Welcome/reset. */
   snapshotCount = 0;
-  /** Motion records for an entity not known (a server bug; they are ignored), since the last Welcome/reset. */
+  /** Motion and Steer records for an entity not known, or Steers that cannot be stepped (a server bug; they are ignored), since the last Welcome/reset. */
   unknownMoves = 0;
   /** The last Welcome applied, if any. */
   welcomeMsg: WelcomeMsg | null = null;
@@ -176,6 +178,17 @@ export class ClientWorld {
       if (current.recordTick !== s.tick) updated.push(m.netId);
       current.record = withMotion(current.record, m);
       current.recordTick = s.tick;
+    }
+    for (const m of s.steers) {
+      const current = known.get(m.netId);
+      const record = current === undefined ? undefined : withSteer(current.record, current.recordTick, m, s.tick, this.tickRateValue);
+      if (record === undefined) {
+        this.unknownMoves++;
+        continue;
+      }
+      if (current!.recordTick !== s.tick) updated.push(m.netId);
+      current!.record = record;
+      current!.recordTick = s.tick;
     }
     // What is still in `gone` was known before and is not now: its buffer goes with it.
     const left = [...gone.keys()];

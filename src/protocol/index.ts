@@ -52,7 +52,8 @@ export {
   encodeZoneChange,
 } from './encode.js';
 export { readEntityState, withMotion, writeEntityState } from './entity.js';
-export { MOTION_SIZE, SNAPSHOT_HEADER_SIZE, isEmptySnapshotFlags, isSnapshotFrame, readMotion, writeMotion } from './snapshotFrame.js';
+export { MOTION_SIZE, SNAPSHOT_HEADER_SIZE, isEmptySnapshotFlags, isSnapshotFrame, readMotion, readSteer, writeMotion, writeSteer } from './snapshotFrame.js';
+export { MAX_STEER_TICKS, STEER_SIZE, steerPosition, withSteer, type SteerPoint } from './steer.js';
 
 export {
   ProtocolDecodeError,
@@ -87,6 +88,7 @@ export type {
   ServerMsg,
   SnapshotInit,
   SnapshotMsg,
+  SteerObj,
   UseItemInit,
   UseItemMsg,
   WelcomeInit,

@@ -1,8 +1,8 @@
-// The Snapshot frame of protocol version 2 (schemas/PROTOCOL.md §5.1): the one server message
-// that is not a FlatBuffer. It is most of what a server sends, so its framing is a 9-byte
-// header and a one-byte count per section present instead of a FlatBuffers envelope (48 bytes
-// for an empty delta), and a change of motion alone goes as a 24-byte Motion record instead of
-// a 40-byte EntityState.
+// The Snapshot frame (schemas/PROTOCOL.md §5.1): the one server message that is not a
+// FlatBuffer. It is most of what a server sends, so its framing is a 9-byte header and a
+// one-byte count per section present instead of a FlatBuffers envelope (48 bytes for an empty
+// delta); a change of motion alone goes as a 24-byte Motion record instead of a 40-byte
+// EntityState, and a walker's turn toward a new target as a 12-byte Steer record (steer.ts).
 //
 // Byte 0 tells the two kinds of server frame apart: a FlatBuffer starts with its root offset,
 // always a multiple of 4 (its root table is 4-aligned in a buffer padded to 4); a Snapshot
@@ -11,7 +11,8 @@
 import { ErrorCode } from './generated/server_generated.js';
 import { ENTITY_STATE_SIZE } from './constants.js';
 import { readEntityState, writeEntityState } from './entity.js';
-import type { EntityStateObj, EventInit, EventObj, MotionObj, SnapshotInit, SnapshotMsg } from './types.js';
+import { STEER_SIZE } from './steer.js';
+import type { EntityStateObj, EventInit, EventObj, MotionObj, SnapshotInit, SnapshotMsg, SteerObj } from './types.js';
 
 /** The fixed header: flags, tick, ack_seq. */
 export const SNAPSHOT_HEADER_SIZE = 9;
@@ -23,14 +24,15 @@ export const EVENT_HEAD_SIZE = 24;
 export const SNAPSHOT_MARK = 1;
 /** Byte 0, bit 1: a keyframe. */
 export const SNAPSHOT_KEYFRAME = 2;
-/** Byte 0, bits 2..5: which sections follow (each then has a count), in this order. */
-const HAS_ENTITIES = 4, HAS_MOVES = 8, HAS_EVENTS = 16, HAS_REMOVED = 32;
+/** Byte 0, bits 2..6: which sections follow (each then has a count), in this order. */
+const HAS_ENTITIES = 4, HAS_MOVES = 8, HAS_STEERS = 64, HAS_EVENTS = 16, HAS_REMOVED = 32;
+const HAS_ANY = HAS_ENTITIES | HAS_MOVES | HAS_STEERS | HAS_EVENTS | HAS_REMOVED;
 /** Byte 0 bits that carry something; the others are 0. */
-const KNOWN_FLAGS = SNAPSHOT_MARK | SNAPSHOT_KEYFRAME | HAS_ENTITIES | HAS_MOVES | HAS_EVENTS | HAS_REMOVED;
+const KNOWN_FLAGS = SNAPSHOT_MARK | SNAPSHOT_KEYFRAME | HAS_ANY;
 
 /** Whether a Snapshot frame holds nothing but its header (a heartbeat: tick and ack). */
 export function isEmptySnapshotFlags(flags: number): boolean {
-  return (flags & (HAS_ENTITIES | HAS_MOVES | HAS_EVENTS | HAS_REMOVED)) === 0;
+  return (flags & HAS_ANY) === 0;
 }
 
 /** Whether a server frame is a Snapshot frame (else a FlatBuffers ServerMessage). */
@@ -56,6 +58,21 @@ export function readMotion(view: DataView, at: number): MotionObj {
     targetX: view.getFloat32(at + 12, true),
     targetY: view.getFloat32(at + 16, true),
     rot: view.getFloat32(at + 20, true),
+  };
+}
+
+/** Packs one Steer record at `at`. */
+export function writeSteer(view: DataView, at: number, s: SteerObj): void {
+  view.setUint32(at, s.netId, true);
+  view.setFloat32(at + 4, s.targetX, true);
+  view.setFloat32(at + 8, s.targetY, true);
+}
+
+export function readSteer(view: DataView, at: number): SteerObj {
+  return {
+    netId: view.getUint32(at, true),
+    targetX: view.getFloat32(at + 4, true),
+    targetY: view.getFloat32(at + 8, true),
   };
 }
 
@@ -96,28 +113,31 @@ export class SnapshotWriter {
   write(s: SnapshotInit): Uint8Array {
     const nFull = recordBytes(s.entities, ENTITY_STATE_SIZE, 'entities') / ENTITY_STATE_SIZE;
     const nMoves = recordBytes(s.moves, MOTION_SIZE, 'moves') / MOTION_SIZE;
+    const nSteers = recordBytes(s.steers, STEER_SIZE, 'steers') / STEER_SIZE;
     const events = s.events, nEvents = events === undefined ? 0 : events.length;
     const removed = s.removed, nRemoved = removed === undefined ? 0 : removed.length;
-    let length = SNAPSHOT_HEADER_SIZE + nFull * ENTITY_STATE_SIZE + nMoves * MOTION_SIZE + 4 * nRemoved;
+    let length = SNAPSHOT_HEADER_SIZE + nFull * ENTITY_STATE_SIZE + nMoves * MOTION_SIZE + nSteers * STEER_SIZE + 4 * nRemoved;
     for (let i = 0; i < nEvents; i++) {
       const text = events![i].text;
       const t = this.texts[i] = text ? utf8.encode(text) : undefined;
       length += EVENT_HEAD_SIZE + (t === undefined ? 0 : t.length);
     }
-    length += countSize(nFull) + countSize(nMoves) + countSize(nEvents) + countSize(nRemoved);
+    length += countSize(nFull) + countSize(nMoves) + countSize(nSteers) + countSize(nEvents) + countSize(nRemoved);
     this.ensure(length);
     const b = this.bytes, v = this.view;
     b[0] = SNAPSHOT_MARK | (s.keyframe ? SNAPSHOT_KEYFRAME : 0) | (nFull > 0 ? HAS_ENTITIES : 0) | (nMoves > 0 ? HAS_MOVES : 0) |
-      (nEvents > 0 ? HAS_EVENTS : 0) | (nRemoved > 0 ? HAS_REMOVED : 0);
+      (nSteers > 0 ? HAS_STEERS : 0) | (nEvents > 0 ? HAS_EVENTS : 0) | (nRemoved > 0 ? HAS_REMOVED : 0);
     v.setUint32(1, s.tick, true);
     v.setUint32(5, s.ackSeq, true);
     let at = SNAPSHOT_HEADER_SIZE;
     at = this.varint(at, nFull);
     at = this.varint(at, nMoves);
+    at = this.varint(at, nSteers);
     at = this.varint(at, nEvents);
     at = this.varint(at, nRemoved);
     at = this.records(at, s.entities, ENTITY_STATE_SIZE, writeEntityState);
     at = this.records(at, s.moves, MOTION_SIZE, writeMotion);
+    at = this.records(at, s.steers, STEER_SIZE, writeSteer);
     for (let i = 0; i < nEvents; i++) at = this.event(at, events![i], this.texts[i]);
     for (let i = 0; i < nRemoved; i++, at += 4) v.setUint32(at, removed![i], true);
     this.texts.length = 0;
@@ -206,6 +226,7 @@ export function readSnapshotFrame(bytes: Uint8Array): SnapshotMsg {
   const counts = new Counts(bytes);
   const nFull = counts.next(HAS_ENTITIES, 'EntityState');
   const nMoves = counts.next(HAS_MOVES, 'Motion');
+  const nSteers = counts.next(HAS_STEERS, 'Steer');
   const nEvents = counts.next(HAS_EVENTS, 'event');
   const nRemoved = counts.next(HAS_REMOVED, 'removed');
   let at = counts.at;
@@ -215,6 +236,9 @@ export function readSnapshotFrame(bytes: Uint8Array): SnapshotMsg {
   if (nMoves > (len - at) / MOTION_SIZE) bad(`${nMoves} Motion records do not fit`);
   const moves: MotionObj[] = [];
   for (let i = 0; i < nMoves; i++, at += MOTION_SIZE) moves.push(readMotion(v, at));
+  if (nSteers > (len - at) / STEER_SIZE) bad(`${nSteers} Steer records do not fit`);
+  const steers: SteerObj[] = [];
+  for (let i = 0; i < nSteers; i++, at += STEER_SIZE) steers.push(readSteer(v, at));
   const events: EventObj[] = [];
   for (let i = 0; i < nEvents; i++) {
     if (at + EVENT_HEAD_SIZE > len) bad(`event ${i} of ${nEvents} does not fit`);
@@ -239,6 +263,6 @@ export function readSnapshotFrame(bytes: Uint8Array): SnapshotMsg {
   for (; at < len; at += 4) removed.push(v.getUint32(at, true));
   return {
     type: 'snapshot', tick: v.getUint32(1, true), ackSeq: v.getUint32(5, true),
-    keyframe: (bytes[0] & SNAPSHOT_KEYFRAME) !== 0, entities, moves, removed, events,
+    keyframe: (bytes[0] & SNAPSHOT_KEYFRAME) !== 0, entities, moves, steers, removed, events,
   };
 }

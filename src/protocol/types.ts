@@ -90,6 +90,16 @@ export interface MotionObj {
   rot: number;
 }
 
+/**
+ * One Steer record (12 bytes on the wire): a known walking entity's new target; its position
+ * and heading the client works out (PROTOCOL.md §5.3), every other field is as in its last record.
+ */
+export interface SteerObj {
+  netId: number;
+  targetX: number;
+  targetY: number;
+}
+
 export interface EventObj {
   readonly kind: EventKind;
   readonly source: number;
@@ -121,6 +131,8 @@ export interface SnapshotMsg {
   readonly entities: EntityStateObj[];
   /** Entities whose motion alone changed; applied after `entities` (PROTOCOL.md §7). */
   readonly moves: MotionObj[];
+  /** Walking entities that turned toward a new target; applied after `moves` (PROTOCOL.md §7). */
+  readonly steers: SteerObj[];
   readonly removed: number[];
   readonly events: EventObj[];
 }
@@ -183,6 +195,8 @@ export interface SnapshotInit {
   readonly entities?: ArrayLike<EntityStateObj> | Uint8Array;
   /** Motion records: objects, or packed (MOTION_SIZE bytes each, filled with writeMotion). */
   readonly moves?: ArrayLike<MotionObj> | Uint8Array;
+  /** Steer records: objects, or packed (STEER_SIZE bytes each, filled with writeSteer). */
+  readonly steers?: ArrayLike<SteerObj> | Uint8Array;
   /** NetIds (a plain array or a Uint32Array). */
   readonly removed?: ArrayLike<number>;
   readonly events?: ArrayLike<EventInit>;

@@ -14,6 +14,8 @@ export interface ScenarioOptions {
   seed: number;
   /** Chance per tick that an idle player walks to a new random point. */
   moveChance?: number;
+  /** Chance per tick that a walking player turns toward a new random point (0: never, and no draw). */
+  turnChance?: number;
   /** Chance per tick that a player attacks something within range. */
   attackChance?: number;
   /** Chance per tick that a player picks up an item within reach. */
@@ -32,7 +34,7 @@ export class Scenario {
   private readonly o: Required<ScenarioOptions>;
 
   constructor(private readonly world: ZoneWorld, options: ScenarioOptions) {
-    this.o = { moveChance: 0.2, attackChance: 0.02, pickupChance: 0.05, chatChance: 0.001, churnChance: 0.0005, ...options };
+    this.o = { moveChance: 0.2, turnChance: 0, attackChance: 0.02, pickupChance: 0.05, chatChance: 0.001, churnChance: 0.0005, ...options };
     this.rng = new Rng(options.seed ^ 0x5ce7a210);
   }
 
@@ -67,7 +69,8 @@ export class Scenario {
       }
       if (hasComponent(world.ecs, e, c.Dead)) continue;
       const x = c.Position.x[e], y = c.Position.y[e];
-      if (c.Motion.active[e] === 0 && rng.next() < o.moveChance) {
+      const walking = c.Motion.active[e] !== 0;
+      if (walking ? o.turnChance > 0 && rng.next() < o.turnChance : rng.next() < o.moveChance) {
         out.push({ type: 'move', session, seq: this.nextSeq(session), x: rng.range(b.minX, b.maxX), y: rng.range(b.minY, b.maxY) });
       }
       if (rng.next() < o.attackChance) {

@@ -15,10 +15,10 @@
 // are owed and go later (whole, or the records made since), their removals at once.
 
 import { rules, type SimEvent, type ZoneWorld } from '../sim/index.js';
-import { ENTITY_STATE_SIZE, MOTION_SIZE, SNAPSHOT_HEADER_SIZE, type Encoder, type SnapshotInit } from '../protocol/index.js';
+import { ENTITY_STATE_SIZE, MOTION_SIZE, SNAPSHOT_HEADER_SIZE, STEER_SIZE, type Encoder, type SnapshotInit } from '../protocol/index.js';
 import { BandwidthBudget, CellSend, type ClientBudget } from './budget.js';
 import { WordBuffer, Uint32List } from './frameScratch.js';
-import { RecordArena } from './records.js';
+import { RecordArena, RecordChange } from './records.js';
 import type { Viewer } from './viewer.js';
 
 export { newViewer, type Viewer } from './viewer.js';
@@ -28,6 +28,42 @@ const SNAPSHOT_OVERHEAD = SNAPSHOT_HEADER_SIZE + 2;
 const EVENT_ESTIMATE = 40;
 
 const ascending = (a: number, b: number) => a - b;
+
+/**
+ * Records that say part of an entity (Motion, Steer), in their own section of the frame: per
+ * cell this tick's block of them, and the frame's section as cells are taken.
+ */
+class PartialRecords {
+  readonly start: Int32Array;
+  readonly len: Int32Array;
+  /** One cell's entities, while its block is packed. */
+  readonly eids: number[] = [];
+  readonly out = new WordBuffer();
+  used = 0;
+
+  constructor(cells: number, readonly size: number) {
+    this.start = new Int32Array(cells);
+    this.len = new Int32Array(cells);
+  }
+
+  /** Cell c's block, packed by `pack` from this.eids (which it empties). */
+  pack(c: number, pack: (eids: readonly number[]) => number): void {
+    this.start[c] = pack(this.eids);
+    this.len[c] = this.eids.length * this.size;
+    this.eids.length = 0;
+  }
+
+  /** Appends cell c's block to the frame's section. */
+  take(c: number, words: Int32Array): void {
+    const n = this.len[c];
+    if (n > 0) this.used = this.out.copy(this.used, words, this.start[c], n);
+  }
+
+  /** Cell c's records this tick. */
+  count(c: number): number {
+    return this.len[c] / this.size;
+  }
+}
 
 export class Fanout {
   private readonly radius: number;
@@ -56,14 +92,13 @@ export class Fanout {
   private readonly crossOutTo: number[][];
   private readonly recStart: Int32Array;
   private readonly recLen: Int32Array;
-  /** A block's Motion records, apart: they go in their own section of the frame. */
-  private readonly moveStart: Int32Array;
-  private readonly moveLen: Int32Array;
+  /** A block's Motion and Steer records, apart: they go in their own sections of the frame. */
+  private readonly moves: PartialRecords;
+  private readonly steers: PartialRecords;
   /** Per entity, the tick it moved between cells or into the grid: its change goes whole. */
   private readonly movedMark: Int32Array;
-  /** One cell's changed entities, split while its block is packed. */
+  /** One cell's changed entities that go whole, while its block is packed. */
   private readonly wholeChanges: number[] = [];
-  private readonly motionChanges: number[] = [];
   /**
    * This frame's client knew all of every cell it saw at its last frame (no budget, or one
    * that owes it nothing), so crossings between cells it sees can go unsaid; and the view
@@ -87,16 +122,14 @@ export class Fanout {
   private readonly eventPicks: number[] = [];
 
   private readonly arena: RecordArena;
-  /** The frame's records, its Motion records and the NetIds it removes. */
+  /** The frame's whole records and the NetIds it removes. */
   private readonly out = new WordBuffer();
-  private readonly outMoves = new WordBuffer();
-  private movesUsed = 0;
   private readonly removed = new Uint32List();
   private readonly budget: BandwidthBudget | undefined;
   private readonly events: SimEvent[] = [];
   /** The one snapshot description, refilled for each frame. */
   private readonly snapshotInit: { -readonly [K in keyof SnapshotInit]: SnapshotInit[K] } = {
-    tick: 0, ackSeq: 0, keyframe: false, entities: new Uint8Array(0), moves: new Uint8Array(0), removed: new Uint32Array(0),
+    tick: 0, ackSeq: 0, keyframe: false, entities: new Uint8Array(0), moves: new Uint8Array(0), steers: new Uint8Array(0), removed: new Uint32Array(0),
     events: this.events,
   };
   /** Events every viewer gets wherever it is (global chat). */
@@ -124,8 +157,8 @@ export class Fanout {
     this.crossOutTo = Array.from({ length: cells }, () => []);
     this.recStart = new Int32Array(cells);
     this.recLen = new Int32Array(cells);
-    this.moveStart = new Int32Array(cells);
-    this.moveLen = new Int32Array(cells);
+    this.moves = new PartialRecords(cells, MOTION_SIZE);
+    this.steers = new PartialRecords(cells, STEER_SIZE);
     this.movedMark = new Int32Array(world.c.NetId.id.length).fill(-1);
     this.recMark = new Int32Array(world.c.NetId.id.length).fill(-1);
     this.fullTick = new Int32Array(cells).fill(-1);
@@ -205,7 +238,7 @@ export class Fanout {
     const rates = this.budget?.rates;
     for (const c of this.touchedCells) {
       this.packChanges(c);
-      rates?.note(c, this.recLen[c] / ENTITY_STATE_SIZE + this.moveLen[c] / MOTION_SIZE, this.tick);
+      rates?.note(c, this.recLen[c] / ENTITY_STATE_SIZE + this.moves.count(c) + this.steers.count(c), this.tick);
     }
     this.tickEvents = events;
     for (let i = 0; i < events.length; i++) {
@@ -220,24 +253,27 @@ export class Fanout {
 
   /**
    * Cell c's change block: whole records of the entities that changed or came in, then of
-   * those that crossed in (one block); apart, Motion records of those whose motion alone
-   * changed and that did not move between cells (a client that sees the cell knows them).
+   * those that crossed in (one block); apart, Motion and Steer records of those whose motion
+   * alone changed and that did not move between cells (a client that sees the cell knows them).
    */
   private packChanges(c: number): void {
-    const whole = this.wholeChanges, motion = this.motionChanges, arena = this.arena;
+    const whole = this.wholeChanges, arena = this.arena;
     whole.length = 0;
-    motion.length = 0;
     for (const e of this.recEids[c]) {
       // refresh() for every changed entity, so that what the arena remembers stays what clients were told.
-      if (arena.refresh(e) && this.movedMark[e] !== this.tick) motion.push(e);
-      else whole.push(e);
+      const change = arena.refresh(e, this.tick);
+      if (change === RecordChange.Whole || this.movedMark[e] === this.tick) whole.push(e);
+      else (change === RecordChange.Steer ? this.steers : this.moves).eids.push(e);
     }
     this.recStart[c] = arena.packList(whole);
     arena.packList(this.crossInEids[c]); // right after: one block
     this.recLen[c] = (whole.length + this.crossInEids[c].length) * ENTITY_STATE_SIZE;
-    this.moveStart[c] = arena.packMotions(motion);
-    this.moveLen[c] = motion.length * MOTION_SIZE;
+    this.moves.pack(c, this.packMotions);
+    this.steers.pack(c, this.packSteers);
   }
+
+  private readonly packMotions = (eids: readonly number[]) => this.arena.packMotions(eids);
+  private readonly packSteers = (eids: readonly number[]) => this.arena.packSteers(eids);
 
   /** Every entity of a cell, packed once per tick on first use. */
   private fullBlock(c: number): void {
@@ -278,14 +314,14 @@ export class Fanout {
   }
 
   /**
-   * Cell c's change records at `used` (its Motion records to their own section), less the
-   * crossings in from a cell the client saw at its last frame (it knows those entities and
-   * where they walk); returns the new length. With `used` −1, only their size.
+   * Cell c's change records at `used` (its Motion and Steer records to their own sections),
+   * less the crossings in from a cell the client saw at its last frame (it knows those
+   * entities and where they walk); returns the new length. With `used` −1, only their size.
    */
   private appendChangeRecords(c: number, used: number): number {
-    const moves = this.moveLen[c];
-    if (used < 0) return this.wholeChangeRecords(c, -1) + moves;
-    if (moves > 0) this.movesUsed = this.outMoves.copy(this.movesUsed, this.arena.words, this.moveStart[c], moves);
+    if (used < 0) return this.wholeChangeRecords(c, -1) + this.moves.len[c] + this.steers.len[c];
+    this.moves.take(c, this.arena.words);
+    this.steers.take(c, this.arena.words);
     return this.wholeChangeRecords(c, used);
   }
 
@@ -321,7 +357,7 @@ export class Fanout {
       // Most frames under a binding cap: nothing optional goes, so no size or priority is
       // needed, and a cell already owed stays owed as it was (defer() keeps its tick and
       // wholeness): only a cell with something new to owe is looked up.
-      if (cameIntoView ? this.world.grid.cells[c].length > 0 : changed && this.recLen[c] + this.moveLen[c] > 0) budget.defer(b, c, cameIntoView, this.tick);
+      if (cameIntoView ? this.world.grid.cells[c].length > 0 : changed && this.recLen[c] + this.moves.len[c] + this.steers.len[c] > 0) budget.defer(b, c, cameIntoView, this.tick);
       return;
     }
     const since = cameIntoView ? -1 : budget.owedSince(b, c);
@@ -454,7 +490,8 @@ export class Fanout {
     this.frameRadius = radius;
     this.frameViewer = v;
     this.removed.length = 0;
-    this.movesUsed = 0;
+    this.moves.used = 0;
+    this.steers.used = 0;
     let used = 0;
     // Rows of the new view, and (for a delta) of the old one: together one contiguous range.
     this.disc(v, false, radius);
@@ -495,7 +532,7 @@ export class Fanout {
     v.ox = v.x;
     v.oy = v.y;
     v.keyframe = false;
-    const quiet = !keyframe && used === 0 && this.movesUsed === 0 && this.removed.length === 0 && this.events.length === 0 && ackSeq === v.ackSent;
+    const quiet = !keyframe && used === 0 && this.moves.used === 0 && this.steers.used === 0 && this.removed.length === 0 && this.events.length === 0 && ackSeq === v.ackSent;
     if (quiet && this.tick - v.sentTick < this.heartbeatTicks) return undefined;
     v.ackSent = ackSeq;
     v.sentTick = this.tick;
@@ -503,7 +540,8 @@ export class Fanout {
     this.snapshotInit.ackSeq = ackSeq;
     this.snapshotInit.keyframe = keyframe;
     this.snapshotInit.entities = this.out.view(used);
-    this.snapshotInit.moves = this.outMoves.view(this.movesUsed);
+    this.snapshotInit.moves = this.moves.out.view(this.moves.used);
+    this.snapshotInit.steers = this.steers.out.view(this.steers.used);
     this.snapshotInit.removed = this.removed.view();
     const bytes = this.encoder.snapshot(this.snapshotInit);
     if (b) budget!.spend(b, bytes.length);

@@ -1,11 +1,12 @@
 // The fan-out's record arena: entities' replicated state packed as PROTOCOL.md §5 EntityState
-// records (40 bytes each) or Motion records (24 bytes) into one growable buffer, once per
-// tick; a cell's block is an (offset, length) range into it, valid until the next tick resets
-// it. The arena also remembers each entity's record as of its last change, which is what
-// every client that knows the entity holds: a change that leaves all but the motion as
-// remembered can go as a Motion record.
+// records (40 bytes each), Motion records (24 bytes) or Steer records (12 bytes) into one
+// growable buffer, once per tick; a cell's block is an (offset, length) range into it, valid
+// until the next tick resets it. The arena also remembers each entity's record as of its last
+// change, and the tick of that change, which is what every client that knows the entity holds
+// (or the same walk further on): a change that leaves all but the motion as remembered can go
+// as a Motion record, and one whose position the client can step to as a Steer record.
 
-import { ENTITY_STATE_SIZE, MOTION_SIZE } from '../protocol/index.js';
+import { ENTITY_STATE_SIZE, MOTION_SIZE, STEER_SIZE, steerPosition, type SteerPoint } from '../protocol/index.js';
 import type { ZoneWorld } from '../sim/index.js';
 
 const FLAG_DEAD = 1;
@@ -15,6 +16,18 @@ const RECORD_WORDS = ENTITY_STATE_SIZE / 4;
 const KEPT_WORDS = [0, 5, 7, 8, 9] as const;
 /** Words of an EntityState that make a Motion record: net_id, x, y, target_x, target_y, rot. */
 const MOTION_WORDS = [0, 1, 2, 3, 4, 6] as const;
+/** Words of an EntityState that make a Steer record: net_id, target_x, target_y. */
+const STEER_WORDS = [0, 3, 4] as const;
+/** The flags word (9) holds the flags byte at its top (little-endian byte 39). */
+const MOVING_IN_FLAGS_WORD = FLAG_MOVING << 24;
+
+/**
+ * How a changed entity's record can go to the clients that know it (refresh()): whole; as a
+ * Motion record (only x, y, target and heading differ from what they hold); as a Steer record
+ * (that, and its position and heading are where steerPosition() steps and turns theirs to).
+ */
+export const RecordChange = { Whole: 0, Motion: 1, Steer: 2 } as const;
+export type RecordChange = (typeof RecordChange)[keyof typeof RecordChange];
 
 export class RecordArena {
   private bytes = new Uint8Array(64 * 1024);
@@ -23,31 +36,50 @@ export class RecordArena {
   private view = new DataView(this.bytes.buffer);
   used = 0;
 
+  /** Per entity, its record as of its last refresh(), RECORD_WORDS words each (and as floats), and the tick of it. */
+  private readonly remembered: Int32Array;
+  private readonly rememberedFloats: Float32Array;
+  private readonly rememberedTick: Int32Array;
+  private readonly probe = new DataView(new ArrayBuffer(ENTITY_STATE_SIZE));
+  private readonly probeWords = new Int32Array(this.probe.buffer);
+  private readonly probeFloats = new Float32Array(this.probe.buffer);
+  private readonly stepped: SteerPoint = { x: 0, y: 0, rot: 0 };
+
   /**
    * @param speedScale wall-clock speed per game speed (tick rate / 20): records carry speed in
    *   units per second at the advertised tick rate.
    */
-  /** Per entity, its record as of its last refresh(), RECORD_WORDS words each. */
-  private readonly remembered: Int32Array;
-  private readonly probe = new DataView(new ArrayBuffer(ENTITY_STATE_SIZE));
-  private readonly probeWords = new Int32Array(this.probe.buffer);
-
   constructor(private readonly world: ZoneWorld, private readonly speedScale: number) {
     this.remembered = new Int32Array(world.c.NetId.id.length * RECORD_WORDS);
+    this.rememberedFloats = new Float32Array(this.remembered.buffer);
+    this.rememberedTick = new Int32Array(world.c.NetId.id.length);
   }
 
   /**
-   * Remembers entity e's record as it is now; true when it differs from the one remembered
-   * before only in its motion (position, target, heading). Called for every entity whose
-   * record changed, so what is remembered is what clients were last told.
+   * Remembers entity e's record as it is at `tick`, and says how the change can go (see
+   * RecordChange). Called for every entity whose record changed, so what is remembered is
+   * what clients were last told.
    */
-  refresh(e: number): boolean {
+  refresh(e: number, tick: number): RecordChange {
     this.pack(e, this.probe, 0);
     const now = this.probeWords, before = this.remembered, at = e * RECORD_WORDS;
     let same = true;
     for (const w of KEPT_WORDS) if (before[at + w] !== now[w]) same = false;
+    const change = !same ? RecordChange.Whole : this.steerable(at, tick - this.rememberedTick[e]) ? RecordChange.Steer : RecordChange.Motion;
     before.set(now, at);
-    return same;
+    this.rememberedTick[e] = tick;
+    return change;
+  }
+
+  /**
+   * Whether the probed record, `ticks` after the remembered one at `at` and the same but for
+   * motion, is where a client stepping the remembered walk (steerPosition()) puts it and heads it, bit for bit.
+   */
+  private steerable(at: number, ticks: number): boolean {
+    const f = this.rememberedFloats, now = this.probeFloats, p = this.stepped;
+    if ((this.remembered[at + 9] & MOVING_IN_FLAGS_WORD) === 0) return false; // and so not now either: flags are kept
+    if (!steerPosition(f[at + 1], f[at + 2], f[at + 3], f[at + 4], f[at + 5], this.speedScale, ticks, now[3], now[4], p)) return false;
+    return p.x === now[1] && p.y === now[2] && p.rot === now[6];
   }
 
   /** Packs the entities' Motion records (from what refresh() remembered) one after another; returns where the block starts. */
@@ -56,6 +88,16 @@ export class RecordArena {
     for (let i = 0, to = at >> 2; i < eids.length; i++) {
       const base = eids[i] * RECORD_WORDS;
       for (const w of MOTION_WORDS) words[to++] = from[base + w];
+    }
+    return at;
+  }
+
+  /** Packs the entities' Steer records (from what refresh() remembered) one after another; returns where the block starts. */
+  packSteers(eids: readonly number[]): number {
+    const at = this.reserve(eids.length * STEER_SIZE), words = this.words, from = this.remembered;
+    for (let i = 0, to = at >> 2; i < eids.length; i++) {
+      const base = eids[i] * RECORD_WORDS;
+      for (const w of STEER_WORDS) words[to++] = from[base + w];
     }
     return at;
   }

@@ -139,7 +139,7 @@ describe('LeanWebSocket', () => {
         const full = decodeServerMessage(bytes) as SnapshotMsg;
         expect(full.type).toBe('snapshot');
         expect(peekOf(bytes)).toEqual({
-          body: ServerBody.Snapshot, tick: full.tick, heartbeat: full.entities.length + full.moves.length + full.removed.length + full.events.length === 0,
+          body: ServerBody.Snapshot, tick: full.tick, heartbeat: full.entities.length + full.moves.length + full.steers.length + full.removed.length + full.events.length === 0,
         });
       }
     } finally {

@@ -32,15 +32,18 @@ import {
   encodeZoneChange,
   writeEntityState,
   writeMotion,
+  writeSteer,
   isSnapshotFrame,
   MOTION_SIZE,
   SNAPSHOT_HEADER_SIZE,
+  STEER_SIZE,
   type ClientMsg,
   type EntityStateObj,
   type EventObj,
   type MotionObj,
   type ServerMsg,
   type SnapshotMsg,
+  type SteerObj,
 } from '../../src/protocol/index.js';
 
 function client(bytes: Uint8Array): ClientMsg {
@@ -101,6 +104,11 @@ const ITEM: EntityStateObj = {
 const MOVES: MotionObj[] = [
   { netId: 4_000_000_001, x: 1025.5, y: -2.25, targetX: 0.5, targetY: 77.75, rot: 1.5 },
   { netId: 9, x: -3, y: 4, targetX: -3, targetY: 4, rot: -0.5 },
+];
+
+const STEERS: SteerObj[] = [
+  { netId: 4_000_000_002, targetX: -511.75, targetY: 1023.5 },
+  { netId: 10, targetX: 0, targetY: 0 },
 ];
 
 const EVENTS: EventObj[] = [
@@ -189,6 +197,7 @@ describe('server -> client round trips', () => {
       keyframe: false,
       entities: [PLAYER, NPC, ITEM],
       moves: MOVES,
+      steers: STEERS,
       removed: [5, 6, 4_294_967_295],
       events: [],
     };
@@ -203,6 +212,7 @@ describe('server -> client round trips', () => {
       keyframe: true,
       entities: [ITEM, PLAYER],
       moves: [],
+      steers: [],
       removed: [],
       events: EVENTS,
     };
@@ -262,26 +272,29 @@ describe('encoder behaviour', () => {
     for (let n = 0; n < 300; n += 37) {
       const entities = Array.from({ length: n }, (_, i) => ({ ...PLAYER, netId: i + 1 }));
       const snap = decodeServerMessage(enc.snapshot({ tick: n, ackSeq: n, keyframe: true, entities, events: EVENTS }));
-      expect(snap).toEqual({ type: 'snapshot', tick: n, ackSeq: n, keyframe: true, entities, moves: [], removed: [], events: EVENTS });
+      expect(snap).toEqual({ type: 'snapshot', tick: n, ackSeq: n, keyframe: true, entities, moves: [], steers: [], removed: [], events: EVENTS });
       expect(client(enc.chat({ seq: n + 1, text: 'x'.repeat(n % 200 + 1) }))).toMatchObject({ seq: n + 1 });
     }
   });
 
-  it('pre-packed entity and Motion records encode to the same bytes as objects', () => {
+  it('pre-packed entity, Motion and Steer records encode to the same bytes as objects', () => {
     const entities = [PLAYER, NPC, ITEM];
     const packed = new Uint8Array(entities.length * ENTITY_STATE_SIZE);
     const view = new DataView(packed.buffer);
     entities.forEach((e, i) => writeEntityState(view, i * ENTITY_STATE_SIZE, e));
     const moves = new Uint8Array(MOVES.length * MOTION_SIZE);
     MOVES.forEach((m, i) => writeMotion(new DataView(moves.buffer), i * MOTION_SIZE, m));
-    const fromObjects = encodeSnapshot({ tick: 9, ackSeq: 8, keyframe: false, entities, moves: MOVES, removed: [1], events: EVENTS });
-    const fromPacked = encodeSnapshot({ tick: 9, ackSeq: 8, keyframe: false, entities: packed, moves, removed: new Uint32Array([1]), events: EVENTS });
+    const steers = new Uint8Array(STEERS.length * STEER_SIZE);
+    STEERS.forEach((m, i) => writeSteer(new DataView(steers.buffer), i * STEER_SIZE, m));
+    const fromObjects = encodeSnapshot({ tick: 9, ackSeq: 8, keyframe: false, entities, moves: MOVES, steers: STEERS, removed: [1], events: EVENTS });
+    const fromPacked = encodeSnapshot({ tick: 9, ackSeq: 8, keyframe: false, entities: packed, moves, steers, removed: new Uint32Array([1]), events: EVENTS });
     expect(fromPacked).toEqual(fromObjects);
     expect(() => encodeSnapshot({ tick: 1, ackSeq: 0, keyframe: false, entities: new Uint8Array(41) })).toThrow(RangeError);
     expect(() => encodeSnapshot({ tick: 1, ackSeq: 0, keyframe: false, moves: new Uint8Array(25) })).toThrow(RangeError);
+    expect(() => encodeSnapshot({ tick: 1, ackSeq: 0, keyframe: false, steers: new Uint8Array(20) })).toThrow(RangeError);
   });
 
-  it('frame sizes: empty delta, 100-entity keyframe, Motion records', () => {
+  it('frame sizes: empty delta, 100-entity keyframe, Motion and Steer records', () => {
     const empty = encodeSnapshot({ tick: 1_000_000, ackSeq: 12_345, keyframe: false });
     expect(empty.length).toBe(SNAPSHOT_HEADER_SIZE);
     const entities = Array.from({ length: 100 }, (_, i) => ({ ...PLAYER, netId: i + 1 }));
@@ -289,19 +302,23 @@ describe('encoder behaviour', () => {
     expect(kf.length).toBe(100 * ENTITY_STATE_SIZE + SNAPSHOT_HEADER_SIZE + 1);
     const moved = encodeSnapshot({ tick: 1, ackSeq: 0, keyframe: false, moves: MOVES, removed: [7] });
     expect(moved.length).toBe(SNAPSHOT_HEADER_SIZE + 2 + MOVES.length * MOTION_SIZE + 4); // two one-byte counts
+    const steered = encodeSnapshot({ tick: 1, ackSeq: 0, keyframe: false, steers: STEERS });
+    expect(steered.length).toBe(SNAPSHOT_HEADER_SIZE + 1 + STEERS.length * 12);
   });
 
   it('writes the Snapshot frame byte for byte as PROTOCOL.md §5.1 shows', () => {
     const frame = encodeSnapshot({
-      tick: 123_456, ackSeq: 42, keyframe: false, moves: [{ netId: 7, x: 1, y: 2, targetX: 3, targetY: 4, rot: 0.5 }], removed: [9],
+      tick: 123_456, ackSeq: 42, keyframe: false, moves: [{ netId: 7, x: 1, y: 2, targetX: 3, targetY: 4, rot: 0.5 }],
+      steers: [{ netId: 8, targetX: 5, targetY: 6 }], removed: [9],
       events: [{ kind: EventKind.Chat, source: 7, target: 0, x: 1, y: 2, value: 0, text: 'hi!' }],
     });
     const hex = Buffer.from(frame).toString('hex');
     expect(hex).toBe([
-      '39', // flags: Snapshot frame, Motion records, events, removed
+      '79', // flags: Snapshot frame, Motion records, Steer records, events, removed
       '40e20100', '2a000000', // tick 123456, ack_seq 42
-      '01', '01', '01', // counts: 1 Motion record, 1 event, 1 removed
+      '01', '01', '01', '01', // counts: 1 Motion record, 1 Steer record, 1 event, 1 removed
       '07000000', '0000803f', '00000040', '00004040', '00008040', '0000003f', // Motion: 7, (1, 2) → (3, 4), rot 0.5
+      '08000000', '0000a040', '0000c040', // Steer: 8, → (5, 6)
       '06000300', '07000000', '00000000', '0000803f', '00000040', '00000000', '686921', // Chat "hi!"
       '09000000', // removed: 9
     ].join(''));

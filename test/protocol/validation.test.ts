@@ -122,6 +122,7 @@ const VALID_SERVER_FRAMES: Record<string, Uint8Array> = {
   snapshot: encodeSnapshot({
     tick: 5, ackSeq: 4, keyframe: false, entities: [ENTITY, { ...ENTITY, netId: 2 }], removed: [7, 8],
     moves: [{ netId: 3, x: 1, y: 2, targetX: 3, targetY: 4, rot: 0.5 }],
+    steers: [{ netId: 4, targetX: 5, targetY: 6 }],
     events: [
       { kind: EventKind.Chat, source: 1, target: 0, x: 1, y: 2, value: 0, text: 'hi 😀' },
       { kind: EventKind.Damage, source: 1, target: 2, x: 1, y: 2, value: 12 },
@@ -214,9 +215,9 @@ describe('forged offsets and lengths', () => {
 
   it('forged flags, counts and lengths in a Snapshot frame fail fast', () => {
     const snap = VALID_SERVER_FRAMES.snapshot;
-    expect(snap[0]).toBe(0x3d); // EntityState, Motion, events and removed sections: four one-byte counts at 9..12
+    expect(snap[0]).toBe(0x7d); // EntityState, Motion, Steer, events and removed sections: five one-byte counts at 9..13
     const forgeries: [string, (f: Uint8Array) => void][] = [];
-    for (let at = 9; at <= 12; at++) {
+    for (let at = 9; at <= 13; at++) {
       for (const forged of [0, 0x7f, 0xff, 3]) forgeries.push([`count at ${at} = ${forged}`, (f) => { f[at] = forged; }]);
     }
     forgeries.push(['five continuation bytes', (f) => f.fill(0xff, 9, 14)]);
@@ -505,7 +506,7 @@ const e = { netId: 1, x: 1, y: 2, targetX: 3, targetY: 4, speed: 5, rot: 0, hp: 
 const serverFrames = [
   P.encodeWelcome({ sessionId: 'ab', netId: 1, zoneId: 1, zoneName: 'z', bounds: { minX: 0, minY: 0, maxX: 1, maxY: 1 }, tickRate: 20, tick: 1 }),
   P.encodeSnapshot({ tick: 1, ackSeq: 2, keyframe: true, entities: [e, e], removed: [3, 4], moves: [{ netId: 5, x: 1, y: 2, targetX: 3, targetY: 4, rot: 0 }],
-    events: [{ kind: 6, source: 1, target: 0, x: 0, y: 0, value: 0, text: 'hi' }, { kind: 2, source: 1, target: 2, x: 0, y: 0, value: 5 }] }),
+    steers: [{ netId: 6, targetX: 1, targetY: 2 }], events: [{ kind: 6, source: 1, target: 0, x: 0, y: 0, value: 0, text: 'hi' }, { kind: 2, source: 1, target: 2, x: 0, y: 0, value: 5 }] }),
   P.encodePong({ clientTime: 1, serverTick: 2 }), P.encodeError({ code: 4, text: 'x' }),
   P.encodeZoneChange({ endpoint: 'ws://a', token: 't', zoneId: 3 }),
 ];

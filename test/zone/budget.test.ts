@@ -254,7 +254,7 @@ describe('bandwidth budget', () => {
       const owedBefore = new Map(viewer.budget?.owed.entries() ?? []);
       const bytes = fan.frame(viewer, 0);
       const msg = bytes && (decodeServerMessage(bytes) as SnapshotMsg);
-      return { owedBefore, ids: new Set(msg ? [...msg.entities, ...msg.moves].map((r) => r.netId) : []), msg };
+      return { owedBefore, ids: new Set(msg ? [...msg.entities, ...msg.moves, ...msg.steers].map((r) => r.netId) : []), msg };
     };
     // The first second: nothing changes but the join, and the whole view arrives.
     for (let t = 0; t < 20; t++) {

@@ -1,24 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { Encoder, decodeServerMessage, withMotion, type EntityStateObj, type SnapshotMsg } from '../../src/protocol/index.js';
+import { Encoder, decodeServerMessage, type SnapshotMsg } from '../../src/protocol/index.js';
 import type { SimInput } from '../../src/sim/index.js';
 import { DEFAULT_ZONE, Scenario, generateZone, stepZone, zoneForEntities, type ZoneWorld } from '../../src/sim/index.js';
 import { Fanout, newViewer, type Viewer } from '../../src/zone/fanout.js';
+import { applySnapshot, type KnownRecords } from './knownRecords.js';
 
 /** What a client knows: the last record of each entity and the tick it came with. */
 class ModelClient {
-  readonly known = new Map<number, { rec: EntityStateObj; tick: number }>();
+  readonly known: KnownRecords = new Map();
   events = 0;
 
   apply(s: SnapshotMsg): void {
-    if (s.keyframe) this.known.clear();
-    for (const id of s.removed) this.known.delete(id);
-    for (const rec of s.entities) this.known.set(rec.netId, { rec, tick: s.tick });
-    for (const m of s.moves) {
-      const k = this.known.get(m.netId);
-      // A Motion record is only for an entity the client knows (PROTOCOL.md §7).
-      if (k === undefined) throw new Error(`tick ${s.tick}: Motion record for unknown NetId ${m.netId}`);
-      this.known.set(m.netId, { rec: withMotion(k.rec, m), tick: s.tick });
-    }
+    // Motion and Steer records only for an entity the client knows, Steers only where it can step (PROTOCOL.md §7).
+    const unapplied = applySnapshot(this.known, s);
+    if (unapplied > 0) throw new Error(`tick ${s.tick}: ${unapplied} Motion or Steer records could not be applied`);
     this.events += s.events.length;
   }
 
@@ -60,7 +55,7 @@ function within(world: ZoneWorld, v: Viewer, r: number): number[] {
 describe('cell fan-out', () => {
   it('keeps every client exactly in sync with its view for 400 ticks of a busy zone', () => {
     const world = generateZone(zoneForEntities(3000, { npcs: 2300, items: 300 }), 3);
-    const scenario = new Scenario(world, { players: 300, seed: 3, moveChance: 0.3, attackChance: 0.2, pickupChance: 0.2, churnChance: 0.001 });
+    const scenario = new Scenario(world, { players: 300, seed: 3, moveChance: 0.3, turnChance: 0.05, attackChance: 0.2, pickupChance: 0.2, churnChance: 0.001 });
     const fan = new Fanout(world, new Encoder());
     stepZone(world, scenario.next()); // joins
     fan.index();
@@ -68,7 +63,7 @@ describe('cell fan-out', () => {
     const watched = [...world.sessions.entries()].slice(0, 40).map(([session, eid]) => ({
       session, netId: world.c.NetId.id[eid], viewer: newViewer(eid), client: new ModelClient(),
     }));
-    let frames = 0, quiet = 0, keyframes = 0, viewMoves = 0, maxErr = 0, records = 0, viewed = 0, wrong = 0, missing = 0, far = 0, moves = 0;
+    let frames = 0, quiet = 0, keyframes = 0, viewMoves = 0, maxErr = 0, records = 0, viewed = 0, wrong = 0, missing = 0, far = 0, moves = 0, steers = 0, fresh = 0;
     const reach = RADIUS + world.grid.cellSize * Math.SQRT2; // the farthest point of a cell the circle reaches
     for (let t = 0; t < 400; t++) {
       stepZone(world, scenario.next());
@@ -89,8 +84,9 @@ describe('cell fan-out', () => {
           if (msg.type !== 'snapshot') throw new Error('expected a snapshot');
           frames++;
           if (msg.keyframe) keyframes++;
-          records += msg.entities.length + msg.moves.length;
+          records += msg.entities.length + msg.moves.length + msg.steers.length;
           moves += msg.moves.length;
+          steers += msg.steers.length;
           w.client.apply(msg);
         } else quiet++; // nothing new: the client's picture must still be right
         const expected = viewSet(world, w.viewer);
@@ -108,7 +104,9 @@ describe('cell fan-out', () => {
           const e = world.netToEid.get(id)!;
           const [x, y] = w.client.positionAt(id, world.tick);
           maxErr = Math.max(maxErr, Math.abs(x - world.c.Position.x[e]), Math.abs(y - world.c.Position.y[e]));
-          const rec = w.client.known.get(id)!.rec;
+          const { rec, tick } = w.client.known.get(id)!;
+          // A record of this tick, whole, Motion or Steer (its position stepped by the client), is exact.
+          if (tick === world.tick && ++fresh && (rec.x !== world.c.Position.x[e] || rec.y !== world.c.Position.y[e])) wrong++;
           if (rec.hp !== world.c.Health.hp[e] || rec.rot !== world.c.Rotation.angle[e] || rec.kind !== world.c.Kind.value[e] ||
               rec.level !== world.c.Level.value[e] || (rec.flags & 1) !== (world.c.Dead.respawnAt[e] !== 0 ? 1 : 0)) wrong++;
         }
@@ -121,6 +119,8 @@ describe('cell fan-out', () => {
     expect(viewMoves).toBeGreaterThan(50);
     expect(wrong).toBe(0);
     expect(moves).toBeGreaterThan(1000); // changes of motion alone went as Motion records
+    expect(steers).toBeGreaterThan(1000); // and turns of walkers as Steer records
+    expect(fresh).toBeGreaterThan(10000);
     expect(maxErr).toBeLessThan(0.05);
     // Deltas: a small share of the view is resent per frame (keyframes and view moves included).
     expect(records / viewed).toBeLessThan(0.2);

@@ -1,7 +1,7 @@
 // A small WebSocket test client for the zone server, on the `ws` package (independent of the
 // real client SDK in src/client). It records everything the server sends: Welcome, every
 // Snapshot (the known-entity view is kept per PROTOCOL.md §7: a keyframe clears, `removed`
-// before `entities`, Motion records last), events with their tick, errors, pongs, and the close code and reason.
+// before `entities`, then Motion and Steer records: knownRecords.ts), events with their tick, errors, pongs, and the close code and reason.
 // Waiting is always on a condition with a timeout, never a bare sleep.
 
 import WebSocket from 'ws';
@@ -15,7 +15,6 @@ import {
   encodePing,
   encodeUseItem,
   SNAPSHOT_HEARTBEAT_MS,
-  withMotion,
   type EntityStateObj,
   type ErrorMsg,
   type EventObj,
@@ -23,6 +22,7 @@ import {
   type SnapshotMsg,
   type WelcomeMsg,
 } from '../../src/protocol/index.js';
+import { applySnapshot } from './knownRecords.js';
 
 /** The last record of an entity and the tick of the snapshot it came in. */
 export interface Known {
@@ -160,17 +160,8 @@ export class TestClient {
         this.snapshotTicks.push(msg.tick);
         this.snapshotTimes.push(performance.now());
         this.ackSeq = msg.ackSeq;
-        if (msg.keyframe) {
-          this.known.clear();
-          this.keyframeTicks.add(msg.tick);
-        }
-        for (const id of msg.removed) this.known.delete(id);
-        for (const rec of msg.entities) this.known.set(rec.netId, { rec, tick: msg.tick });
-        for (const m of msg.moves) {
-          const k = this.known.get(m.netId);
-          if (k) this.known.set(m.netId, { rec: withMotion(k.rec, m), tick: msg.tick });
-          else this.unknownMoves++;
-        }
+        if (msg.keyframe) this.keyframeTicks.add(msg.tick);
+        this.unknownMoves += applySnapshot(this.known, msg, this.welcome?.tickRate);
         for (const ev of msg.events) this.events.push({ ...ev, tick: msg.tick });
         break;
       case 'error':

@@ -1,0 +1,78 @@
+// Steer records (PROTOCOL.md §5.3): a walking entity the client knows turned toward a new
+// target. Most changes a client is told of are exactly that (a player picks a new goal), and
+// position and heading are what it can work out alone: the position from the entity's last
+// record, by the float32 steps the server's movement takes (src/sim/motion.ts), the heading as
+// the server sets it on a turn (src/sim/math.ts heading(), built from exactly rounded
+// operations, so the same bits on every engine). So a Steer is the NetId and the target (12
+// bytes instead of a Motion record's 24), and the server sends one only where that working-out
+// lands on its own position and heading bit for bit; anywhere else, a Motion record.
+
+import { TICK_RATE } from '../sim/constants.js';
+import { heading } from '../sim/math.js';
+import { stepMotion, type MotionColumns } from '../sim/motion.js';
+import type { EntityStateObj, SteerObj } from './types.js';
+
+/** One Steer record: net_id, target_x, target_y. */
+export const STEER_SIZE = 12;
+/** The most ticks a Steer may ask a client to step an entity over: bounds the work on both sides. */
+export const MAX_STEER_TICKS = 200;
+/** EntityState flags bit: the entity walks toward its target. */
+const MOVING = 2;
+
+const walk: MotionColumns = {
+  px: new Float32Array(1), py: new Float32Array(1), tx: new Float32Array(1), ty: new Float32Array(1),
+  active: new Uint8Array(1), speed: new Float32Array(1),
+};
+
+/** Where steerPosition() puts its answer: position and heading (float32 values). */
+export interface SteerPoint {
+  x: number;
+  y: number;
+  rot: number;
+}
+
+/**
+ * Where an entity is `ticks` ticks after a record that had it at (x, y) walking toward (tx, ty)
+ * at `speed` (units per second at the zone's tick rate, which is `speedScale` × 20 Hz), when it
+ * turned toward (nx, ny) in the last of those ticks: ticks − 1 steps toward the old target,
+ * the heading from there to the new one, then one step toward it (a tick applies inputs
+ * before it moves anyone). False where that is not what happened, as both sides can tell:
+ * ticks outside 1..MAX_STEER_TICKS, the walk arrives on the way (an arrival is a change of its
+ * own, sent as one), or the new target is where it stands.
+ */
+export function steerPosition(x: number, y: number, tx: number, ty: number, speed: number, speedScale: number,
+  ticks: number, nx: number, ny: number, out: SteerPoint): boolean {
+  if (!(ticks >= 1 && ticks <= MAX_STEER_TICKS) || !(speed > 0)) return false;
+  walk.px[0] = x;
+  walk.py[0] = y;
+  walk.tx[0] = tx;
+  walk.ty[0] = ty;
+  walk.speed[0] = speed / speedScale;
+  walk.active[0] = 1;
+  for (let i = 1; i < ticks; i++) if (stepMotion(walk, 0)) return false;
+  walk.tx[0] = nx;
+  walk.ty[0] = ny;
+  // As src/sim/systems/movement.ts walkTo(): from the stored float32 values.
+  const dx = walk.tx[0] - walk.px[0], dy = walk.ty[0] - walk.py[0];
+  if (dx === 0 && dy === 0) return false;
+  out.rot = Math.fround(heading(dy, dx));
+  if (stepMotion(walk, 0)) return false;
+  out.x = walk.px[0];
+  out.y = walk.py[0];
+  return true;
+}
+
+const at: SteerPoint = { x: 0, y: 0, rot: 0 };
+
+/**
+ * The record `r` (received at tick `recordTick`) updated by Steer `s` of the snapshot at tick
+ * `tick`: new target, and the position and heading worked out as steerPosition() says; the
+ * rest kept. undefined when `r` is not walking or cannot be stepped that far (the server never
+ * sends such a Steer).
+ * @param tickRate the zone's tick rate (Welcome.tick_rate): records carry speed at that rate.
+ */
+export function withSteer(r: EntityStateObj, recordTick: number, s: SteerObj, tick: number, tickRate: number): EntityStateObj | undefined {
+  if ((r.flags & MOVING) === 0) return undefined;
+  if (!steerPosition(r.x, r.y, r.targetX, r.targetY, r.speed, tickRate / TICK_RATE, tick - recordTick, s.targetX, s.targetY, at)) return undefined;
+  return { ...r, x: at.x, y: at.y, targetX: s.targetX, targetY: s.targetY, rot: at.rot };
+}
