@@ -1,10 +1,10 @@
 // Reads from a server frame only what a bench bot needs, without decoding it: the body type and,
 // for a Snapshot, its tick and whether it is an empty delta (a heartbeat). A Snapshot frame
-// (PROTOCOL.md §5.1) is read at its fixed offsets; for a FlatBuffers message the body type is
+// (PROTOCOL.md §5.1) is read as far as its flags and tick; for a FlatBuffers message the body type is
 // looked up by hand (root table → vtable slot → field), so any valid layout reads right, with
 // no allocation. Field slots follow schemas/server.fbs.
 
-import { SNAPSHOT_HEADER_SIZE, isEmptySnapshotFlags } from '../../src/protocol/index.js';
+import { SNAPSHOT_HEADER_SIZE, isEmptySnapshotFlags, snapshotTick } from '../../src/protocol/index.js';
 import { ServerBody } from '../../src/protocol/generated/mmo/wire/server-body.js';
 
 /** What a peek found; `tick` and `heartbeat` are set for snapshots only. */
@@ -42,7 +42,8 @@ export function peekServerFrame(b: Buffer, start: number, end: number, out: Fram
     // A Snapshot frame: a heartbeat is one whose flags name no section (records, events, removals).
     if (end - start < SNAPSHOT_HEADER_SIZE) return false;
     out.body = ServerBody.Snapshot;
-    out.tick = b.readUInt32LE(start + 1);
+    out.tick = snapshotTick(b, start, end);
+    if (out.tick < 0) return false;
     out.heartbeat = isEmptySnapshotFlags(b[start]);
     return true;
   }

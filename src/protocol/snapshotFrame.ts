@@ -1,7 +1,7 @@
 // The Snapshot frame (schemas/PROTOCOL.md §5.1): the one server message that is not a
-// FlatBuffer. It is most of what a server sends, so its framing is a 9-byte header and a
-// one-byte count per section present instead of a FlatBuffers envelope (48 bytes for an empty
-// delta); a change of motion alone goes as a 24-byte Motion record instead of a 40-byte
+// FlatBuffer. It is most of what a server sends, so its framing is a flags byte, the tick and
+// the ack as varints (5 bytes in all, typically) and a one-byte count per section present
+// instead of a FlatBuffers envelope (48 bytes for an empty delta); a change of motion alone goes as a 24-byte Motion record instead of a 40-byte
 // EntityState, and a walker's turn toward a new target as a 12-byte Steer record (steer.ts).
 //
 // Byte 0 tells the two kinds of server frame apart: a FlatBuffer starts with its root offset,
@@ -14,8 +14,8 @@ import { readEntityState, writeEntityState } from './entity.js';
 import { STEER_SIZE } from './steer.js';
 import type { EntityStateObj, EventInit, EventObj, MotionObj, SnapshotInit, SnapshotMsg, SteerObj } from './types.js';
 
-/** The fixed header: flags, tick, ack_seq. */
-export const SNAPSHOT_HEADER_SIZE = 9;
+/** The shortest header: flags, then tick and ack_seq as varints of one byte at least. */
+export const SNAPSHOT_HEADER_SIZE = 3;
 /** One Motion record: net_id, x, y, target_x, target_y, rot. */
 export const MOTION_SIZE = 24;
 /** One event before its text. */
@@ -38,6 +38,20 @@ export function isEmptySnapshotFlags(flags: number): boolean {
 /** Whether a server frame is a Snapshot frame (else a FlatBuffers ServerMessage). */
 export function isSnapshotFrame(bytes: Uint8Array): boolean {
   return bytes.length > 0 && (bytes[0] & SNAPSHOT_MARK) !== 0;
+}
+
+/**
+ * The tick of the Snapshot frame in b[start, end) without decoding it (for readers that need
+ * nothing else); −1 when the varint is cut or longer than 5 bytes.
+ */
+export function snapshotTick(b: Uint8Array, start: number, end: number): number {
+  let n = 0;
+  for (let at = start + 1, shift = 1; at < end && at <= start + 5; at++, shift *= 0x80) {
+    const byte = b[at];
+    n += (byte & 0x7f) * shift;
+    if (byte < 0x80) return n;
+  }
+  return -1;
 }
 
 /** Packs one Motion record at `at`. */
@@ -79,15 +93,19 @@ export function readSteer(view: DataView, at: number): SteerObj {
 const utf8 = new TextEncoder();
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** Bytes of a section's count `n` as a LEB128 varint (7 bits a byte, low first); 0 for an absent section. */
-function countSize(n: number): number {
-  if (n === 0) return 0;
+/** Bytes of `n` (0..2^32 − 1) as an unsigned LEB128 varint (7 bits a byte, low first). */
+function varintSize(n: number): number {
   let size = 1;
   while (n >= 0x80) {
     n = Math.floor(n / 0x80);
     size++;
   }
   return size;
+}
+
+/** Bytes of a section's count: none for an absent section. */
+function countSize(n: number): number {
+  return n === 0 ? 0 : varintSize(n);
 }
 
 /** Record bytes given packed or as objects: their byte length. */
@@ -116,7 +134,7 @@ export class SnapshotWriter {
     const nSteers = recordBytes(s.steers, STEER_SIZE, 'steers') / STEER_SIZE;
     const events = s.events, nEvents = events === undefined ? 0 : events.length;
     const removed = s.removed, nRemoved = removed === undefined ? 0 : removed.length;
-    let length = SNAPSHOT_HEADER_SIZE + nFull * ENTITY_STATE_SIZE + nMoves * MOTION_SIZE + nSteers * STEER_SIZE + 4 * nRemoved;
+    let length = 1 + varintSize(s.tick) + varintSize(s.ackSeq) + nFull * ENTITY_STATE_SIZE + nMoves * MOTION_SIZE + nSteers * STEER_SIZE + 4 * nRemoved;
     for (let i = 0; i < nEvents; i++) {
       const text = events![i].text;
       const t = this.texts[i] = text ? utf8.encode(text) : undefined;
@@ -127,14 +145,13 @@ export class SnapshotWriter {
     const b = this.bytes, v = this.view;
     b[0] = SNAPSHOT_MARK | (s.keyframe ? SNAPSHOT_KEYFRAME : 0) | (nFull > 0 ? HAS_ENTITIES : 0) | (nMoves > 0 ? HAS_MOVES : 0) |
       (nSteers > 0 ? HAS_STEERS : 0) | (nEvents > 0 ? HAS_EVENTS : 0) | (nRemoved > 0 ? HAS_REMOVED : 0);
-    v.setUint32(1, s.tick, true);
-    v.setUint32(5, s.ackSeq, true);
-    let at = SNAPSHOT_HEADER_SIZE;
-    at = this.varint(at, nFull);
-    at = this.varint(at, nMoves);
-    at = this.varint(at, nSteers);
-    at = this.varint(at, nEvents);
-    at = this.varint(at, nRemoved);
+    let at = this.varint(1, s.tick);
+    at = this.varint(at, s.ackSeq);
+    at = this.count(at, nFull);
+    at = this.count(at, nMoves);
+    at = this.count(at, nSteers);
+    at = this.count(at, nEvents);
+    at = this.count(at, nRemoved);
     at = this.records(at, s.entities, ENTITY_STATE_SIZE, writeEntityState);
     at = this.records(at, s.moves, MOTION_SIZE, writeMotion);
     at = this.records(at, s.steers, STEER_SIZE, writeSteer);
@@ -145,8 +162,11 @@ export class SnapshotWriter {
   }
 
   /** A section's count, when it is there. */
+  private count(at: number, n: number): number {
+    return n === 0 ? at : this.varint(at, n);
+  }
+
   private varint(at: number, n: number): number {
-    if (n === 0) return at;
     while (n >= 0x80) {
       this.bytes[at++] = (n % 0x80) | 0x80;
       n = Math.floor(n / 0x80);
@@ -197,22 +217,29 @@ function bad(reason: string): never {
   throw new SnapshotFrameError(`Snapshot frame: ${reason}`);
 }
 
-/** Reads the counts of a Snapshot frame: `at` is where the next one starts. */
-class Counts {
-  at = SNAPSHOT_HEADER_SIZE;
+/** Reads the varints of a Snapshot frame's header: `at` is where the next one starts. */
+class Varints {
+  at = 1;
   constructor(private readonly bytes: Uint8Array) {}
 
-  /** The count of a section whose flag is `flag` (0 when absent); a present one is 1..2^32 − 1. */
-  next(flag: number, what: string): number {
-    if ((this.bytes[0] & flag) === 0) return 0;
+  /** The next varint, 0..2^32 − 1, of at most 5 bytes. */
+  next(what: string): number {
     let n = 0;
     for (let shift = 1, i = 0; ; i++, shift *= 0x80) {
-      if (i === 5 || this.at >= this.bytes.length) bad(`${what} count is cut or longer than 5 bytes`);
+      if (i === 5 || this.at >= this.bytes.length) bad(`${what} is cut or longer than 5 bytes`);
       const byte = this.bytes[this.at++];
       n += (byte & 0x7f) * shift;
       if (byte < 0x80) break;
     }
-    if (n === 0 || n > 0xffffffff) bad(`${what} count ${n} is out of 1..4294967295`);
+    if (n > 0xffffffff) bad(`${what} ${n} is over 4294967295`);
+    return n;
+  }
+
+  /** The count of a section whose flag is `flag` (0 when absent); a present one is 1..2^32 − 1. */
+  count(flag: number, what: string): number {
+    if ((this.bytes[0] & flag) === 0) return 0;
+    const n = this.next(`${what} count`);
+    if (n === 0) bad(`${what} count 0 for a section present`);
     return n;
   }
 }
@@ -223,13 +250,14 @@ export function readSnapshotFrame(bytes: Uint8Array): SnapshotMsg {
   if (len < SNAPSHOT_HEADER_SIZE) bad(`${len} bytes, shorter than its ${SNAPSHOT_HEADER_SIZE}-byte header`);
   if ((bytes[0] & ~KNOWN_FLAGS) !== 0) bad('undefined flag bits set');
   const v = new DataView(bytes.buffer, bytes.byteOffset, len);
-  const counts = new Counts(bytes);
-  const nFull = counts.next(HAS_ENTITIES, 'EntityState');
-  const nMoves = counts.next(HAS_MOVES, 'Motion');
-  const nSteers = counts.next(HAS_STEERS, 'Steer');
-  const nEvents = counts.next(HAS_EVENTS, 'event');
-  const nRemoved = counts.next(HAS_REMOVED, 'removed');
-  let at = counts.at;
+  const header = new Varints(bytes);
+  const tick = header.next('tick'), ackSeq = header.next('ack_seq');
+  const nFull = header.count(HAS_ENTITIES, 'EntityState');
+  const nMoves = header.count(HAS_MOVES, 'Motion');
+  const nSteers = header.count(HAS_STEERS, 'Steer');
+  const nEvents = header.count(HAS_EVENTS, 'event');
+  const nRemoved = header.count(HAS_REMOVED, 'removed');
+  let at = header.at;
   if (nFull > (len - at) / ENTITY_STATE_SIZE) bad(`${nFull} EntityState records do not fit`);
   const entities: EntityStateObj[] = [];
   for (let i = 0; i < nFull; i++, at += ENTITY_STATE_SIZE) entities.push(readEntityState(v, at));
@@ -262,7 +290,7 @@ export function readSnapshotFrame(bytes: Uint8Array): SnapshotMsg {
   const removed: number[] = [];
   for (; at < len; at += 4) removed.push(v.getUint32(at, true));
   return {
-    type: 'snapshot', tick: v.getUint32(1, true), ackSeq: v.getUint32(5, true),
+    type: 'snapshot', tick, ackSeq,
     keyframe: (bytes[0] & SNAPSHOT_KEYFRAME) !== 0, entities, moves, steers, removed, events,
   };
 }

@@ -23,8 +23,12 @@ import type { Viewer } from './viewer.js';
 
 export { newViewer, type Viewer } from './viewer.js';
 
-/** A snapshot's bytes besides its records, removals and events, WebSocket header included (for the budget). */
-const SNAPSHOT_OVERHEAD = SNAPSHOT_HEADER_SIZE + 2;
+/**
+ * A snapshot's bytes besides its records, removals and events, for the budget: the shortest
+ * header with a tick varint of 4 bytes (up to 155 days at 20 Hz) instead of 1, two counts and
+ * the WebSocket header.
+ */
+const SNAPSHOT_OVERHEAD = SNAPSHOT_HEADER_SIZE + 3 + 2 + 2;
 const EVENT_ESTIMATE = 40;
 
 const ascending = (a: number, b: number) => a - b;

@@ -34,6 +34,7 @@ import {
   writeMotion,
   writeSteer,
   isSnapshotFrame,
+  snapshotTick,
   MOTION_SIZE,
   SNAPSHOT_HEADER_SIZE,
   STEER_SIZE,
@@ -296,10 +297,12 @@ describe('encoder behaviour', () => {
 
   it('frame sizes: empty delta, 100-entity keyframe, Motion and Steer records', () => {
     const empty = encodeSnapshot({ tick: 1_000_000, ackSeq: 12_345, keyframe: false });
-    expect(empty.length).toBe(SNAPSHOT_HEADER_SIZE);
+    expect(empty.length).toBe(1 + 3 + 2); // flags, tick and ack_seq as 3- and 2-byte varints
+    expect(encodeSnapshot({ tick: 127, ackSeq: 0, keyframe: false }).length).toBe(SNAPSHOT_HEADER_SIZE);
+    expect(encodeSnapshot({ tick: 0xffffffff, ackSeq: 0xffffffff, keyframe: false }).length).toBe(11);
     const entities = Array.from({ length: 100 }, (_, i) => ({ ...PLAYER, netId: i + 1 }));
     const kf = encodeSnapshot({ tick: 1_000_000, ackSeq: 12_345, keyframe: true, entities });
-    expect(kf.length).toBe(100 * ENTITY_STATE_SIZE + SNAPSHOT_HEADER_SIZE + 1);
+    expect(kf.length).toBe(100 * ENTITY_STATE_SIZE + 6 + 1);
     const moved = encodeSnapshot({ tick: 1, ackSeq: 0, keyframe: false, moves: MOVES, removed: [7] });
     expect(moved.length).toBe(SNAPSHOT_HEADER_SIZE + 2 + MOVES.length * MOTION_SIZE + 4); // two one-byte counts
     const steered = encodeSnapshot({ tick: 1, ackSeq: 0, keyframe: false, steers: STEERS });
@@ -315,7 +318,7 @@ describe('encoder behaviour', () => {
     const hex = Buffer.from(frame).toString('hex');
     expect(hex).toBe([
       '79', // flags: Snapshot frame, Motion records, Steer records, events, removed
-      '40e20100', '2a000000', // tick 123456, ack_seq 42
+      'c0c407', '2a', // tick 123456, ack_seq 42 (varints)
       '01', '01', '01', '01', // counts: 1 Motion record, 1 Steer record, 1 event, 1 removed
       '07000000', '0000803f', '00000040', '00004040', '00008040', '0000003f', // Motion: 7, (1, 2) → (3, 4), rot 0.5
       '08000000', '0000a040', '0000c040', // Steer: 8, → (5, 6)
@@ -324,7 +327,14 @@ describe('encoder behaviour', () => {
     ].join(''));
     // A count of 300 takes two bytes: ac 02.
     const many = encodeSnapshot({ tick: 1, ackSeq: 0, keyframe: true, removed: Array.from({ length: 300 }, (_, i) => i + 1) });
-    expect(Buffer.from(many.subarray(0, SNAPSHOT_HEADER_SIZE + 2)).toString('hex')).toBe('2301000000' + '00000000' + 'ac02');
+    expect(Buffer.from(many.subarray(0, SNAPSHOT_HEADER_SIZE + 2)).toString('hex')).toBe('23' + '01' + '00' + 'ac02');
+    // Header varints round-trip up to 2^32 − 1, and the tick reads without decoding the frame.
+    for (const tick of [0, 127, 128, 16_383, 16_384, 123_456, 0xffffffff]) {
+      const f = encodeSnapshot({ tick, ackSeq: 0xffffffff - tick, keyframe: false, removed: [1] });
+      expect(decodeServerMessage(f)).toMatchObject({ tick, ackSeq: 0xffffffff - tick });
+      expect(snapshotTick(f, 0, f.length)).toBe(tick);
+      expect(snapshotTick(f, 0, 2)).toBe(tick < 128 ? tick : -1); // cut
+    }
     expect((decodeServerMessage(many) as SnapshotMsg).removed).toHaveLength(300);
   });
 

@@ -215,12 +215,16 @@ describe('forged offsets and lengths', () => {
 
   it('forged flags, counts and lengths in a Snapshot frame fail fast', () => {
     const snap = VALID_SERVER_FRAMES.snapshot;
-    expect(snap[0]).toBe(0x7d); // EntityState, Motion, Steer, events and removed sections: five one-byte counts at 9..13
+    expect(snap[0]).toBe(0x7d); // EntityState, Motion, Steer, events and removed sections
+    expect([snap[1], snap[2]]).toEqual([5, 4]); // tick and ack_seq: one-byte varints; then five one-byte counts at 3..7
     const forgeries: [string, (f: Uint8Array) => void][] = [];
-    for (let at = 9; at <= 13; at++) {
+    for (let at = 3; at <= 7; at++) {
       for (const forged of [0, 0x7f, 0xff, 3]) forgeries.push([`count at ${at} = ${forged}`, (f) => { f[at] = forged; }]);
     }
-    forgeries.push(['five continuation bytes', (f) => f.fill(0xff, 9, 14)]);
+    forgeries.push(['five continuation bytes in the counts', (f) => f.fill(0xff, 3, 8)]);
+    forgeries.push(['a tick of five continuation bytes', (f) => f.fill(0xff, 1, 6)]);
+    forgeries.push(['a tick over 2^32 − 1', (f) => f.set([0xff, 0xff, 0xff, 0xff, 0x1f], 1)]);
+    forgeries.push(['an ack_seq that runs on', (f) => { f[2] = 0x84; }]);
     for (const bit of [4, 8, 16, 32, 64, 128]) forgeries.push([`flag ${bit} flipped`, (f) => { f[0] ^= bit; }]);
     for (const [what, forge] of forgeries) {
       const f = snap.slice();
