@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NatsBus } from '../bus/index.js';
+import { HELPER_THREAD_NICENESS, lowerRuntimeThreads } from '../runtime/index.js';
 import { RegistryClient } from '../cluster/index.js';
 import { resolveOptions, startZoneServer, type ZoneServerInit } from '../zone/index.js';
 import { DEFAULT_ZONE } from '../sim/index.js';
@@ -58,6 +59,9 @@ export function readLayout(file: string): WorldLayout {
   return layout;
 }
 
+/** What a process that is a zone and nothing else may do to itself: scavenge between ticks (src/runtime/youngGc.ts). */
+const ZONE_PROCESS = { gcBetweenTicks: true } as const;
+
 /** A zone process of a multi-process world: its slice of the layout, NATS, the registry. */
 async function startWorldZone(o: ZoneCommandOptions, print: (line: string) => void) {
   const secret = tokenSecret(o);
@@ -72,7 +76,7 @@ async function startWorldZone(o: ZoneCommandOptions, print: (line: string) => vo
     npcs: o.npcs, items: o.items, tickRate: o.tickRate,
   });
   // A busy port (or any failed start) must not leave the bus connection holding the process open.
-  const server = await startZoneServer({ ...init, ...recordingInit(o, entry.serverId), ioThreads: o.ioThreads }).catch(async (e: unknown) => { await bus.close(); throw e; });
+  const server = await startZoneServer({ ...init, ...recordingInit(o, entry.serverId), ioThreads: o.ioThreads, ...ZONE_PROCESS }).catch(async (e: unknown) => { await bus.close(); throw e; });
   // This zone's own registry key, from `mmo world` by environment: only it can change its registration.
   const directory = o.registry ? new RegistryClient(o.registry, { key: process.env[SERVER_KEY_ENV] }) : undefined;
   const unregister = directory ? keepRegistered(directory, server, entry.serverId, print) : async () => {};
@@ -233,8 +237,9 @@ export function zoneInit(o: ZoneCommandOptions): ZoneServerInit {
 }
 
 export async function runZoneCommand(o: ZoneCommandOptions, print: (line: string) => void): Promise<void> {
+  lowerRuntimeThreads(HELPER_THREAD_NICENESS); // this process is the zone: the runtime's threads give way to its ticks
   const inWorld = o.world ? await startWorldZone(o, print) : undefined;
-  const server = inWorld?.server ?? await startZoneServer(zoneInit(o));
+  const server = inWorld?.server ?? await startZoneServer({ ...zoneInit(o), ...ZONE_PROCESS });
   const db = server.options.db;
   const { host } = server.options;
   const { config } = server.world;

@@ -41,6 +41,12 @@ export interface ZoneServerOptions {
   bandwidthBytesPerSec: number;
   /** Catch-up steps per wake-up before ticks are counted missed. */
   maxCatchUp: number;
+  /**
+   * Scavenge the young generation between ticks when the next tick might not fit, instead of
+   * wherever it fills (src/runtime/youngGc.ts; `mmo zone` turns it on). It exposes the
+   * engine's gc() to the process, so a library host leaves it off unless it wants that.
+   */
+  gcBetweenTicks?: boolean;
   /** Write a replay file of the session. */
   record?: string;
   /** Keep the last minutes in a ring on disk (`mmo zone` turns it on); none: off. */

@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { Encoder, PROTOCOL_VERSION, ErrorCode } from '../protocol/index.js';
 import type { FlightSave } from '../replay/index.js';
 import { generateZone, liveCount, stepZone, type ZoneWorld } from '../sim/index.js';
-import { createLog, listenExclusive, logFromFunction, uWS, type Log, type TemplatedApp } from '../runtime/index.js';
+import { BetweenTicksGc, createLog, listenExclusive, logFromFunction, uWS, type Log, type TemplatedApp } from '../runtime/index.js';
 import { mountZoneAdmin } from './admin.js';
 import { Admission } from './admission.js';
 import { ZoneCluster } from './cluster.js';
@@ -62,12 +62,16 @@ export class ZoneServer {
   /** The threads that own the client sockets, when the options ask for any. */
   private readonly io: IoThreads | undefined;
   private readonly startedAt = performance.now();
+  /** Scavenges between ticks (options.gcBetweenTicks), run once a tick's frames are on their way. */
+  private readonly youngGc: BetweenTicksGc | undefined;
+  private readonly collectYoung = () => this.youngGc!.afterTick();
 
   constructor(options: ZoneServerInit = {}, log?: Log | ((line: string) => void)) {
     const o = this.options = resolveOptions(options);
     this.logger = typeof log === 'function' ? logFromFunction(log) : log ?? createLog({ base: { zone: o.zone.name } });
     this.world = generateZone(o.zone, o.seed);
     this.driver = new TickDriver(1000 / o.tickRate, () => this.tick(), o.maxCatchUp);
+    this.youngGc = o.gcBetweenTicks ? new BetweenTicksGc() : undefined;
     this.metrics = createZoneMetrics(o.zone.name, {
       players: () => this.world.sessions.size, entities: () => liveCount(this.world),
       connections: () => this.z.conns.size, missedTicks: () => this.driver.missedTicks,
@@ -239,6 +243,8 @@ export class ZoneServer {
     this.cluster?.startHandoffs();
     z.store?.afterTick(world, z.conns.onlinePlayers(), this.options.flushTicks);
     this.profile.endTick(performance.now() - start);
+    // After the I/O threads' batch (a microtask of this tick) and the socket callbacks: idle time.
+    if (this.youngGc) setImmediate(this.collectYoung);
   }
 
   /**

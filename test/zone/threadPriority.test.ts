@@ -1,7 +1,9 @@
 // A zone's helper threads run below its tick thread (src/runtime/threadPriority.ts): on a core
-// they share, the tick keeps its schedule and socket writes and recording fill the time
-// between ticks. Checked on the kernel's own view of the process's threads (/proc, Linux).
+// they share, the tick keeps its schedule and socket writes, recording and the runtime's own
+// background work fill the time between ticks. Checked on the kernel's own view of the
+// process's threads (/proc, Linux).
 
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { tmpdir } from 'node:os';
@@ -9,18 +11,23 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HELPER_THREAD_NICENESS } from '../../src/runtime/index.js';
 import { startZoneServer } from '../../src/zone/index.js';
+import { startAndWait, waitUntil } from '../cli/processes.js';
 
-/** The nice value of every thread of this process (field 19 of /proc/self/task/TID/stat). */
-function threadNiceValues(): number[] {
-  return readdirSync('/proc/self/task').flatMap((tid) => {
+/** Each thread of process `pid`: its id, nice value and scheduling policy (fields 19 and 41 of /proc/PID/task/TID/stat). */
+function threadsOf(pid: number | 'self'): { tid: number; nice: number; policy: number }[] {
+  return readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
     try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      return [Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])];
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from field 3 on
+      return [{ tid: Number(tid), nice: Number(fields[16]), policy: Number(fields[38]) }];
     } catch {
       return []; // the thread ended meanwhile
     }
   });
 }
+
+const threadNiceValues = () => threadsOf('self').map((t) => t.nice);
+const SCHED_OTHER = 0, SCHED_IDLE = 5;
 
 describe.runIf(process.platform === 'linux')('thread priorities of a zone', () => {
   it('runs its I/O threads and its recording thread below the tick thread, which keeps its own', async () => {
@@ -39,4 +46,19 @@ describe.runIf(process.platform === 'linux')('thread priorities of a zone', () =
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('`mmo zone` puts the runtime\'s own threads (V8\'s compiler and GC helpers) below its tick thread, idle where chrt is', async () => {
+    const zone = await startAndWait(process.execPath, [join(import.meta.dirname, '../../src/cli/mmo.js'), 'zone', '--port', '0', '--no-db', '--no-flight'], /listening on/);
+    try {
+      const pid = zone.proc.pid!;
+      const threads = threadsOf(pid), main = threads.find((t) => t.tid === pid)!;
+      expect(main).toMatchObject({ policy: SCHED_OTHER, nice: getPriority(0) });
+      const lowered = spawnSync('chrt', ['--help'], { stdio: 'ignore' }).status === 0 ?
+        threads.filter((t) => t.policy === SCHED_IDLE) : threads.filter((t) => t.nice === Math.min(19, main.nice + HELPER_THREAD_NICENESS));
+      expect(lowered.length).toBeGreaterThanOrEqual(4); // V8's platform threads at least (4 by default)
+    } finally {
+      zone.proc.kill('SIGTERM');
+      expect(await waitUntil(() => zone.proc.exitCode !== null, 30_000)).toBe(true);
+    }
+  }, 120_000);
 });
