@@ -166,7 +166,7 @@ async function runStep(bots: number) {
   const dir = mkdtempSync(join(tmpdir(), 'ccu-'));
   const config = join(dir, 'zone.json');
   writeFileSync(config, JSON.stringify(scenarioConfig()));
-  const server = spawnPinned(SERVER_CORES, BIN, ['zone', '--config', config, '--port', '0', '--host', '127.0.0.1', '--io-threads', String(IO_THREADS),
+  const server = spawnPinned(SERVER_CORES, BIN, ['zone', '--config', config, '--port', '0', '--host', '127.0.0.1', '--io-threads', String(IO_THREADS), '--idle-runtime-threads',
     '--flight-dir', join(dir, 'flight')]); // the flight recorder on, as in a default zone
   let botsProc: ChildProcess | undefined;
   try {

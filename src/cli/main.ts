@@ -58,6 +58,7 @@ export function buildProgram(print: (line: string) => void = printLine): Command
     .addOption(new Option('--spawn-radius <units>', 'new players appear this far around the spawn point').argParser(intArg(0, 1_000_000)))
     .addOption(new Option('--idle-timeout <s>', 'close clients idle this long').argParser(intArg(1, 86_400)))
     .addOption(new Option('--io-threads <n>', 'threads that own the client sockets and send the frames, sharing the port (default 0: the tick thread does)').argParser(intArg(0, 64)).env('MMO_IO_THREADS'))
+    .option('--idle-runtime-threads', 'for a host whose cores the zone does not share with other busy work: the runtime\'s own threads (V8\'s compiler and GC helpers) at the idle policy, so that a tick never waits for one (Linux, chrt)')
     .addOption(new Option('--bandwidth <bytes/s>', 'each player\'s snapshot cap: nearer entities first, farther ones later, nothing lost (default 0: none; else ≥ 256)')
       .argParser(intArg(0, 1 << 30)).env('MMO_BANDWIDTH'))
     .option('--record <file>', 'record the session to a replay file')

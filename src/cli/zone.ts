@@ -26,6 +26,8 @@ export interface ZoneCommandOptions {
   idleTimeout?: number;
   /** Threads that own the client sockets (0: the tick thread). */
   ioThreads?: number;
+  /** The runtime's own threads at the idle policy (src/runtime/threadPriority.ts lowerRuntimeThreads). */
+  idleRuntimeThreads?: boolean;
   /** Each player's snapshot bandwidth cap, bytes per second (0: none). */
   bandwidth?: number;
   record?: string;
@@ -237,7 +239,7 @@ export function zoneInit(o: ZoneCommandOptions): ZoneServerInit {
 }
 
 export async function runZoneCommand(o: ZoneCommandOptions, print: (line: string) => void): Promise<void> {
-  lowerRuntimeThreads(HELPER_THREAD_NICENESS); // this process is the zone: the runtime's threads give way to its ticks
+  if (o.idleRuntimeThreads) lowerRuntimeThreads(HELPER_THREAD_NICENESS); // a dedicated host: the runtime's threads give way to the ticks
   const inWorld = o.world ? await startWorldZone(o, print) : undefined;
   const server = inWorld?.server ?? await startZoneServer({ ...zoneInit(o), ...ZONE_PROCESS });
   const db = server.options.db;

@@ -35,18 +35,22 @@ export function lowerThisThread(levels: number): number | undefined {
 }
 
 /**
- * Puts every other thread the process has now below the tick thread. Run first thing in a
- * process that is a zone and nothing else (`mmo zone`), these are the runtime's own: V8's
- * background threads (optimizing compiles, concurrent GC marking and sweeping) and libuv's
- * pool. On a core the tick thread shares with them (a pinned zone, a small VM) a background
- * job would otherwise hold the core while a tick waits: a kernel with the EEVDF scheduler
- * (Linux 6.6 on) lets a running thread finish its slice, about 3 ms, whatever its nice value
- * (seen at 250 bots on one pinned core: 2–6 ms stalls on 1 % of ticks, the tick thread waiting
- * on the run queue while a V8 thread ran, with those threads at nice 10). So they go to
- * SCHED_IDLE (`chrt --idle`, util-linux), which any thread may lower itself to: they run only
- * when no other thread wants the core, and a waking tick takes it from them at once. Where
- * chrt is missing they go `levels` nice levels down instead. Linux only, from the main thread;
- * returns how many threads went idle and how many were reniced.
+ * Puts every other thread the process has now below the tick thread: `mmo zone
+ * --idle-runtime-threads`, first thing, for a host whose cores the zone does not share with
+ * other busy work. These are the runtime's own: V8's background threads (optimizing compiles,
+ * concurrent GC marking and sweeping), and whatever else is there by then (libuv's pool, a
+ * module loader's thread). On a core the tick thread shares with them a background job would
+ * otherwise hold the core while a tick waits: a kernel with the EEVDF scheduler (Linux 6.6 on)
+ * lets a running thread finish its slice, about 3 ms, whatever its nice value (seen at 250
+ * bots on one pinned core: 2–6 ms stalls on 1 % of ticks, the tick thread waiting on the run
+ * queue while a V8 thread ran, with those threads at nice 10). So they go to SCHED_IDLE
+ * (`chrt --idle`, util-linux), which any thread may lower itself to: they run when no other
+ * thread wants the core, and a waking tick takes it from them at once. Not by default: while
+ * other work keeps every core busy an idle-policy thread gets almost nothing (seen: tsx's
+ * loader thread held a zone's start for a minute with both cores busy), and a dns lookup or
+ * an fs call through libuv's pool would wait as long. Where chrt is missing they go `levels`
+ * nice levels down instead. Linux only, from the main thread; returns how many threads went
+ * idle and how many were reniced.
  */
 export function lowerRuntimeThreads(levels: number): { idle: number; reniced: number } {
   const done = { idle: 0, reniced: 0 };

@@ -47,18 +47,22 @@ describe.runIf(process.platform === 'linux')('thread priorities of a zone', () =
     }
   });
 
-  it('`mmo zone` puts the runtime\'s own threads (V8\'s compiler and GC helpers) below its tick thread, idle where chrt is', async () => {
-    const zone = await startAndWait(process.execPath, [join(import.meta.dirname, '../../src/cli/mmo.js'), 'zone', '--port', '0', '--no-db', '--no-flight'], /listening on/);
-    try {
-      const pid = zone.proc.pid!;
-      const threads = threadsOf(pid), main = threads.find((t) => t.tid === pid)!;
-      expect(main).toMatchObject({ policy: SCHED_OTHER, nice: getPriority(0) });
-      const lowered = spawnSync('chrt', ['--help'], { stdio: 'ignore' }).status === 0 ?
-        threads.filter((t) => t.policy === SCHED_IDLE) : threads.filter((t) => t.nice === Math.min(19, main.nice + HELPER_THREAD_NICENESS));
-      expect(lowered.length).toBeGreaterThanOrEqual(4); // V8's platform threads at least (4 by default)
-    } finally {
-      zone.proc.kill('SIGTERM');
-      expect(await waitUntil(() => zone.proc.exitCode !== null, 30_000)).toBe(true);
+  it('`mmo zone --idle-runtime-threads` puts the runtime\'s own threads (V8\'s compiler and GC helpers) below its tick thread, idle where chrt is; plain `mmo zone` leaves them', async () => {
+    const chrt = spawnSync('chrt', ['--help'], { stdio: 'ignore' }).status === 0;
+    for (const idle of [true, false]) {
+      const args = ['zone', '--port', '0', '--no-db', '--no-flight', ...(idle ? ['--idle-runtime-threads'] : [])];
+      const zone = await startAndWait(process.execPath, [join(import.meta.dirname, '../../src/cli/mmo.js'), ...args], /listening on/);
+      try {
+        const pid = zone.proc.pid!;
+        const threads = threadsOf(pid), main = threads.find((t) => t.tid === pid)!;
+        expect(main).toMatchObject({ policy: SCHED_OTHER, nice: getPriority(0) });
+        const lowered = chrt ? threads.filter((t) => t.policy === SCHED_IDLE) : threads.filter((t) => t.nice === Math.min(19, main.nice + HELPER_THREAD_NICENESS));
+        if (idle) expect(lowered.length).toBeGreaterThanOrEqual(4); // V8's platform threads at least (4 by default)
+        else expect(threads.filter((t) => t.policy === SCHED_IDLE)).toEqual([]);
+      } finally {
+        zone.proc.kill('SIGTERM');
+        expect(await waitUntil(() => zone.proc.exitCode !== null, 30_000)).toBe(true);
+      }
     }
   }, 120_000);
 });
