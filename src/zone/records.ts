@@ -84,20 +84,20 @@ export class RecordArena {
 
   /** Packs the entities' Motion records (from what refresh() remembered) one after another; returns where the block starts. */
   packMotions(eids: readonly number[]): number {
-    const at = this.reserve(eids.length * MOTION_SIZE), words = this.words, from = this.remembered;
-    for (let i = 0, to = at >> 2; i < eids.length; i++) {
-      const base = eids[i] * RECORD_WORDS;
-      for (const w of MOTION_WORDS) words[to++] = from[base + w];
-    }
-    return at;
+    return this.packRemembered(eids, MOTION_WORDS, MOTION_SIZE);
   }
 
   /** Packs the entities' Steer records (from what refresh() remembered) one after another; returns where the block starts. */
   packSteers(eids: readonly number[]): number {
-    const at = this.reserve(eids.length * STEER_SIZE), words = this.words, from = this.remembered;
+    return this.packRemembered(eids, STEER_WORDS, STEER_SIZE);
+  }
+
+  /** The words `picked` of each entity's remembered record, `size` bytes per entity, one after another. */
+  private packRemembered(eids: readonly number[], picked: readonly number[], size: number): number {
+    const at = this.reserve(eids.length * size), words = this.words, from = this.remembered;
     for (let i = 0, to = at >> 2; i < eids.length; i++) {
       const base = eids[i] * RECORD_WORDS;
-      for (const w of STEER_WORDS) words[to++] = from[base + w];
+      for (const w of picked) words[to++] = from[base + w];
     }
     return at;
   }
