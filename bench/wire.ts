@@ -9,12 +9,16 @@
 // spends besides its records and removals.
 // Prints one JSON line.
 //
-//   npm run bench -- wire [--steps 250,500,1000,1500,2000,2500,3000] [--cell 25] [--seed 1]
+// With --budget B each client's frames are capped at B bytes/s (src/zone/budget.ts); the line
+// then also gives the cells sent and deferred and how long a change waited, near and far.
+//
+//   npm run bench -- wire [--steps 250,500,1000,1500,2000,2500,3000] [--cell 25] [--seed 1] [--budget 0]
 
 import { parseArgs } from 'node:util';
 import { Encoder, decodeServerMessage, ENTITY_STATE_SIZE, MOTION_SIZE, STEER_SIZE } from '../src/protocol/index.js';
 import { DEFAULT_ZONE, generateZone, stepZone, Rng, type SimInput } from '../src/sim/index.js';
 import { Fanout, newViewer } from '../src/zone/fanout.js';
+import { LogHistogram } from '../src/metrics/index.js';
 import { PICK_EVERY_MS, sharedZone } from './lib/sharedScenario.js';
 
 const { values } = parseArgs({
@@ -22,10 +26,11 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '250,500,1000,1500,2000,2500,3000' },
     cell: { type: 'string', default: '25' },
     seed: { type: 'string', default: '1' },
+    budget: { type: 'string', default: '0' },
   },
 });
 const TICK_RATE = 20, WARMUP_TICKS = 5 * TICK_RATE, WINDOW_TICKS = 30 * TICK_RATE, CLIENTS = 200;
-const seed = Number(values.seed);
+const seed = Number(values.seed), budget = Number(values.budget);
 const perTick = (ms: number) => Math.round((ms / 1000) * TICK_RATE);
 
 function wsHeader(n: number): number {
@@ -36,7 +41,7 @@ function step(bots: number) {
   const world = generateZone({ ...DEFAULT_ZONE, ...sharedZone(Number(values.cell)) }, seed);
   const rng = new Rng(seed * 7919 + bots);
   stepZone(world, Array.from({ length: bots }, (_, i): SimInput => ({ type: 'join', session: i + 1, name: `bot${i}` })));
-  const fan = new Fanout(world, new Encoder());
+  const fan = new Fanout(world, new Encoder(), undefined, 1, 5, budget);
   fan.index();
   const clients = [...world.sessions.values()].slice(0, CLIENTS).map((eid) => ({ viewer: newViewer(eid), known: new Set<number>() }));
   const nextPick = new Int32Array(bots + 1), seq = new Int32Array(bots + 1);
@@ -87,6 +92,19 @@ function step(bots: number) {
     removalsPerClientPerS: perClientPerS(n.removed), eventsPerClientPerS: perClientPerS(n.events),
     recordBytesShare: Math.round((recordBytes / n.bytes) * 100) / 100,
     frameOverheadBytes: Math.round((n.bytes - recordBytes - n.removed * 4) / n.frames),
+    ...(budget > 0 ? { budget: budgetFigures(fan) } : {}),
+  };
+}
+
+const r1 = (x: number) => Math.round(x * 10) / 10;
+
+/** Cells sent and deferred (whole run, every client), and waits p50/p99 in ms, near and far. */
+function budgetFigures(fan: Fanout) {
+  const t = fan.budgetTotals()!;
+  const near = LogHistogram.fromData(t.nearWaitMs), far = LogHistogram.fromData(t.farWaitMs);
+  return {
+    deferredShare: Math.round((t.cellsDeferred / (t.cellsDeferred + t.cellsSent)) * 100) / 100,
+    nearWaitMs: { p50: r1(near.percentile(50)), p99: r1(near.percentile(99)) }, farWaitMs: { p50: r1(far.percentile(50)), p99: r1(far.percentile(99)) },
   };
 }
 

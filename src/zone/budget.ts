@@ -71,6 +71,14 @@ export class BandwidthBudget {
   private distance = new Float64Array(64);
   private priority = new Float64Array(64);
   private chosen = new Uint8Array(64);
+  /**
+   * Cells of the frame being built that the client will be owed nothing in (they left its
+   * view, had nothing to tell, or go): forgotten when the frame is done, so that while it is
+   * built the fan-out asks what the client held at its last frame.
+   */
+  private readonly settled: number[] = [];
+  /** Whether the frame being built began with a full bucket. */
+  private full = false;
   private readonly nearWait = new LogHistogram();
   private readonly farWait = new LogHistogram();
   private cellsSent = 0;
@@ -99,6 +107,8 @@ export class BandwidthBudget {
     b.refilledAt = tick;
     if (keyframe) b.owed.clear();
     this.count = 0;
+    this.settled.length = 0;
+    this.full = b.tokens >= this.depth;
   }
 
   /**
@@ -122,8 +132,8 @@ export class BandwidthBudget {
   }
 
   /** Whether optional cells may go in this frame: only from a full bucket (begin() refilled it). */
-  canChoose(b: ClientBudget): boolean {
-    return b.tokens >= this.depth;
+  canChoose(): boolean {
+    return this.full;
   }
 
   /**
@@ -145,9 +155,20 @@ export class BandwidthBudget {
     return b.owed.whole(cell);
   }
 
-  /** Nothing is owed for the cell: it left the client's view (what it knew there was removed), or it has nothing to tell. */
-  forget(b: ClientBudget, cell: number): void {
-    b.owed.forget(cell);
+  /**
+   * Nothing will be owed for the cell once this frame is done: it left the client's view (what
+   * it knew there was removed), or it has nothing to tell.
+   */
+  forget(cell: number): void {
+    this.settled.push(cell);
+  }
+
+  /** The frame is done: the cells it settled are owed nothing, and the deferred ones are counted. */
+  settle(b: ClientBudget): void {
+    for (const cell of this.settled) b.owed.forget(cell);
+    // Without a full bucket the optional cells were deferred unweighed (defer()): every cell
+    // owed now is one of the view and was deferred this tick.
+    if (!this.full) this.cellsDeferred += b.owed.size;
   }
 
   /**
@@ -157,23 +178,20 @@ export class BandwidthBudget {
    * ties to the nearer; the near/far statistics count the cells that go.
    */
   plan(b: ClientBudget, tick: number, overhead: number): void {
-    const n = this.count, full = b.tokens >= this.depth;
-    if (full) this.choose(tick, b.tokens - overhead * this.tickRate);
+    const n = this.count;
+    if (this.full) this.choose(tick, b.tokens - overhead * this.tickRate);
     for (let i = 0; i < n; i++) {
       const cell = this.cells[i];
       if (this.chosen[i] === 1) {
         const waited = this.since[i] >= 0 ? (tick - this.since[i]) * this.tickMs : 0;
         (this.distance[i] <= NEAR_UNITS ? this.nearWait : this.farWait).add(waited);
-        this.forget(b, cell);
+        this.forget(cell);
         this.cellsSent++;
       } else {
         b.owed.owe(cell, tick, this.mode[i] === CellSend.Whole);
         this.cellsDeferred++;
       }
     }
-    // Without a full bucket the optional cells were deferred unweighed (defer()): every cell
-    // owed now is one of the view (cells leaving it are forgotten) and was deferred this tick.
-    if (!full) this.cellsDeferred += b.owed.size;
   }
 
   /** The bucket is full: the optional candidates go by priority while `left` (bytes × tick rate) lasts. */

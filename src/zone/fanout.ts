@@ -92,6 +92,8 @@ export class Fanout {
   private readonly remNets: number[][];
   private readonly crossInEids: number[][];
   private readonly crossInFrom: number[][];
+  /** Per crossing in, the tick the entity's record was last in a block before it crossed. */
+  private readonly crossInMark: number[][];
   private readonly crossOutNets: number[][];
   private readonly crossOutTo: number[][];
   private readonly recStart: Int32Array;
@@ -103,14 +105,10 @@ export class Fanout {
   private readonly movedMark: Int32Array;
   /** One cell's changed entities that go whole, while its block is packed. */
   private readonly wholeChanges: number[] = [];
-  /**
-   * This frame's client knew all of every cell it saw at its last frame (no budget, or one
-   * that owes it nothing), so crossings between cells it sees can go unsaid; and the view
-   * radius of the frame.
-   */
-  private crossKnown = false;
+  /** The view radius of the frame being built, its viewer, and the viewer's budget (if any). */
   private frameRadius = 0;
   private frameViewer: Viewer | undefined;
+  private frameBudget: ClientBudget | undefined;
   private readonly touchedCells: number[] = [];
   private readonly recMark: Int32Array;
   // Whole-cell blocks, built on demand, per cell.
@@ -157,6 +155,7 @@ export class Fanout {
     this.remNets = Array.from({ length: cells }, () => []);
     this.crossInEids = Array.from({ length: cells }, () => []);
     this.crossInFrom = Array.from({ length: cells }, () => []);
+    this.crossInMark = Array.from({ length: cells }, () => []);
     this.crossOutNets = Array.from({ length: cells }, () => []);
     this.crossOutTo = Array.from({ length: cells }, () => []);
     this.recStart = new Int32Array(cells);
@@ -186,6 +185,7 @@ export class Fanout {
     this.remNets[c].length = 0;
     this.crossInEids[c].length = 0;
     this.crossInFrom[c].length = 0;
+    this.crossInMark[c].length = 0;
     this.crossOutNets[c].length = 0;
     this.crossOutTo[c].length = 0;
     this.touchedCells.push(c);
@@ -209,10 +209,11 @@ export class Fanout {
   /** Entity e walked from cell `from` into its cell with nothing in its record changed but its position. */
   private addCrossing(e: number, from: number): void {
     const to = this.world.grid.cellOf[e];
-    this.recMark[e] = this.tick; // a record made this tick, for a client owed the cell (appendSince)
     this.touchCell(to);
     this.crossInEids[to].push(e);
     this.crossInFrom[to].push(from);
+    this.crossInMark[to].push(this.recMark[e]);
+    this.recMark[e] = this.tick; // a record made this tick, for a client owed the cell (appendSince)
     this.touchCell(from);
     this.crossOutNets[from].push(this.world.c.NetId.id[e]);
     this.crossOutTo[from].push(to);
@@ -309,18 +310,33 @@ export class Fanout {
     return col >= this.spanLo && col <= this.spanHi;
   }
 
-  /** This tick's removals of a cell the client saw: a crossing out is one only when the client does not see where it went. */
+  /**
+   * This tick's removals of a cell the client saw: a crossing out is one only when the client
+   * does not see where it went (where it did, that cell's records bring the entity up to date
+   * if the client lacks something of it).
+   */
   private pushChangeRemovals(c: number): void {
     for (const n of this.remNets[c]) this.removed.push(n);
     const nets = this.crossOutNets[c], to = this.crossOutTo[c];
-    if (nets.length === 0) return;
-    for (let i = 0; i < nets.length; i++) if (!this.crossKnown || !this.inView(this.frameViewer!, false, to[i])) this.removed.push(nets[i]);
+    for (let i = 0; i < nets.length; i++) if (!this.inView(this.frameViewer!, false, to[i])) this.removed.push(nets[i]);
+  }
+
+  /**
+   * Whether the client holds the record an entity had in cell c when it was last in a block
+   * (at tick `mark`): it was told everything of the cell (nothing owed there), or was owed only
+   * changes made after that. A crossing from such a cell needs no record.
+   */
+  private holds(c: number, mark: number): boolean {
+    const owed = this.frameBudget?.owed;
+    if (!owed || owed.size === 0) return true;
+    const since = owed.since(c);
+    return since < 0 || (mark < since && !owed.whole(c));
   }
 
   /**
    * Cell c's change records at `used` (its Motion and Steer records to their own sections),
-   * less the crossings in from a cell the client saw at its last frame (it knows those
-   * entities and where they walk); returns the new length. With `used` −1, only their size.
+   * less the crossings in from a cell the client saw at its last frame and holds the entity's
+   * record of (it knows where it walks); returns the new length. With `used` −1, only their size.
    */
   private appendChangeRecords(c: number, used: number): number {
     if (used < 0) return this.wholeChangeRecords(c, -1) + this.moves.len[c] + this.steers.len[c];
@@ -332,12 +348,11 @@ export class Fanout {
   private wholeChangeRecords(c: number, used: number): number {
     const from = this.crossInFrom[c];
     if (from.length === 0) return used >= 0 ? this.append(used, this.recStart[c], this.recLen[c]) : this.recLen[c];
-    const plain = this.recLen[c] - from.length * ENTITY_STATE_SIZE;
-    let size = this.crossKnown ? plain : this.recLen[c];
+    const plain = this.recLen[c] - from.length * ENTITY_STATE_SIZE, marks = this.crossInMark[c];
+    let size = plain;
     if (used >= 0) used = this.append(used, this.recStart[c], size);
-    if (!this.crossKnown) return used >= 0 ? used : size;
     for (let i = 0; i < from.length; i++) {
-      if (this.inView(this.frameViewer!, true, from[i])) continue;
+      if (this.inView(this.frameViewer!, true, from[i]) && this.holds(from[i], marks[i])) continue;
       if (used >= 0) used = this.append(used, this.recStart[c] + plain + i * ENTITY_STATE_SIZE, ENTITY_STATE_SIZE);
       size += ENTITY_STATE_SIZE;
     }
@@ -357,7 +372,7 @@ export class Fanout {
   private offer(b: ClientBudget, budget: BandwidthBudget, c: number, cameIntoView: boolean, mandatory: boolean): void {
     const changed = this.changeTick[c] === this.tick;
     if (!cameIntoView && changed) this.pushChangeRemovals(c);
-    if (!mandatory && !budget.canChoose(b)) {
+    if (!mandatory && !budget.canChoose()) {
       // Most frames under a binding cap: nothing optional goes, so no size or priority is
       // needed, and a cell already owed stays owed as it was (defer() keeps its tick and
       // wholeness): only a cell with something new to owe is looked up.
@@ -371,7 +386,7 @@ export class Fanout {
     const cost = mode === CellSend.Changes ? this.appendChangeRecords(c, -1) : mode === CellSend.Whole ?
       this.world.grid.cells[c].length * ENTITY_STATE_SIZE : this.appendSince(c, since, -1);
     if (cost > 0) budget.offer(c, mode, cost, since, mandatory);
-    else budget.forget(b, c); // nothing there to tell
+    else budget.forget(c); // nothing there to tell
   }
 
   /**
@@ -490,7 +505,7 @@ export class Fanout {
     const budget = v.wholeZone ? undefined : this.budget;
     const b = budget ? (v.budget ??= budget.newClient(this.tick)) : undefined;
     if (b) budget!.begin(b, this.tick, keyframe, v);
-    this.crossKnown = !b || b.owed.size === 0;
+    this.frameBudget = b;
     this.frameRadius = radius;
     this.frameViewer = v;
     this.removed.length = 0;
@@ -526,12 +541,15 @@ export class Fanout {
       for (let c = olo; c <= ohi; c++) {
         if (c >= lo && c <= hi) continue;
         this.dropCell(at + c);
-        if (b) budget!.forget(b, at + c);
+        if (b) budget!.forget(at + c);
       }
     }
     const cx = center % cols;
     this.collectEvents(v, cx, (center - cx) / cols);
-    if (b) used = this.appendChosen(b, budget!, used);
+    if (b) {
+      used = this.appendChosen(b, budget!, used);
+      budget!.settle(b);
+    }
     v.center = center;
     v.ox = v.x;
     v.oy = v.y;
