@@ -18,7 +18,7 @@ import { rules, type SimEvent, type ZoneWorld } from '../sim/index.js';
 import { ENTITY_STATE_SIZE, MOTION_SIZE, SNAPSHOT_HEADER_SIZE, STEER_SIZE, type Encoder, type SnapshotInit } from '../protocol/index.js';
 import { BandwidthBudget, CellSend, type ClientBudget } from './budget.js';
 import { WordBuffer, Uint32List } from './frameScratch.js';
-import { RecordArena, RecordChange } from './records.js';
+import { MOTION_WORDS, RecordArena, RecordChange } from './records.js';
 import type { Viewer } from './viewer.js';
 
 export { newViewer, type Viewer } from './viewer.js';
@@ -103,6 +103,12 @@ export class Fanout {
   private readonly steers: PartialRecords;
   /** Per entity, the tick it moved between cells or into the grid: its change goes whole. */
   private readonly movedMark: Int32Array;
+  /**
+   * Per entity, the last tick it went in a block whole (more than its motion changed, or it
+   * moved between cells) or crossed into its cell: a client told everything of the cell before
+   * then holds it as it is but for its motion.
+   */
+  private readonly wholeMark: Int32Array;
   /** One cell's changed entities that go whole, while its block is packed. */
   private readonly wholeChanges: number[] = [];
   /** The view radius of the frame being built, its viewer, and the viewer's budget (if any). */
@@ -163,6 +169,7 @@ export class Fanout {
     this.moves = new PartialRecords(cells, MOTION_SIZE);
     this.steers = new PartialRecords(cells, STEER_SIZE);
     this.movedMark = new Int32Array(world.c.NetId.id.length).fill(-1);
+    this.wholeMark = new Int32Array(world.c.NetId.id.length).fill(-1);
     this.recMark = new Int32Array(world.c.NetId.id.length).fill(-1);
     this.fullTick = new Int32Array(cells).fill(-1);
     this.fullStart = new Int32Array(cells);
@@ -214,6 +221,7 @@ export class Fanout {
     this.crossInFrom[to].push(from);
     this.crossInMark[to].push(this.recMark[e]);
     this.recMark[e] = this.tick; // a record made this tick, for a client owed the cell (appendSince)
+    this.wholeMark[e] = this.tick;
     this.touchCell(from);
     this.crossOutNets[from].push(this.world.c.NetId.id[e]);
     this.crossOutTo[from].push(to);
@@ -267,8 +275,10 @@ export class Fanout {
     for (const e of this.recEids[c]) {
       // refresh() for every changed entity, so that what the arena remembers stays what clients were told.
       const change = arena.refresh(e, this.tick);
-      if (change === RecordChange.Whole || this.movedMark[e] === this.tick) whole.push(e);
-      else (change === RecordChange.Steer ? this.steers : this.moves).eids.push(e);
+      if (change === RecordChange.Whole || this.movedMark[e] === this.tick) {
+        whole.push(e);
+        this.wholeMark[e] = this.tick;
+      } else (change === RecordChange.Steer ? this.steers : this.moves).eids.push(e);
     }
     this.recStart[c] = arena.packList(whole);
     arena.packList(this.crossInEids[c]); // right after: one block
@@ -390,18 +400,26 @@ export class Fanout {
   }
 
   /**
-   * The records of cell c's entities made at or after tick `since` (changed, or came in),
-   * copied from its whole block at `used`; returns the new length. With `used` −1, only
+   * The records of cell c's entities made at or after tick `since` (changed, or came in), from
+   * its whole block: at `used` a whole record, or in the Motion section a Motion record of one
+   * the client holds as it is but for its motion. Returns the new length; with `used` −1, only
    * their size.
    */
   private appendSince(c: number, since: number, used: number): number {
-    const list = this.world.grid.cells[c];
+    const list = this.world.grid.cells[c], words = this.arena.words;
     if (used >= 0) this.fullBlock(c);
     let size = 0;
     for (let i = 0; i < list.length; i++) {
-      if (this.recMark[list[i]] < since) continue;
-      if (used >= 0) used = this.append(used, this.fullStart[c] + i * ENTITY_STATE_SIZE, ENTITY_STATE_SIZE);
-      size += ENTITY_STATE_SIZE;
+      const e = list[i];
+      if (this.recMark[e] < since) continue;
+      const at = this.fullStart[c] + i * ENTITY_STATE_SIZE;
+      if (this.wholeMark[e] < since) {
+        if (used >= 0) this.moves.used = this.moves.out.pick(this.moves.used, words, at, MOTION_WORDS);
+        size += MOTION_SIZE;
+      } else {
+        if (used >= 0) used = this.append(used, at, ENTITY_STATE_SIZE);
+        size += ENTITY_STATE_SIZE;
+      }
     }
     return used >= 0 ? used : size;
   }

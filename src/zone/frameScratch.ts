@@ -16,6 +16,16 @@ export class WordBuffer {
     return at + len;
   }
 
+  /** Copies the words `picked` of the record at byte `start` of `from` (a words view) to byte `at`, in that order. Returns the byte after them. */
+  pick(at: number, from: Int32Array, start: number, picked: readonly number[]): number {
+    const len = picked.length * 4;
+    if (at + len > this.bytes.length) this.grow(at + len, at);
+    const words = this.words, base = start >> 2;
+    let j = at >> 2;
+    for (const w of picked) words[j++] = from[base + w];
+    return at + len;
+  }
+
   /** The first `length` bytes. */
   view(length: number): Uint8Array {
     return this.views[length >> 2] ??= this.bytes.subarray(0, length);

@@ -15,7 +15,7 @@ const RECORD_WORDS = ENTITY_STATE_SIZE / 4;
 /** Words of an EntityState that a Motion record leaves as they were: net_id, speed, then hp to flags. */
 const KEPT_WORDS = [0, 5, 7, 8, 9] as const;
 /** Words of an EntityState that make a Motion record: net_id, x, y, target_x, target_y, rot. */
-const MOTION_WORDS = [0, 1, 2, 3, 4, 6] as const;
+export const MOTION_WORDS = [0, 1, 2, 3, 4, 6] as const;
 /** Words of an EntityState that make a Steer record: net_id, target_x, target_y. */
 const STEER_WORDS = [0, 3, 4] as const;
 /** The flags word (9) holds the flags byte at its top (little-endian byte 39). */
