@@ -6,15 +6,18 @@
 // is repaid before the next batch). A cell's change rate is a decayed average of the records
 // per tick of its change blocks (changeRate.ts). A cell that does not go is owed: its removals
 // went anyway, and when its turn comes it is sent whole if the client never had it (it had
-// just come into view), or else the records of its entities that changed or came in since the
-// first change it missed; so nothing is lost, only delayed, and a delay costs no more bytes.
+// just come into view), or else the records of its entities that changed since the first
+// change it missed (Motion records where only an entity's motion changed), and whole those
+// that walked in from where the client could not follow them (owed entities); an entity that
+// walked in from a cell the client saw and was told all of costs nothing. So nothing is lost,
+// only delayed, and a delay costs no more bytes.
 // The fan-out still encodes once per cell; the budget only picks which blocks (or records of
 // them) a client's frame copies.
 
 import { LogHistogram, type LogHistogramData } from '../metrics/index.js';
 import type { SpatialGrid } from '../sim/index.js';
 import { CellChangeRates } from './changeRate.js';
-import { OwedCells } from './owedCells.js';
+import { OwedTable } from './owedTable.js';
 
 /** A bucket of this many seconds of the cap: optional cells go in batches of about this size. */
 const BATCH_SECONDS = 0.25;
@@ -31,7 +34,13 @@ export interface ClientBudget {
    * Cells of the view whose changes this client has not been sent: cell → tick of the first
    * one, and whether it never had the cell (it came into view deferred): then it goes whole.
    */
-  readonly owed: OwedCells;
+  readonly owed: OwedTable;
+  /**
+   * Entities that walked into a cell of the view from where the client could not follow them
+   * (a cell it did not see, or one whose latest records it was owed) while that cell was
+   * owed or waited: eid → tick. They go whole with their cell, whatever else it owes.
+   */
+  readonly owedEntities: OwedTable;
 }
 
 /** What a candidate cell sends: this tick's change block, every entity, or the records changed since it was owed. */
@@ -77,6 +86,8 @@ export class BandwidthBudget {
    * built the fan-out asks what the client held at its last frame.
    */
   private readonly settled: number[] = [];
+  /** Likewise the entities the frame being built tells whole, or removes. */
+  private readonly settledEntities: number[] = [];
   /** Whether the frame being built began with a full bucket. */
   private full = false;
   private readonly nearWait = new LogHistogram();
@@ -93,7 +104,7 @@ export class BandwidthBudget {
   }
 
   newClient(tick: number): ClientBudget {
-    return { tokens: this.depth, refilledAt: tick, owed: new OwedCells() };
+    return { tokens: this.depth, refilledAt: tick, owed: new OwedTable(), owedEntities: new OwedTable() };
   }
 
   /**
@@ -105,9 +116,13 @@ export class BandwidthBudget {
     this.y = at.y;
     b.tokens = Math.min(this.depth, b.tokens + this.refill * Math.max(0, tick - b.refilledAt));
     b.refilledAt = tick;
-    if (keyframe) b.owed.clear();
+    if (keyframe) {
+      b.owed.clear();
+      b.owedEntities.clear();
+    }
     this.count = 0;
     this.settled.length = 0;
+    this.settledEntities.length = 0;
     this.full = b.tokens >= this.depth;
   }
 
@@ -163,9 +178,15 @@ export class BandwidthBudget {
     this.settled.push(cell);
   }
 
-  /** The frame is done: the cells it settled are owed nothing, and the deferred ones are counted. */
+  /** Entity e goes whole in the frame being built, or is removed: once the frame is done, it is owed nothing. */
+  forgetEntity(e: number): void {
+    this.settledEntities.push(e);
+  }
+
+  /** The frame is done: the cells and entities it settled are owed nothing, and the deferred cells are counted. */
   settle(b: ClientBudget): void {
     for (const cell of this.settled) b.owed.forget(cell);
+    for (const e of this.settledEntities) b.owedEntities.forget(e);
     // Without a full bucket the optional cells were deferred unweighed (defer()): every cell
     // owed now is one of the view and was deferred this tick.
     if (!this.full) this.cellsDeferred += b.owed.size;

@@ -92,8 +92,9 @@ export class Fanout {
   private readonly remNets: number[][];
   private readonly crossInEids: number[][];
   private readonly crossInFrom: number[][];
-  /** Per crossing in, the tick the entity's record was last in a block before it crossed. */
+  /** Per crossing in, the tick the entity's record last changed (recMark). */
   private readonly crossInMark: number[][];
+  private readonly crossOutEids: number[][];
   private readonly crossOutNets: number[][];
   private readonly crossOutTo: number[][];
   private readonly recStart: Int32Array;
@@ -105,8 +106,8 @@ export class Fanout {
   private readonly movedMark: Int32Array;
   /**
    * Per entity, the last tick it went in a block whole (more than its motion changed, or it
-   * moved between cells) or crossed into its cell: a client told everything of the cell before
-   * then holds it as it is but for its motion.
+   * moved between cells): a client that holds a record of it from before then holds it as it
+   * is but for its motion.
    */
   private readonly wholeMark: Int32Array;
   /** One cell's changed entities that go whole, while its block is packed. */
@@ -162,6 +163,7 @@ export class Fanout {
     this.crossInEids = Array.from({ length: cells }, () => []);
     this.crossInFrom = Array.from({ length: cells }, () => []);
     this.crossInMark = Array.from({ length: cells }, () => []);
+    this.crossOutEids = Array.from({ length: cells }, () => []);
     this.crossOutNets = Array.from({ length: cells }, () => []);
     this.crossOutTo = Array.from({ length: cells }, () => []);
     this.recStart = new Int32Array(cells);
@@ -193,6 +195,7 @@ export class Fanout {
     this.crossInEids[c].length = 0;
     this.crossInFrom[c].length = 0;
     this.crossInMark[c].length = 0;
+    this.crossOutEids[c].length = 0;
     this.crossOutNets[c].length = 0;
     this.crossOutTo[c].length = 0;
     this.touchedCells.push(c);
@@ -220,9 +223,8 @@ export class Fanout {
     this.crossInEids[to].push(e);
     this.crossInFrom[to].push(from);
     this.crossInMark[to].push(this.recMark[e]);
-    this.recMark[e] = this.tick; // a record made this tick, for a client owed the cell (appendSince)
-    this.wholeMark[e] = this.tick;
     this.touchCell(from);
+    this.crossOutEids[from].push(e);
     this.crossOutNets[from].push(this.world.c.NetId.id[e]);
     this.crossOutTo[from].push(to);
   }
@@ -328,19 +330,42 @@ export class Fanout {
   private pushChangeRemovals(c: number): void {
     for (const n of this.remNets[c]) this.removed.push(n);
     const nets = this.crossOutNets[c], to = this.crossOutTo[c];
-    for (let i = 0; i < nets.length; i++) if (!this.inView(this.frameViewer!, false, to[i])) this.removed.push(nets[i]);
+    for (let i = 0; i < nets.length; i++) {
+      if (this.inView(this.frameViewer!, false, to[i])) continue;
+      this.removed.push(nets[i]);
+      if (this.frameBudget && this.frameBudget.owedEntities.size > 0) this.budget!.forgetEntity(this.crossOutEids[c][i]);
+    }
   }
 
   /**
-   * Whether the client holds the record an entity had in cell c when it was last in a block
-   * (at tick `mark`): it was told everything of the cell (nothing owed there), or was owed only
-   * changes made after that. A crossing from such a cell needs no record.
+   * Whether the client holds entity e's record as of its last change (at tick `mark`), e being
+   * in cell c at the client's last frame: it was told everything of the cell (nothing owed
+   * there), or was owed only changes made after that, and is not owed e itself. A crossing
+   * from such a cell needs no record.
    */
-  private holds(c: number, mark: number): boolean {
-    const owed = this.frameBudget?.owed;
-    if (!owed || owed.size === 0) return true;
+  private holds(c: number, e: number, mark: number): boolean {
+    const b = this.frameBudget;
+    if (!b) return true;
+    if (b.owedEntities.size > 0 && b.owedEntities.since(e) >= 0) return false;
+    const owed = b.owed;
+    if (owed.size === 0) return true;
     const since = owed.since(c);
     return since < 0 || (mark < since && !owed.whole(c));
+  }
+
+  /** Whether the client can follow the entity of cell c's i-th crossing in: it saw the cell it came from and holds its record. */
+  private followsCrossing(c: number, i: number): boolean {
+    const from = this.crossInFrom[c][i];
+    return this.inView(this.frameViewer!, true, from) && this.holds(from, this.crossInEids[c][i], this.crossInMark[c][i]);
+  }
+
+  /**
+   * Under a budget, cell c's crossings in this tick that the client cannot follow are owed
+   * entities: whether the cell goes now or later, they go whole with it.
+   */
+  private oweUnfollowedCrossings(b: ClientBudget, c: number): void {
+    const eids = this.crossInEids[c];
+    for (let i = 0; i < eids.length; i++) if (!this.followsCrossing(c, i)) b.owedEntities.owe(eids[i], this.tick, true);
   }
 
   /**
@@ -358,12 +383,15 @@ export class Fanout {
   private wholeChangeRecords(c: number, used: number): number {
     const from = this.crossInFrom[c];
     if (from.length === 0) return used >= 0 ? this.append(used, this.recStart[c], this.recLen[c]) : this.recLen[c];
-    const plain = this.recLen[c] - from.length * ENTITY_STATE_SIZE, marks = this.crossInMark[c];
+    const plain = this.recLen[c] - from.length * ENTITY_STATE_SIZE;
     let size = plain;
     if (used >= 0) used = this.append(used, this.recStart[c], size);
     for (let i = 0; i < from.length; i++) {
-      if (this.inView(this.frameViewer!, true, from[i]) && this.holds(from[i], marks[i])) continue;
-      if (used >= 0) used = this.append(used, this.recStart[c] + plain + i * ENTITY_STATE_SIZE, ENTITY_STATE_SIZE);
+      if (this.followsCrossing(c, i)) continue;
+      if (used >= 0) {
+        used = this.append(used, this.recStart[c] + plain + i * ENTITY_STATE_SIZE, ENTITY_STATE_SIZE);
+        if (this.frameBudget) this.budget!.forgetEntity(this.crossInEids[c][i]);
+      }
       size += ENTITY_STATE_SIZE;
     }
     return used >= 0 ? used : size;
@@ -381,7 +409,10 @@ export class Fanout {
    */
   private offer(b: ClientBudget, budget: BandwidthBudget, c: number, cameIntoView: boolean, mandatory: boolean): void {
     const changed = this.changeTick[c] === this.tick;
-    if (!cameIntoView && changed) this.pushChangeRemovals(c);
+    if (!cameIntoView && changed) {
+      this.pushChangeRemovals(c);
+      if (this.crossInEids[c].length > 0) this.oweUnfollowedCrossings(b, c);
+    }
     if (!mandatory && !budget.canChoose()) {
       // Most frames under a binding cap: nothing optional goes, so no size or priority is
       // needed, and a cell already owed stays owed as it was (defer() keeps its tick and
@@ -394,34 +425,44 @@ export class Fanout {
     if (mode === CellSend.Changes && !changed) return;
     // Sizes only: a whole block is packed when some client's frame takes it.
     const cost = mode === CellSend.Changes ? this.appendChangeRecords(c, -1) : mode === CellSend.Whole ?
-      this.world.grid.cells[c].length * ENTITY_STATE_SIZE : this.appendSince(c, since, -1);
+      this.world.grid.cells[c].length * ENTITY_STATE_SIZE : this.appendSince(b, c, since, -1);
     if (cost > 0) budget.offer(c, mode, cost, since, mandatory);
     else budget.forget(c); // nothing there to tell
   }
 
   /**
-   * The records of cell c's entities made at or after tick `since` (changed, or came in), from
-   * its whole block: at `used` a whole record, or in the Motion section a Motion record of one
-   * the client holds as it is but for its motion. Returns the new length; with `used` −1, only
-   * their size.
+   * What cell c owes the client since tick `since`, from its whole block: the owed entities
+   * whole, and the records of entities that changed at or after `since`: whole, or in the Motion
+   * section a Motion record of one the client holds as it is but for its motion. At `used`;
+   * returns the new length, or with `used` −1 only their size.
    */
-  private appendSince(c: number, since: number, used: number): number {
-    const list = this.world.grid.cells[c], words = this.arena.words;
+  private appendSince(b: ClientBudget, c: number, since: number, used: number): number {
+    const list = this.world.grid.cells[c], words = this.arena.words, entities = b.owedEntities;
     if (used >= 0) this.fullBlock(c);
     let size = 0;
     for (let i = 0; i < list.length; i++) {
       const e = list[i];
-      if (this.recMark[e] < since) continue;
+      const owedWhole = entities.size > 0 && entities.since(e) >= 0;
+      if (!owedWhole && this.recMark[e] < since) continue;
       const at = this.fullStart[c] + i * ENTITY_STATE_SIZE;
-      if (this.wholeMark[e] < since) {
+      if (!owedWhole && this.wholeMark[e] < since) {
         if (used >= 0) this.moves.used = this.moves.out.pick(this.moves.used, words, at, MOTION_WORDS);
         size += MOTION_SIZE;
       } else {
-        if (used >= 0) used = this.append(used, at, ENTITY_STATE_SIZE);
+        if (used >= 0) {
+          used = this.append(used, at, ENTITY_STATE_SIZE);
+          if (owedWhole) this.budget!.forgetEntity(e);
+        }
         size += ENTITY_STATE_SIZE;
       }
     }
     return used >= 0 ? used : size;
+  }
+
+  /** Every entity of cell c, whole, to a client with a budget: none of them is owed any more. */
+  private appendWholeOwed(b: ClientBudget, c: number, used: number): number {
+    if (b.owedEntities.size > 0) for (const e of this.world.grid.cells[c]) if (b.owedEntities.since(e) >= 0) this.budget!.forgetEntity(e);
+    return this.appendWhole(c, used);
   }
 
   /** Appends the candidates the budget lets go, in the order they were offered. */
@@ -430,8 +471,8 @@ export class Fanout {
     for (let i = 0; i < budget.candidates; i++) {
       if (!budget.goes(i)) continue;
       const c = budget.cellAt(i), mode = budget.modeAt(i);
-      if (mode === CellSend.Whole) used = this.appendWhole(c, used);
-      else if (mode === CellSend.Since) used = this.appendSince(c, budget.sinceAt(i), used);
+      if (mode === CellSend.Whole) used = this.appendWholeOwed(b, c, used);
+      else if (mode === CellSend.Since) used = this.appendSince(b, c, budget.sinceAt(i), used);
       else used = this.appendChangeRecords(c, used);
     }
     return used;
@@ -439,8 +480,11 @@ export class Fanout {
 
   /** Everything the client knew in a cell that left its view. */
   private dropCell(c: number): void {
-    const { NetId } = this.world.c;
-    for (const e of this.world.grid.cells[c]) this.removed.push(NetId.id[e]);
+    const { NetId } = this.world.c, owed = this.frameBudget?.owedEntities;
+    for (const e of this.world.grid.cells[c]) {
+      this.removed.push(NetId.id[e]);
+      if (owed && owed.size > 0 && owed.since(e) >= 0) this.budget!.forgetEntity(e);
+    }
     if (this.changeTick[c] === this.tick) this.pushChangeRemovals(c);
   }
 

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/sim/index.js';
-import { OwedCells } from '../../src/zone/owedCells.js';
+import { OwedTable } from '../../src/zone/owedTable.js';
 
-// The budget's owed cells (src/zone/owedCells.ts), an open-addressing table, against a Map:
+// The budget's owed table (src/zone/owedTable.ts), an open-addressing table, against a Map:
 // random owes, forgets and clears over a few hundred cells, so runs collide, wrap around the
 // table's end, shift back on deletion, and the table grows.
 
-describe('owed cells', () => {
+describe('owed table', () => {
   it('agrees with a Map through 50,000 random owes, forgets and clears', () => {
     const rng = new Rng(13);
-    const owed = new OwedCells(4);
+    const owed = new OwedTable(4);
     const model = new Map<number, { since: number; whole: boolean }>();
     let largest = 0;
     for (let tick = 0; tick < 50_000; tick++) {
