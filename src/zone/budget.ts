@@ -1,9 +1,9 @@
 // Bandwidth budget per client with priority (BigWorld's, per grid cell). Each client has a
 // byte allowance, a token bucket refilled every tick up to a quarter second of its cap. The
 // cells of its view with something to send are candidates; the cell it stands in always goes.
-// When the bucket is full the candidates go in priority order, nearest, fastest-changing and
-// longest-waiting first, until the allowance is spent (the last one may overdraw it; the debt
-// is repaid before the next batch). A cell's change rate is a decayed average of the records
+// Whenever the bucket holds at least a tick's allowance the candidates go in priority order,
+// nearest, fastest-changing and longest-waiting first, until it is spent (the last one may
+// overdraw it; the debt is repaid before optional cells go again). A cell's change rate is a decayed average of the records
 // per tick of its change blocks (changeRate.ts). A cell that does not go is owed: its removals
 // went anyway, and when its turn comes it is sent whole if the client never had it (it had
 // just come into view), or else the records of its entities that changed since the first
@@ -19,14 +19,14 @@ import type { SpatialGrid } from '../sim/index.js';
 import { CellChangeRates } from './changeRate.js';
 import { OwedTable } from './owedTable.js';
 
-/** A bucket of this many seconds of the cap: optional cells go in batches of about this size. */
-const BATCH_SECONDS = 0.25;
+/** The bucket holds at most this many seconds of the cap: what quiet ticks save for a burst (a view that moves). */
+export const BUCKET_SECONDS = 0.25;
 /** A cell whose nearest point is within this many units of the viewer counts as near in the statistics. */
 export const NEAR_UNITS = 30;
 
 /** One client's side of the budget. */
 export interface ClientBudget {
-  /** What the client may still be sent, in bytes × tick rate; negative: a debt from the last batch. */
+  /** What the client may still be sent, in bytes × tick rate; negative: a debt from an overdraw. */
   tokens: number;
   /** Tick of the last refill. */
   refilledAt: number;
@@ -41,6 +41,8 @@ export interface ClientBudget {
    * owed or waited: eid → tick. They go whole with their cell, whatever else it owes.
    */
   readonly owedEntities: OwedTable;
+  /** Cells that owed entities walked into (cell → tick): only there are entities looked up. */
+  readonly cellsOfOwedEntities: OwedTable;
 }
 
 /** What a candidate cell sends: this tick's change block, every entity, or the records changed since it was owed. */
@@ -88,8 +90,8 @@ export class BandwidthBudget {
   private readonly settled: number[] = [];
   /** Likewise the entities the frame being built tells whole, or removes. */
   private readonly settledEntities: number[] = [];
-  /** Whether the frame being built began with a full bucket. */
-  private full = false;
+  /** Whether optional cells may go in the frame being built: the bucket held a tick's allowance. */
+  private open = false;
   private readonly nearWait = new LogHistogram();
   private readonly farWait = new LogHistogram();
   private cellsSent = 0;
@@ -97,14 +99,14 @@ export class BandwidthBudget {
 
   constructor(readonly bytesPerSec: number, tickRate: number, private readonly grid: SpatialGrid) {
     this.refill = bytesPerSec;
-    this.depth = Math.max(this.refill, bytesPerSec * BATCH_SECONDS * tickRate);
+    this.depth = Math.max(this.refill, bytesPerSec * BUCKET_SECONDS * tickRate);
     this.tickRate = tickRate;
     this.tickMs = 1000 / tickRate;
     this.rates = new CellChangeRates(grid.cellCount, tickRate);
   }
 
   newClient(tick: number): ClientBudget {
-    return { tokens: this.depth, refilledAt: tick, owed: new OwedTable(), owedEntities: new OwedTable() };
+    return { tokens: this.depth, refilledAt: tick, owed: new OwedTable(), owedEntities: new OwedTable(), cellsOfOwedEntities: new OwedTable() };
   }
 
   /**
@@ -119,11 +121,12 @@ export class BandwidthBudget {
     if (keyframe) {
       b.owed.clear();
       b.owedEntities.clear();
+      b.cellsOfOwedEntities.clear();
     }
     this.count = 0;
     this.settled.length = 0;
     this.settledEntities.length = 0;
-    this.full = b.tokens >= this.depth;
+    this.open = b.tokens >= this.refill;
   }
 
   /**
@@ -146,9 +149,9 @@ export class BandwidthBudget {
     this.priority[i] = mandatory ? Infinity : 0;
   }
 
-  /** Whether optional cells may go in this frame: only from a full bucket (begin() refilled it). */
+  /** Whether optional cells may go in this frame: only while the bucket holds a tick's allowance (begin() refilled it). */
   canChoose(): boolean {
-    return this.full;
+    return this.open;
   }
 
   /**
@@ -185,22 +188,25 @@ export class BandwidthBudget {
 
   /** The frame is done: the cells and entities it settled are owed nothing, and the deferred cells are counted. */
   settle(b: ClientBudget): void {
-    for (const cell of this.settled) b.owed.forget(cell);
+    for (const cell of this.settled) {
+      b.owed.forget(cell);
+      b.cellsOfOwedEntities.forget(cell);
+    }
     for (const e of this.settledEntities) b.owedEntities.forget(e);
-    // Without a full bucket the optional cells were deferred unweighed (defer()): every cell
-    // owed now is one of the view and was deferred this tick.
-    if (!this.full) this.cellsDeferred += b.owed.size;
+    // Where none could go the optional cells were deferred unweighed (defer()): every cell owed
+    // now is one of the view and was deferred this tick.
+    if (!this.open) this.cellsDeferred += b.owed.size;
   }
 
   /**
-   * Chooses the candidates that go this tick (the mandatory ones, and when the bucket is full
-   * the highest priorities until `overhead` plus their bytes spend it) and marks the rest
+   * Chooses the candidates that go this tick (the mandatory ones, and while canChoose() the
+   * highest priorities until `overhead` plus their bytes spend the bucket) and marks the rest
    * owed. Priority: (1 + ticks waited) × (1 + records per tick) / (1 + distance in cells),
    * ties to the nearer; the near/far statistics count the cells that go.
    */
   plan(b: ClientBudget, tick: number, overhead: number): void {
     const n = this.count;
-    if (this.full) this.choose(tick, b.tokens - overhead * this.tickRate);
+    if (this.open) this.choose(tick, b.tokens - overhead * this.tickRate);
     for (let i = 0; i < n; i++) {
       const cell = this.cells[i];
       if (this.chosen[i] === 1) {
@@ -215,7 +221,7 @@ export class BandwidthBudget {
     }
   }
 
-  /** The bucket is full: the optional candidates go by priority while `left` (bytes × tick rate) lasts. */
+  /** The optional candidates go by priority while `left` (bytes × tick rate) lasts. */
   private choose(tick: number, left: number): void {
     const n = this.count, size = this.grid.cellSize, rates = this.rates, tickRate = this.tickRate;
     for (let i = 0; i < n; i++) {

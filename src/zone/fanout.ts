@@ -365,7 +365,11 @@ export class Fanout {
    */
   private oweUnfollowedCrossings(b: ClientBudget, c: number): void {
     const eids = this.crossInEids[c];
-    for (let i = 0; i < eids.length; i++) if (!this.followsCrossing(c, i)) b.owedEntities.owe(eids[i], this.tick, true);
+    for (let i = 0; i < eids.length; i++) {
+      if (this.followsCrossing(c, i)) continue;
+      b.owedEntities.owe(eids[i], this.tick, true);
+      b.cellsOfOwedEntities.owe(c, this.tick, true);
+    }
   }
 
   /**
@@ -414,8 +418,8 @@ export class Fanout {
       if (this.crossInEids[c].length > 0) this.oweUnfollowedCrossings(b, c);
     }
     if (!mandatory && !budget.canChoose()) {
-      // Most frames under a binding cap: nothing optional goes, so no size or priority is
-      // needed, and a cell already owed stays owed as it was (defer() keeps its tick and
+      // A frame while the client repays an overdraw: nothing optional goes, so no size or
+      // priority is needed, and a cell already owed stays owed as it was (defer() keeps its tick and
       // wholeness): only a cell with something new to owe is looked up.
       if (cameIntoView ? this.world.grid.cells[c].length > 0 : changed && this.recLen[c] + this.moves.len[c] + this.steers.len[c] > 0) budget.defer(b, c, cameIntoView, this.tick);
       return;
@@ -438,11 +442,12 @@ export class Fanout {
    */
   private appendSince(b: ClientBudget, c: number, since: number, used: number): number {
     const list = this.world.grid.cells[c], words = this.arena.words, entities = b.owedEntities;
+    const lookUp = entities.size > 0 && b.cellsOfOwedEntities.since(c) >= 0;
     if (used >= 0) this.fullBlock(c);
     let size = 0;
     for (let i = 0; i < list.length; i++) {
       const e = list[i];
-      const owedWhole = entities.size > 0 && entities.since(e) >= 0;
+      const owedWhole = lookUp && entities.since(e) >= 0;
       if (!owedWhole && this.recMark[e] < since) continue;
       const at = this.fullStart[c] + i * ENTITY_STATE_SIZE;
       if (!owedWhole && this.wholeMark[e] < since) {
@@ -461,7 +466,7 @@ export class Fanout {
 
   /** Every entity of cell c, whole, to a client with a budget: none of them is owed any more. */
   private appendWholeOwed(b: ClientBudget, c: number, used: number): number {
-    if (b.owedEntities.size > 0) for (const e of this.world.grid.cells[c]) if (b.owedEntities.since(e) >= 0) this.budget!.forgetEntity(e);
+    if (b.owedEntities.size > 0 && b.cellsOfOwedEntities.since(c) >= 0) for (const e of this.world.grid.cells[c]) if (b.owedEntities.since(e) >= 0) this.budget!.forgetEntity(e);
     return this.appendWhole(c, used);
   }
 
