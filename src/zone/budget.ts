@@ -17,6 +17,7 @@
 import { LogHistogram, type LogHistogramData } from '../metrics/index.js';
 import type { SpatialGrid } from '../sim/index.js';
 import { CellChangeRates } from './changeRate.js';
+import { Uint32List } from './frameScratch.js';
 import { OwedTable } from './owedTable.js';
 
 /** The bucket holds at most this many seconds of the cap: what quiet ticks save for a burst (a view that moves). */
@@ -87,9 +88,9 @@ export class BandwidthBudget {
    * view, had nothing to tell, or go): forgotten when the frame is done, so that while it is
    * built the fan-out asks what the client held at its last frame.
    */
-  private readonly settled: number[] = [];
+  private readonly settled = new Uint32List();
   /** Likewise the entities the frame being built tells whole, or removes. */
-  private readonly settledEntities: number[] = [];
+  private readonly settledEntities = new Uint32List();
   /** Whether optional cells may go in the frame being built: the bucket held a tick's allowance. */
   private open = false;
   private readonly nearWait = new LogHistogram();
@@ -188,11 +189,12 @@ export class BandwidthBudget {
 
   /** The frame is done: the cells and entities it settled are owed nothing, and the deferred cells are counted. */
   settle(b: ClientBudget): void {
-    for (const cell of this.settled) {
+    for (let i = 0; i < this.settled.length; i++) {
+      const cell = this.settled.at(i);
       b.owed.forget(cell);
       b.cellsOfOwedEntities.forget(cell);
     }
-    for (const e of this.settledEntities) b.owedEntities.forget(e);
+    for (let i = 0; i < this.settledEntities.length; i++) b.owedEntities.forget(this.settledEntities.at(i));
     // Where none could go the optional cells were deferred unweighed (defer()): every cell owed
     // now is one of the view and was deferred this tick.
     if (!this.open) this.cellsDeferred += b.owed.size;

@@ -92,10 +92,7 @@ export class Fanout {
   private readonly remNets: number[][];
   private readonly crossInEids: number[][];
   private readonly crossInFrom: number[][];
-  /** Per crossing in, the tick the entity's record last changed (recMark). */
-  private readonly crossInMark: number[][];
   private readonly crossOutEids: number[][];
-  private readonly crossOutNets: number[][];
   private readonly crossOutTo: number[][];
   private readonly recStart: Int32Array;
   private readonly recLen: Int32Array;
@@ -117,6 +114,7 @@ export class Fanout {
   private frameViewer: Viewer | undefined;
   private frameBudget: ClientBudget | undefined;
   private readonly touchedCells: number[] = [];
+  /** Per entity, the last tick its record changed (it was listed); walking over a cell border is no change. */
   private readonly recMark: Int32Array;
   // Whole-cell blocks, built on demand, per cell.
   private readonly fullTick: Int32Array;
@@ -162,9 +160,7 @@ export class Fanout {
     this.remNets = Array.from({ length: cells }, () => []);
     this.crossInEids = Array.from({ length: cells }, () => []);
     this.crossInFrom = Array.from({ length: cells }, () => []);
-    this.crossInMark = Array.from({ length: cells }, () => []);
     this.crossOutEids = Array.from({ length: cells }, () => []);
-    this.crossOutNets = Array.from({ length: cells }, () => []);
     this.crossOutTo = Array.from({ length: cells }, () => []);
     this.recStart = new Int32Array(cells);
     this.recLen = new Int32Array(cells);
@@ -194,9 +190,7 @@ export class Fanout {
     this.remNets[c].length = 0;
     this.crossInEids[c].length = 0;
     this.crossInFrom[c].length = 0;
-    this.crossInMark[c].length = 0;
     this.crossOutEids[c].length = 0;
-    this.crossOutNets[c].length = 0;
     this.crossOutTo[c].length = 0;
     this.touchedCells.push(c);
   }
@@ -222,10 +216,8 @@ export class Fanout {
     this.touchCell(to);
     this.crossInEids[to].push(e);
     this.crossInFrom[to].push(from);
-    this.crossInMark[to].push(this.recMark[e]);
     this.touchCell(from);
     this.crossOutEids[from].push(e);
-    this.crossOutNets[from].push(this.world.c.NetId.id[e]);
     this.crossOutTo[from].push(to);
   }
 
@@ -329,11 +321,11 @@ export class Fanout {
    */
   private pushChangeRemovals(c: number): void {
     for (const n of this.remNets[c]) this.removed.push(n);
-    const nets = this.crossOutNets[c], to = this.crossOutTo[c];
-    for (let i = 0; i < nets.length; i++) {
+    const eids = this.crossOutEids[c], to = this.crossOutTo[c], netIds = this.world.c.NetId.id;
+    for (let i = 0; i < eids.length; i++) {
       if (this.inView(this.frameViewer!, false, to[i])) continue;
-      this.removed.push(nets[i]);
-      if (this.frameBudget && this.frameBudget.owedEntities.size > 0) this.budget!.forgetEntity(this.crossOutEids[c][i]);
+      this.removed.push(netIds[eids[i]]);
+      if (this.frameBudget && this.frameBudget.owedEntities.size > 0) this.budget!.forgetEntity(eids[i]);
     }
   }
 
@@ -353,10 +345,13 @@ export class Fanout {
     return since < 0 || (mark < since && !owed.whole(c));
   }
 
-  /** Whether the client can follow the entity of cell c's i-th crossing in: it saw the cell it came from and holds its record. */
+  /**
+   * Whether the client can follow the entity of cell c's i-th crossing in: it saw the cell it
+   * came from and holds its record (a crossing leaves the entity's recMark as it was).
+   */
   private followsCrossing(c: number, i: number): boolean {
-    const from = this.crossInFrom[c][i];
-    return this.inView(this.frameViewer!, true, from) && this.holds(from, this.crossInEids[c][i], this.crossInMark[c][i]);
+    const from = this.crossInFrom[c][i], e = this.crossInEids[c][i];
+    return this.inView(this.frameViewer!, true, from) && this.holds(from, e, this.recMark[e]);
   }
 
   /**

@@ -56,6 +56,10 @@ export class Uint32List {
     this.values[this.length++] = v;
   }
 
+  at(i: number): number {
+    return this.values[i];
+  }
+
   view(): Uint32Array {
     return this.views[this.length] ??= this.values.subarray(0, this.length);
   }
