@@ -12,7 +12,7 @@
 // sends it nothing, but never more than a heartbeat apart. Per-client work is a few memcpys;
 // encoding work is per changed cell. Under a bandwidth budget (budget.ts) a client's frame
 // copies only the blocks its allowance covers, nearest and fastest-changing first; the others
-// are owed and go later (whole, or the records made since), their removals at once.
+// are owed and go later (whole, or what changed since), their removals at once.
 
 import { rules, type SimEvent, type ZoneWorld } from '../sim/index.js';
 import { ENTITY_STATE_SIZE, MOTION_SIZE, SNAPSHOT_HEADER_SIZE, STEER_SIZE, type Encoder, type SnapshotInit } from '../protocol/index.js';
