@@ -46,6 +46,18 @@ export interface ClientBudget {
   readonly cellsOfOwedEntities: OwedTable;
 }
 
+/**
+ * The bytes an owed cell has for the client since a tick: only worked out for the candidates
+ * that may go (the cap lets few of a view's cells go, and the others' sizes would need a look
+ * at each of their entities).
+ */
+export interface OwedCellSizer {
+  sinceCost(cell: number, since: number): number;
+}
+
+/** A candidate's cost that is not worked out yet. */
+export const UNSIZED = -1;
+
 /** What a candidate cell sends: this tick's change block, every entity, or the records changed since it was owed. */
 export const CellSend = { Changes: 0, Whole: 1, Since: 2 } as const;
 export type CellSend = (typeof CellSend)[keyof typeof CellSend];
@@ -98,7 +110,7 @@ export class BandwidthBudget {
   private cellsSent = 0;
   private cellsDeferred = 0;
 
-  constructor(readonly bytesPerSec: number, tickRate: number, private readonly grid: SpatialGrid) {
+  constructor(readonly bytesPerSec: number, tickRate: number, private readonly grid: SpatialGrid, private readonly sizer: OwedCellSizer) {
     this.refill = bytesPerSec;
     this.depth = Math.max(this.refill, bytesPerSec * BUCKET_SECONDS * tickRate);
     this.tickRate = tickRate;
@@ -131,8 +143,9 @@ export class BandwidthBudget {
   }
 
   /**
-   * A cell with something for this client, `cost` bytes of it, sent as `mode` says, owed to
-   * it since tick `since` (−1: not owed). `mandatory` (the viewer's own cell) always goes.
+   * A cell with something for this client, `cost` bytes of it (a Since cell's: worked out by
+   * the sizer if it may go), sent as `mode` says, owed to it since tick `since` (−1: not owed).
+   * `mandatory` (the viewer's own cell) always goes.
    */
   offer(cell: number, mode: CellSend, cost: number, since: number, mandatory: boolean): void {
     if (this.count === this.cells.length) this.grow();
@@ -211,7 +224,8 @@ export class BandwidthBudget {
     if (this.open) this.choose(tick, b.tokens - overhead * this.tickRate);
     for (let i = 0; i < n; i++) {
       const cell = this.cells[i];
-      if (this.chosen[i] === 1) {
+      if (this.chosen[i] === 1 && this.cost[i] === 0) this.forget(cell); // it had nothing to tell after all
+      else if (this.chosen[i] === 1) {
         const waited = this.since[i] >= 0 ? (tick - this.since[i]) * this.tickMs : 0;
         (this.distance[i] <= NEAR_UNITS ? this.nearWait : this.farWait).add(waited);
         this.forget(cell);
@@ -227,7 +241,7 @@ export class BandwidthBudget {
   private choose(tick: number, left: number): void {
     const n = this.count, size = this.grid.cellSize, rates = this.rates, tickRate = this.tickRate;
     for (let i = 0; i < n; i++) {
-      if (this.chosen[i] === 1) left -= this.cost[i] * tickRate;
+      if (this.chosen[i] === 1) left -= this.sized(i) * tickRate;
       else {
         // Waited × rate is about how many changes the client lacks there; the 1s keep a still
         // cell's wait counting and give a fresh change in a busy cell its weight.
@@ -241,8 +255,14 @@ export class BandwidthBudget {
       const i = this.best();
       if (i < 0) break;
       this.chosen[i] = 1;
-      left -= this.cost[i] * tickRate;
+      left -= this.sized(i) * tickRate;
     }
+  }
+
+  /** Candidate i's cost, worked out now if it was not. */
+  private sized(i: number): number {
+    if (this.cost[i] === UNSIZED) this.cost[i] = this.sizer.sinceCost(this.cells[i], this.since[i]);
+    return this.cost[i];
   }
 
   /** The optional candidate not yet chosen with the highest priority, ties to the nearer, then to the first offered; −1 when none is left. */

@@ -16,7 +16,7 @@
 
 import { rules, type SimEvent, type ZoneWorld } from '../sim/index.js';
 import { ENTITY_STATE_SIZE, MOTION_SIZE, SNAPSHOT_HEADER_SIZE, STEER_SIZE, type Encoder, type SnapshotInit } from '../protocol/index.js';
-import { BandwidthBudget, CellSend, type ClientBudget } from './budget.js';
+import { BandwidthBudget, CellSend, UNSIZED, type ClientBudget, type OwedCellSizer } from './budget.js';
 import { WordBuffer, Uint32List } from './frameScratch.js';
 import { MOTION_WORDS, RecordArena, RecordChange } from './records.js';
 import type { Viewer } from './viewer.js';
@@ -69,7 +69,7 @@ class PartialRecords {
   }
 }
 
-export class Fanout {
+export class Fanout implements OwedCellSizer {
   private readonly radius: number;
   // The disc rows() and span() walk, and their results: fields, not arguments and return
   // values, so the per-client path allocates nothing (a float passed to a call that is not
@@ -109,10 +109,19 @@ export class Fanout {
   private readonly wholeMark: Int32Array;
   /** One cell's changed entities that go whole, while its block is packed. */
   private readonly wholeChanges: number[] = [];
-  /** The view radius of the frame being built, its viewer, and the viewer's budget (if any). */
-  private frameRadius = 0;
-  private frameViewer: Viewer | undefined;
+  /** The viewer's budget (if any) in the frame being built. */
   private frameBudget: ClientBudget | undefined;
+  /**
+   * The frame's view, per grid row of viewRowLo..viewRowHi (the rows of the view now and at the
+   * client's last frame): the columns in view now and then, span() of each row, computed once
+   * per frame so that inView() is two reads.
+   */
+  private readonly nowLo: Int32Array;
+  private readonly nowHi: Int32Array;
+  private readonly thenLo: Int32Array;
+  private readonly thenHi: Int32Array;
+  private viewRowLo = 0;
+  private viewRowHi = -1;
   private readonly touchedCells: number[] = [];
   /** Per entity, the last tick its record changed (it was listed); walking over a cell border is no change. */
   private readonly recMark: Int32Array;
@@ -174,8 +183,12 @@ export class Fanout {
     this.fullLen = new Int32Array(cells);
     this.eventTick = new Int32Array(cells).fill(-1);
     this.eventsByCell = Array.from({ length: cells }, () => []);
+    this.nowLo = new Int32Array(grid.rows);
+    this.nowHi = new Int32Array(grid.rows);
+    this.thenLo = new Int32Array(grid.rows);
+    this.thenHi = new Int32Array(grid.rows);
     this.arena = new RecordArena(world, speedScale);
-    this.budget = bandwidthBytesPerSec > 0 ? new BandwidthBudget(bandwidthBytesPerSec, rules.TICK_RATE * speedScale, grid) : undefined;
+    this.budget = bandwidthBytesPerSec > 0 ? new BandwidthBudget(bandwidthBytesPerSec, rules.TICK_RATE * speedScale, grid, this) : undefined;
   }
 
   /** Sent and deferred cells and their waits, near and far, since start; undefined without a budget. */
@@ -305,13 +318,12 @@ export class Fanout {
 
   /**
    * Whether cell c is in the frame's view, where the viewer is or (`old`) where it was at its
-   * last frame: by span(), the very walk that lists the view, so the two never disagree.
+   * last frame: from the spans that list the view, so the two never disagree.
    */
-  private inView(v: Viewer, old: boolean, c: number): boolean {
-    const cols = this.world.grid.cols, col = c % cols;
-    this.disc(v, old, this.frameRadius);
-    this.span((c - col) / cols);
-    return col >= this.spanLo && col <= this.spanHi;
+  private inView(old: boolean, c: number): boolean {
+    const cols = this.world.grid.cols, col = c % cols, row = (c - col) / cols;
+    if (row < this.viewRowLo || row > this.viewRowHi) return false;
+    return old ? col >= this.thenLo[row] && col <= this.thenHi[row] : col >= this.nowLo[row] && col <= this.nowHi[row];
   }
 
   /**
@@ -323,7 +335,7 @@ export class Fanout {
     for (const n of this.remNets[c]) this.removed.push(n);
     const eids = this.crossOutEids[c], to = this.crossOutTo[c], netIds = this.world.c.NetId.id;
     for (let i = 0; i < eids.length; i++) {
-      if (this.inView(this.frameViewer!, false, to[i])) continue;
+      if (this.inView(false, to[i])) continue;
       this.removed.push(netIds[eids[i]]);
       if (this.frameBudget && this.frameBudget.owedEntities.size > 0) this.budget!.forgetEntity(eids[i]);
     }
@@ -351,7 +363,7 @@ export class Fanout {
    */
   private followsCrossing(c: number, i: number): boolean {
     const from = this.crossInFrom[c][i], e = this.crossInEids[c][i];
-    return this.inView(this.frameViewer!, true, from) && this.holds(from, e, this.recMark[e]);
+    return this.inView(true, from) && this.holds(from, e, this.recMark[e]);
   }
 
   /**
@@ -422,11 +434,16 @@ export class Fanout {
     const since = cameIntoView ? -1 : budget.owedSince(b, c);
     const mode = cameIntoView || (since >= 0 && budget.owesWhole(b, c)) ? CellSend.Whole : since >= 0 ? CellSend.Since : CellSend.Changes;
     if (mode === CellSend.Changes && !changed) return;
+    if (mode === CellSend.Since) return budget.offer(c, mode, UNSIZED, since, mandatory); // sized if it may go (sinceCost())
     // Sizes only: a whole block is packed when some client's frame takes it.
-    const cost = mode === CellSend.Changes ? this.appendChangeRecords(c, -1) : mode === CellSend.Whole ?
-      this.world.grid.cells[c].length * ENTITY_STATE_SIZE : this.appendSince(b, c, since, -1);
+    const cost = mode === CellSend.Changes ? this.appendChangeRecords(c, -1) : this.world.grid.cells[c].length * ENTITY_STATE_SIZE;
     if (cost > 0) budget.offer(c, mode, cost, since, mandatory);
     else budget.forget(c); // nothing there to tell
+  }
+
+  /** The bytes cell c owes the frame's client since tick `since` (the budget asks only for cells that may go). */
+  sinceCost(c: number, since: number): number {
+    return this.appendSince(this.frameBudget!, c, since, -1);
   }
 
   /**
@@ -568,8 +585,6 @@ export class Fanout {
     const b = budget ? (v.budget ??= budget.newClient(this.tick)) : undefined;
     if (b) budget!.begin(b, this.tick, keyframe, v);
     this.frameBudget = b;
-    this.frameRadius = radius;
-    this.frameViewer = v;
     this.removed.length = 0;
     this.moves.used = 0;
     this.steers.used = 0;
@@ -584,17 +599,23 @@ export class Fanout {
       rowLo = Math.min(rowLo, this.rowLo);
       rowHi = Math.max(rowHi, this.rowHi);
     }
+    this.viewRowLo = rowLo;
+    this.viewRowHi = rowHi;
     for (let row = rowLo; row <= rowHi; row++) {
       this.disc(v, false, radius);
       this.span(row);
-      const lo = this.spanLo, hi = this.spanHi, at = row * cols;
-      let olo = 0, ohi = -1;
-      if (!keyframe) {
-        this.disc(v, true, radius);
-        this.span(row);
-        olo = this.spanLo;
-        ohi = this.spanHi;
-      }
+      this.nowLo[row] = this.spanLo;
+      this.nowHi[row] = this.spanHi;
+      this.thenLo[row] = 0;
+      this.thenHi[row] = -1;
+      if (keyframe) continue;
+      this.disc(v, true, radius);
+      this.span(row);
+      this.thenLo[row] = this.spanLo;
+      this.thenHi[row] = this.spanHi;
+    }
+    for (let row = rowLo; row <= rowHi; row++) {
+      const lo = this.nowLo[row], hi = this.nowHi[row], olo = this.thenLo[row], ohi = this.thenHi[row], at = row * cols;
       for (let c = lo; c <= hi; c++) {
         const cameIntoView = c < olo || c > ohi;
         if (b) this.offer(b, budget!, at + c, cameIntoView, at + c === center);
