@@ -71,7 +71,7 @@ class PartialRecords {
 
 export class Fanout implements OwedCellSizer {
   private readonly radius: number;
-  // The disc rows() and span() walk, and their results: fields, not arguments and return
+  // The disc rows() and spans() walk, and rows()'s result: fields, not arguments and return
   // values, so the per-client path allocates nothing (a float passed to a call that is not
   // inlined is boxed on the heap).
   private discX = 0;
@@ -79,8 +79,6 @@ export class Fanout implements OwedCellSizer {
   private discR = 0;
   private rowLo = 0;
   private rowHi = -1;
-  private spanLo = 0;
-  private spanHi = -1;
   private readonly eventCells: number;
   private tick = -1;
 
@@ -113,7 +111,7 @@ export class Fanout implements OwedCellSizer {
   private frameBudget: ClientBudget | undefined;
   /**
    * The frame's view, per grid row of viewRowLo..viewRowHi (the rows of the view now and at the
-   * client's last frame): the columns in view now and then, span() of each row, computed once
+   * client's last frame): the columns in view now and then, spans() of each row, computed once
    * per frame so that inView() is two reads.
    */
   private readonly nowLo: Int32Array;
@@ -512,7 +510,7 @@ export class Fanout implements OwedCellSizer {
     }
   }
 
-  /** rows() and span() walk the disc of radius r around the viewer, where it is or (`old`) where it was at its last frame. */
+  /** rows() and spans() walk the disc of radius r around the viewer, where it is or (`old`) where it was at its last frame. */
   private disc(v: Viewer, old: boolean, r: number): void {
     this.discX = old ? v.ox : v.x;
     this.discY = old ? v.oy : v.y;
@@ -525,24 +523,27 @@ export class Fanout implements OwedCellSizer {
   }
 
   /**
-   * The columns of grid row `row` that the open disc reaches into (the cell's nearest point
-   * is nearer than its radius), as spanLo..spanHi; empty when spanLo > spanHi. One square
-   * root per row instead of a test per cell.
+   * For each grid row of rowLo..rowHi, the columns that the open disc reaches into (the cell's
+   * nearest point is nearer than its radius), as lo[row]..hi[row]; empty (lo > hi) where it
+   * reaches none. One square root per row instead of a test per cell.
    */
-  private span(row: number): void {
-    const grid = this.world.grid, size = grid.cellSize, x = this.discX, y = this.discY, radius = this.discR;
-    const y0 = grid.minY + row * size;
-    const dy = y < y0 ? y0 - y : y > y0 + size ? y - y0 - size : 0;
-    const rest = radius * radius - dy * dy;
-    if (rest <= 0) {
-      this.spanLo = 0;
-      this.spanHi = -1;
-      return;
+  private spans(rowLo: number, rowHi: number, lo: Int32Array, hi: Int32Array): void {
+    const grid = this.world.grid, size = grid.cellSize, inv = 1 / size, minX = grid.minX, last = grid.cols - 1;
+    const x = this.discX, y = this.discY, radius = this.discR;
+    for (let row = rowLo; row <= rowHi; row++) {
+      const y0 = grid.minY + row * size;
+      const dy = y < y0 ? y0 - y : y > y0 + size ? y - y0 - size : 0;
+      const rest = radius * radius - dy * dy;
+      if (rest <= 0) {
+        lo[row] = 0;
+        hi[row] = -1;
+        continue;
+      }
+      const w = Math.sqrt(rest);
+      const first = Math.floor((x - w - minX) * inv), end = Math.ceil((x + w - minX) * inv) - 1;
+      lo[row] = first < 0 ? 0 : first;
+      hi[row] = end > last ? last : end;
     }
-    const w = Math.sqrt(rest), inv = 1 / size;
-    const lo = Math.floor((x - w - grid.minX) * inv), hi = Math.ceil((x + w - grid.minX) * inv) - 1;
-    this.spanLo = lo < 0 ? 0 : lo;
-    this.spanHi = hi >= grid.cols ? grid.cols - 1 : hi;
   }
 
   /** Rows the disc may reach, clamped to the grid, as rowLo..rowHi. */
@@ -560,9 +561,9 @@ export class Fanout implements OwedCellSizer {
     this.discY = y;
     this.discR = this.radius;
     this.rows();
+    this.spans(this.rowLo, this.rowHi, this.nowLo, this.nowHi);
     for (let row = this.rowLo, end = this.rowHi; row <= end; row++) {
-      this.span(row);
-      for (let c = this.spanLo; c <= this.spanHi; c++) out[n++] = row * cols + c;
+      for (let c = this.nowLo[row]; c <= this.nowHi[row]; c++) out[n++] = row * cols + c;
     }
     out.length = n;
     return n;
@@ -601,18 +602,14 @@ export class Fanout implements OwedCellSizer {
     }
     this.viewRowLo = rowLo;
     this.viewRowHi = rowHi;
-    for (let row = rowLo; row <= rowHi; row++) {
-      this.disc(v, false, radius);
-      this.span(row);
-      this.nowLo[row] = this.spanLo;
-      this.nowHi[row] = this.spanHi;
-      this.thenLo[row] = 0;
-      this.thenHi[row] = -1;
-      if (keyframe) continue;
+    this.disc(v, false, radius);
+    this.spans(rowLo, rowHi, this.nowLo, this.nowHi);
+    if (keyframe) {
+      this.thenLo.fill(0, rowLo, rowHi + 1);
+      this.thenHi.fill(-1, rowLo, rowHi + 1);
+    } else {
       this.disc(v, true, radius);
-      this.span(row);
-      this.thenLo[row] = this.spanLo;
-      this.thenHi[row] = this.spanHi;
+      this.spans(rowLo, rowHi, this.thenLo, this.thenHi);
     }
     for (let row = rowLo; row <= rowHi; row++) {
       const lo = this.nowLo[row], hi = this.nowHi[row], olo = this.thenLo[row], ohi = this.thenHi[row], at = row * cols;
