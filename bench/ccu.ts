@@ -20,11 +20,10 @@
 //   fell apart  anything worse. The ladder stops at the first step that falls apart.
 // Prints one JSON line; --chart writes an SVG.
 // --budget BYTES_PER_S caps each player's snapshots (the zone's bandwidthBytesPerSec): nearer
-// cells first, farther ones later and whole. Each step then also reports how long a cell's
-// change waited on the server for its turn (from its tick to the tick of the frame that carries
-// it; a change's staleness at the client is that wait plus the frame's own staleness), split
-// into cells within 30 units of the player (near) and beyond (far), and the share of cells
-// deferred.
+// cells first, farther ones later. Each step then also reports how long a cell's change waited
+// on the server for its turn (from its tick to the tick of the frame that carries it; a change's
+// staleness at the client is that wait plus the frame's own staleness), split into cells within
+// 30 units of the player (near) and beyond (far), and the share of cells sent that had waited.
 //
 //   npm run bench -- ccu [--steps 250,500,1000,1500,2000,3000,4000,5000] [--warmup 5] [--window 30]
 //                        [--ramp 200] [--cell 25] [--seed 1] [--chart FILE.svg] [--unpinned] [--io-threads N]
@@ -221,15 +220,15 @@ async function runStep(bots: number) {
   }
 }
 
-/** Under --budget: the cap, the share of candidate cells deferred, and cells' waits near and far, over the window. */
+/** Under --budget: the cap, the share of cells sent that had waited, and cells' waits near and far, over the window. */
 function budgetWindow(a: NonNullable<ZoneStatus['budget']>, b: NonNullable<ZoneStatus['budget']>) {
-  const sent = b.cellsSent - a.cellsSent, deferred = b.cellsDeferred - a.cellsDeferred;
+  const sent = b.cellsSent - a.cellsSent, waited = b.cellsWaited - a.cellsWaited;
   const wait = (ha: LogHistogramData, hb: LogHistogramData) => {
     const w = windowPercentiles(ha, hb);
     return { p50: w.p50, p99: w.p99, mean: w.mean };
   };
   return {
-    bytesPerSecCap: budget, deferredShare: r2(deferred / Math.max(1, sent + deferred)),
+    bytesPerSecCap: budget, waitedShare: r2(waited / Math.max(1, sent)),
     nearWaitMs: wait(a.nearWaitMs, b.nearWaitMs), farWaitMs: wait(a.farWaitMs, b.farWaitMs),
   };
 }

@@ -10,7 +10,7 @@
 // Prints one JSON line.
 //
 // With --budget B each client's frames are capped at B bytes/s (src/zone/budget.ts); the line
-// then also gives the cells sent and deferred and how long a change waited, near and far.
+// then also gives the share of cells sent that had waited, and how long a change waited, near and far.
 //
 //   npm run bench -- wire [--steps 250,500,1000,1500,2000,2500,3000] [--cell 25] [--seed 1] [--budget 0]
 
@@ -98,12 +98,12 @@ function step(bots: number) {
 
 const r1 = (x: number) => Math.round(x * 10) / 10;
 
-/** Cells sent and deferred (whole run, every client), and waits p50/p99 in ms, near and far. */
+/** The share of cells sent that had waited (whole run, every client), and waits p50/p99 in ms, near and far. */
 function budgetFigures(fan: Fanout) {
   const t = fan.budgetTotals()!;
   const near = LogHistogram.fromData(t.nearWaitMs), far = LogHistogram.fromData(t.farWaitMs);
   return {
-    deferredShare: Math.round((t.cellsDeferred / (t.cellsDeferred + t.cellsSent)) * 100) / 100,
+    waitedShare: Math.round((t.cellsWaited / Math.max(1, t.cellsSent)) * 100) / 100,
     nearWaitMs: { p50: r1(near.percentile(50)), p99: r1(near.percentile(99)) }, farWaitMs: { p50: r1(far.percentile(50)), p99: r1(far.percentile(99)) },
   };
 }

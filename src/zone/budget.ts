@@ -66,9 +66,9 @@ export type CellSend = (typeof CellSend)[keyof typeof CellSend];
 export interface BudgetTotals {
   nearWaitMs: LogHistogramData;
   farWaitMs: LogHistogramData;
-  /** Candidate cells sent, and cells left owed by a frame (deferred), summed over clients and ticks. */
+  /** Candidate cells sent, and of them those that had waited a tick or more, summed over clients and ticks. */
   cellsSent: number;
-  cellsDeferred: number;
+  cellsWaited: number;
 }
 
 export class BandwidthBudget {
@@ -108,7 +108,7 @@ export class BandwidthBudget {
   private readonly nearWait = new LogHistogram();
   private readonly farWait = new LogHistogram();
   private cellsSent = 0;
-  private cellsDeferred = 0;
+  private cellsWaited = 0;
 
   constructor(readonly bytesPerSec: number, tickRate: number, private readonly grid: SpatialGrid, private readonly sizer: OwedCellSizer) {
     this.refill = bytesPerSec;
@@ -200,7 +200,7 @@ export class BandwidthBudget {
     this.settledEntities.push(e);
   }
 
-  /** The frame is done: the cells and entities it settled are owed nothing, and the deferred cells are counted. */
+  /** The frame is done: the cells and entities it settled are owed nothing. */
   settle(b: ClientBudget): void {
     for (let i = 0; i < this.settled.length; i++) {
       const cell = this.settled.at(i);
@@ -208,9 +208,6 @@ export class BandwidthBudget {
       b.cellsOfOwedEntities.forget(cell);
     }
     for (let i = 0; i < this.settledEntities.length; i++) b.owedEntities.forget(this.settledEntities.at(i));
-    // Where none could go the optional cells were deferred unweighed (defer()): every cell owed
-    // now is one of the view and was deferred this tick.
-    if (!this.open) this.cellsDeferred += b.owed.size;
   }
 
   /**
@@ -230,9 +227,9 @@ export class BandwidthBudget {
         (this.distance[i] <= NEAR_UNITS ? this.nearWait : this.farWait).add(waited);
         this.forget(cell);
         this.cellsSent++;
+        if (this.since[i] >= 0) this.cellsWaited++;
       } else {
         b.owed.owe(cell, tick, this.mode[i] === CellSend.Whole);
-        this.cellsDeferred++;
       }
     }
   }
@@ -304,7 +301,7 @@ export class BandwidthBudget {
   }
 
   totals(): BudgetTotals {
-    return { nearWaitMs: this.nearWait.toData(), farWaitMs: this.farWait.toData(), cellsSent: this.cellsSent, cellsDeferred: this.cellsDeferred };
+    return { nearWaitMs: this.nearWait.toData(), farWaitMs: this.farWait.toData(), cellsSent: this.cellsSent, cellsWaited: this.cellsWaited };
   }
 
   private grow(): void {
