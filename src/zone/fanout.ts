@@ -615,8 +615,10 @@ export class Fanout implements OwedCellSizer {
       const lo = this.nowLo[row], hi = this.nowHi[row], olo = this.thenLo[row], ohi = this.thenHi[row], at = row * cols;
       for (let c = lo; c <= hi; c++) {
         const cameIntoView = c < olo || c > ohi;
-        if (b) this.offer(b, budget!, at + c, cameIntoView, at + c === center);
-        else used = cameIntoView ? this.appendWhole(at + c, used) : this.appendChanges(at + c, used);
+        if (!b) used = cameIntoView ? this.appendWhole(at + c, used) : this.appendChanges(at + c, used);
+        else if (cameIntoView || at + c === center || this.changeTick[at + c] === this.tick || (budget!.canChoose() && budget!.owedSince(b, at + c) >= 0)) {
+          this.offer(b, budget!, at + c, cameIntoView, at + c === center);
+        } // else nothing new there and nothing owed that could go: most cells of a view
       }
       for (let c = olo; c <= ohi; c++) {
         if (c >= lo && c <= hi) continue;
