@@ -33,6 +33,9 @@ const EVENT_ESTIMATE = 40;
 
 const ascending = (a: number, b: number) => a - b;
 
+/** Bits of a change block's `has`: which of its lists have entries. */
+const CellHas = { Removals: 1, CrossingsOut: 2, CrossingsIn: 4 } as const;
+
 /**
  * Records that say part of an entity (Motion, Steer), in their own section of the frame: per
  * cell this tick's block of them, and the frame's section as cells are taken.
@@ -94,6 +97,11 @@ export class Fanout implements OwedCellSizer {
   private readonly crossOutTo: number[][];
   private readonly recStart: Int32Array;
   private readonly recLen: Int32Array;
+  /**
+   * Per changed cell, which of its lists are not empty (CellHas bits): a frame reads one byte
+   * instead of three lists, which lie apart on the heap, for the many blocks that have none.
+   */
+  private readonly has: Uint8Array;
   /** A block's Motion and Steer records, apart: they go in their own sections of the frame. */
   private readonly moves: PartialRecords;
   private readonly steers: PartialRecords;
@@ -171,6 +179,7 @@ export class Fanout implements OwedCellSizer {
     this.crossOutTo = Array.from({ length: cells }, () => []);
     this.recStart = new Int32Array(cells);
     this.recLen = new Int32Array(cells);
+    this.has = new Uint8Array(cells);
     this.moves = new PartialRecords(cells, MOTION_SIZE);
     this.steers = new PartialRecords(cells, STEER_SIZE);
     this.movedMark = new Int32Array(world.c.NetId.id.length).fill(-1);
@@ -290,6 +299,8 @@ export class Fanout implements OwedCellSizer {
     this.recLen[c] = (whole.length + this.crossInEids[c].length) * ENTITY_STATE_SIZE;
     this.moves.pack(c, this.packMotions);
     this.steers.pack(c, this.packSteers);
+    this.has[c] = (this.remNets[c].length > 0 ? CellHas.Removals : 0) | (this.crossOutEids[c].length > 0 ? CellHas.CrossingsOut : 0) |
+      (this.crossInEids[c].length > 0 ? CellHas.CrossingsIn : 0);
   }
 
   private readonly packMotions = (eids: readonly number[]) => this.arena.packMotions(eids);
@@ -330,7 +341,9 @@ export class Fanout implements OwedCellSizer {
    * if the client lacks something of it).
    */
   private pushChangeRemovals(c: number): void {
-    for (const n of this.remNets[c]) this.removed.push(n);
+    const has = this.has[c];
+    if (has & CellHas.Removals) for (const n of this.remNets[c]) this.removed.push(n);
+    if ((has & CellHas.CrossingsOut) === 0) return;
     const eids = this.crossOutEids[c], to = this.crossOutTo[c], netIds = this.world.c.NetId.id;
     for (let i = 0; i < eids.length; i++) {
       if (this.inView(false, to[i])) continue;
@@ -390,8 +403,8 @@ export class Fanout implements OwedCellSizer {
   }
 
   private wholeChangeRecords(c: number, used: number): number {
+    if ((this.has[c] & CellHas.CrossingsIn) === 0) return used >= 0 ? this.append(used, this.recStart[c], this.recLen[c]) : this.recLen[c];
     const from = this.crossInFrom[c];
-    if (from.length === 0) return used >= 0 ? this.append(used, this.recStart[c], this.recLen[c]) : this.recLen[c];
     const plain = this.recLen[c] - from.length * ENTITY_STATE_SIZE;
     let size = plain;
     if (used >= 0) used = this.append(used, this.recStart[c], size);
@@ -420,7 +433,7 @@ export class Fanout implements OwedCellSizer {
     const changed = this.changeTick[c] === this.tick;
     if (!cameIntoView && changed) {
       this.pushChangeRemovals(c);
-      if (this.crossInEids[c].length > 0) this.oweUnfollowedCrossings(b, c);
+      if (this.has[c] & CellHas.CrossingsIn) this.oweUnfollowedCrossings(b, c);
     }
     if (!mandatory && !budget.canChoose()) {
       // A frame while the client repays an overdraw: nothing optional goes, so no size or
