@@ -19,6 +19,7 @@ import { ENTITY_STATE_SIZE, MOTION_SIZE, SNAPSHOT_HEADER_SIZE, STEER_SIZE, type 
 import { BandwidthBudget, CellSend, UNSIZED, type ClientBudget, type OwedCellSizer } from './budget.js';
 import { WordBuffer, Uint32List } from './frameScratch.js';
 import { MOTION_WORDS, RecordArena, RecordChange } from './records.js';
+import { RowBits } from './rowBits.js';
 import type { Viewer } from './viewer.js';
 
 export { newViewer, type Viewer } from './viewer.js';
@@ -89,6 +90,8 @@ export class Fanout implements OwedCellSizer {
   // or came in, then those that crossed in (recLen covers both, packed one after the other);
   // its removals those that left or despawned, and the NetIds of those that crossed out.
   private readonly changeTick: Int32Array;
+  /** The cells with a change block this tick, as bits per row: a frame takes a row's changed cells in a few word reads. */
+  private readonly changedCells: RowBits;
   private readonly recEids: number[][];
   private readonly remNets: number[][];
   private readonly crossInEids: number[][];
@@ -171,6 +174,7 @@ export class Fanout implements OwedCellSizer {
     const maxEventRadius = Math.max(...Object.values(rules.EVENT_RADIUS));
     this.eventCells = Math.ceil(maxEventRadius / grid.cellSize);
     this.changeTick = new Int32Array(cells).fill(-1);
+    this.changedCells = new RowBits(grid.cols, grid.rows);
     this.recEids = Array.from({ length: cells }, () => []);
     this.remNets = Array.from({ length: cells }, () => []);
     this.crossInEids = Array.from({ length: cells }, () => []);
@@ -213,6 +217,8 @@ export class Fanout implements OwedCellSizer {
     this.crossOutEids[c].length = 0;
     this.crossOutTo[c].length = 0;
     this.touchedCells.push(c);
+    const col = c % this.world.grid.cols;
+    this.changedCells.set((c - col) / this.world.grid.cols, col);
   }
 
   private addRecord(e: number): void {
@@ -249,6 +255,7 @@ export class Fanout implements OwedCellSizer {
     this.tick = world.tick;
     this.arena.used = 0;
     this.touchedCells.length = 0;
+    this.changedCells.clear();
     for (const e of world.changed) this.addRecord(e);
     for (let i = 0; i < grid.movedEids.length; i++) {
       const e = grid.movedEids[i], from = grid.movedFrom[i];
@@ -506,14 +513,28 @@ export class Fanout implements OwedCellSizer {
     return used;
   }
 
-  /** Everything the client knew in a cell that left its view. */
-  private dropCell(c: number): void {
-    const { NetId } = this.world.c, owed = this.frameBudget?.owedEntities;
+  /** Everything the client knew in a cell that left its view; one with a budget `b` is owed nothing there any more. */
+  private dropCell(c: number, b: ClientBudget | undefined): void {
+    const { NetId } = this.world.c, owed = b?.owedEntities;
     for (const e of this.world.grid.cells[c]) {
       this.removed.push(NetId.id[e]);
       if (owed && owed.size > 0 && owed.since(e) >= 0) this.budget!.forgetEntity(e);
     }
     if (this.changeTick[c] === this.tick) this.pushChangeRemovals(c);
+    if (b) this.budget!.forget(c);
+  }
+
+  /**
+   * A row of the view of a client without a budget, its columns lo..hi now and olo..ohi at its
+   * last frame, in column order: cells that came into view whole, the others' changes.
+   */
+  private appendRow(row: number, lo: number, hi: number, olo: number, ohi: number, used: number): number {
+    const at = row * this.world.grid.cols;
+    const seenLo = Math.max(lo, olo), seenHi = Math.min(hi, ohi); // seen then and now (empty where seenLo > seenHi)
+    for (let c = lo, end = seenLo <= seenHi ? seenLo - 1 : hi; c <= end; c++) used = this.appendWhole(at + c, used);
+    for (let c = this.changedCells.next(row, seenLo, seenHi); c >= 0; c = this.changedCells.next(row, c + 1, seenHi)) used = this.appendChanges(at + c, used);
+    if (seenLo <= seenHi) for (let c = seenHi + 1; c <= hi; c++) used = this.appendWhole(at + c, used);
+    return used;
   }
 
   private position(v: Viewer): void {
@@ -626,18 +647,18 @@ export class Fanout implements OwedCellSizer {
     }
     for (let row = rowLo; row <= rowHi; row++) {
       const lo = this.nowLo[row], hi = this.nowHi[row], olo = this.thenLo[row], ohi = this.thenHi[row], at = row * cols;
-      for (let c = lo; c <= hi; c++) {
-        const cameIntoView = c < olo || c > ohi;
-        if (!b) used = cameIntoView ? this.appendWhole(at + c, used) : this.appendChanges(at + c, used);
-        else if (cameIntoView || at + c === center || this.changeTick[at + c] === this.tick || (budget!.canChoose() && budget!.owedSince(b, at + c) >= 0)) {
-          this.offer(b, budget!, at + c, cameIntoView, at + c === center);
-        } // else nothing new there and nothing owed that could go: most cells of a view
+      if (!b) used = this.appendRow(row, lo, hi, olo, ohi, used);
+      else {
+        for (let c = lo; c <= hi; c++) {
+          const cameIntoView = c < olo || c > ohi;
+          if (cameIntoView || at + c === center || this.changeTick[at + c] === this.tick || (budget!.canChoose() && budget!.owedSince(b, at + c) >= 0)) {
+            this.offer(b, budget!, at + c, cameIntoView, at + c === center);
+          } // else nothing new there and nothing owed that could go: most cells of a view
+        }
       }
-      for (let c = olo; c <= ohi; c++) {
-        if (c >= lo && c <= hi) continue;
-        this.dropCell(at + c);
-        if (b) budget!.forget(at + c);
-      }
+      // Cells of the old span outside the new one, left of it and then right of it (from lo on where the new one is empty).
+      for (let c = olo, end = Math.min(ohi, lo - 1); c <= end; c++) this.dropCell(at + c, b);
+      for (let c = Math.max(olo, hi + 1, lo); c <= ohi; c++) this.dropCell(at + c, b);
     }
     const cx = center % cols;
     this.collectEvents(v, cx, (center - cx) / cols);
