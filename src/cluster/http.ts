@@ -2,7 +2,7 @@
 // size cap, parsed strictly, answered once (never after the client went away), JSON replies.
 
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
-import { uWS } from '../runtime/index.js';
+import { closeAppAfterGrace, uWS } from '../runtime/index.js';
 import { FieldError, isRecord } from './fields.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
@@ -332,7 +332,10 @@ export function listen(app: TemplatedApp, host: string, port: number): Promise<L
       resolve({
         port: uWS.us_socket_local_port(socket),
         close: () => {
-          if (open) uWS.us_listen_socket_close(socket);
+          if (open) {
+            uWS.us_listen_socket_close(socket);
+            closeAppAfterGrace(app);
+          }
           open = false;
         },
       });

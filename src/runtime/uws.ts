@@ -24,6 +24,26 @@ function loadNative(): typeof UWS {
 export const uWS = loadNative();
 export type { HttpRequest, HttpResponse, TemplatedApp, WebSocket } from 'uWebSockets.js';
 
+/** How long a server that stops gives its connections to finish (a close handshake, a request in flight) before it cuts them. */
+export const CLOSE_GRACE_MS = 2_000;
+
+/**
+ * Closes every socket of `app`, its listen sockets and HTTP connections included. An idle
+ * keep-alive HTTP connection has no handle to close it by, and uWS keeps one 10 s: it would
+ * hold a stopping process that long, and a worker thread ended by force with a uWS socket open
+ * aborts the whole process. The native build has App.close(); its typings do not say so.
+ */
+export function closeApp(app: UWS.TemplatedApp): void {
+  const close = (app as UWS.TemplatedApp & { close?: () => void }).close;
+  if (typeof close !== 'function') throw new Error('this uWebSockets.js build has no App.close()');
+  close.call(app);
+}
+
+/** For a server that has closed its listen socket: whatever connection is left after CLOSE_GRACE_MS is cut. */
+export function closeAppAfterGrace(app: UWS.TemplatedApp): void {
+  setTimeout(() => closeApp(app), CLOSE_GRACE_MS).unref();
+}
+
 /** A listening socket of a uWS app and the port it got (useful when 0 was asked for). */
 export interface ListenSocket {
   readonly socket: UWS.us_listen_socket;

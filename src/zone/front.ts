@@ -5,7 +5,7 @@
 
 import { decodeClientMessage } from '../protocol/index.js';
 import { tokenServerId } from '../cluster/tokens.js';
-import { listenExclusive, uWS, type TemplatedApp, type WebSocket } from '../runtime/index.js';
+import { closeAppAfterGrace, listenExclusive, uWS, type TemplatedApp, type WebSocket } from '../runtime/index.js';
 import type { ZoneServer } from './server.js';
 import { mountZoneList } from './http.js';
 import { zoneSocketBehavior, type SocketData } from './socket.js';
@@ -53,5 +53,6 @@ export class SharedFront {
   close(): void {
     if (this.listenSocket) uWS.us_listen_socket_close(this.listenSocket as never);
     this.listenSocket = undefined;
+    closeAppAfterGrace(this.app);
   }
 }

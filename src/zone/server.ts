@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { Encoder, PROTOCOL_VERSION, ErrorCode } from '../protocol/index.js';
 import type { FlightSave } from '../replay/index.js';
 import { generateZone, liveCount, stepZone, type ZoneWorld } from '../sim/index.js';
-import { BetweenTicksGc, createLog, listenExclusive, logFromFunction, uWS, type Log, type TemplatedApp } from '../runtime/index.js';
+import { BetweenTicksGc, closeAppAfterGrace, createLog, listenExclusive, logFromFunction, uWS, type Log, type TemplatedApp } from '../runtime/index.js';
 import { mountZoneAdmin } from './admin.js';
 import { Admission } from './admission.js';
 import { ZoneCluster } from './cluster.js';
@@ -250,7 +250,8 @@ export class ZoneServer {
   /**
    * Graceful stop: draining (health says so, new connections are refused), ticking stops,
    * every player is saved, clients are told (ShuttingDown), the recording is closed, and last
-   * the listen socket. `beforeClose` runs just before that (e.g. deregistering).
+   * the listen socket; connections still open after a grace are cut. `beforeClose` runs just
+   * before that (e.g. deregistering).
    */
   async stop(beforeClose?: () => Promise<void>): Promise<void> {
     const { z } = this;
@@ -273,8 +274,10 @@ export class ZoneServer {
     this.recording?.close();
     if (beforeClose) await beforeClose().catch((e: Error) => this.logger.error({ event: 'stop_failed', error: e.message }, 'while stopping'));
     await this.io?.stop(); // they send what is queued, then close their sockets
-    if (this.listenSocket) uWS.us_listen_socket_close(this.listenSocket as never); // a shared front closes its own
+    if (this.options.front) return; // a shared front closes its own sockets
+    if (this.listenSocket) uWS.us_listen_socket_close(this.listenSocket as never);
     this.listenSocket = undefined;
+    closeAppAfterGrace(this.app); // what the clients have not closed by then (an idle keep-alive HTTP connection)
   }
 }
 

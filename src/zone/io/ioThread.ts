@@ -6,7 +6,7 @@
 // before the thread ends (a worker torn down with a uWS socket open aborts the process).
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { HELPER_THREAD_NICENESS, lowerThisThread, uWS, type WebSocket } from '../../runtime/index.js';
+import { CLOSE_GRACE_MS, HELPER_THREAD_NICENESS, closeApp, lowerThisThread, uWS, type WebSocket } from '../../runtime/index.js';
 import { socketSettings, type SocketData } from '../socket.js';
 import { BELL, COUNTER_ROWS, Counter, In, Out, type FromIoThread, type IoThreadInit, type OpenInfo, type ToIoThread } from './channel.js';
 import { relayHttp } from './httpRelay.js';
@@ -17,8 +17,6 @@ interface Client extends SocketData {
   slot: number;
 }
 
-/** How long a closing connection may take to answer before it is cut off. */
-const CLOSE_GRACE_MS = 2_000;
 const init = (workerData as { data: IoThreadInit }).data;
 lowerThisThread(HELPER_THREAD_NICENESS);
 const port = parentPort!;
@@ -96,14 +94,22 @@ const app = uWS.App().ws<Client>('/*', {
     if (!sockets.delete(c.id)) return; // refused before it had an id
     Atomics.store(counters, buffered(c.slot), 0);
     freeSlots.push(c.slot);
-    if (stopping) return;
+    if (stopping) {
+      if (sockets.size === 0) closeAll();
+      return;
+    }
     inbound.write(In.Close, c.id, code, new Uint8Array(0));
     publish();
   },
 });
 relayHttp(app, init.httpPort);
 
-/** Last frames out, then the listen socket and every connection closed; the thread then ends by itself. */
+/**
+ * Last frames out, then the listen socket and every connection closed; the thread then ends by
+ * itself. Once its clients have answered the close handshake (or the grace is over) the app
+ * closes whatever is left, HTTP keep-alive connections included: with one open the thread
+ * would not end, and a thread ended by force with a socket open aborts the process.
+ */
 function stop(): void {
   outbound.drain(deliver);
   stopping = true;
@@ -111,11 +117,18 @@ function stop(): void {
   if (listenSocket) uWS.us_listen_socket_close(listenSocket as never);
   listenSocket = undefined;
   for (const ws of [...sockets.values()]) ws.end(1001, 'server stopping');
-  // A peer that does not answer the close handshake is cut off, so the thread can end.
-  setTimeout(() => {
-    for (const ws of [...sockets.values()]) ws.close();
-  }, CLOSE_GRACE_MS).unref();
+  if (sockets.size === 0) closeAll();
+  else grace = setTimeout(closeAll, CLOSE_GRACE_MS); // a peer that does not answer is cut off
   port.close();
+}
+
+let grace: ReturnType<typeof setTimeout> | undefined;
+let closed = false;
+function closeAll(): void {
+  if (closed) return;
+  closed = true;
+  clearTimeout(grace);
+  setImmediate(() => closeApp(app)); // not from inside one of its sockets' callbacks
 }
 
 port.on('message', (m: ToIoThread) => {
