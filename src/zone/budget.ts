@@ -110,12 +110,17 @@ export class BandwidthBudget {
   private cellsSent = 0;
   private cellsWaited = 0;
 
-  constructor(readonly bytesPerSec: number, tickRate: number, private readonly grid: SpatialGrid, private readonly sizer: OwedCellSizer) {
+  /**
+   * @param bucketSeconds the most the bucket holds, in seconds of the cap (at least a tick's).
+   * @param rates the cells' change rates, when another budget over the same grid notes them already.
+   */
+  constructor(readonly bytesPerSec: number, tickRate: number, private readonly grid: SpatialGrid, private readonly sizer: OwedCellSizer,
+    bucketSeconds = BUCKET_SECONDS, rates?: CellChangeRates) {
     this.refill = bytesPerSec;
-    this.depth = Math.max(this.refill, bytesPerSec * BUCKET_SECONDS * tickRate);
+    this.depth = Math.max(this.refill, bytesPerSec * bucketSeconds * tickRate);
     this.tickRate = tickRate;
     this.tickMs = 1000 / tickRate;
-    this.rates = new CellChangeRates(grid.cellCount, tickRate);
+    this.rates = rates ?? new CellChangeRates(grid.cellCount, tickRate);
   }
 
   newClient(tick: number): ClientBudget {

@@ -12,10 +12,12 @@
 // sends it nothing, but never more than a heartbeat apart. Per-client work is a few memcpys;
 // encoding work is per changed cell. Under a bandwidth budget (budget.ts) a client's frame
 // copies only the blocks its allowance covers, nearest and fastest-changing first; the others
-// are owed and go later (whole, or what changed since), their removals at once.
+// are owed and go later (whole, or what changed since), their removals at once. A whole-zone
+// observer's frames go through a budget of their own, one frame deep, so that a big zone's
+// keyframe does not outgrow the frame size limit.
 
 import { rules, type SimEvent, type ZoneWorld } from '../sim/index.js';
-import { ENTITY_STATE_SIZE, MOTION_SIZE, SNAPSHOT_HEADER_SIZE, STEER_SIZE, type Encoder, type SnapshotInit } from '../protocol/index.js';
+import { ENTITY_STATE_SIZE, MAX_SERVER_FRAME_BYTES, MOTION_SIZE, SNAPSHOT_HEADER_SIZE, STEER_SIZE, type Encoder, type SnapshotInit } from '../protocol/index.js';
 import { BandwidthBudget, CellSend, UNSIZED, type ClientBudget, type OwedCellSizer } from './budget.js';
 import { WordBuffer, Uint32List } from './frameScratch.js';
 import { MOTION_WORDS, RecordArena, RecordChange } from './records.js';
@@ -31,6 +33,12 @@ export { newViewer, type Viewer } from './viewer.js';
  */
 const SNAPSHOT_OVERHEAD = SNAPSHOT_HEADER_SIZE + 3 + 2 + 2;
 const EVENT_ESTIMATE = 40;
+/**
+ * The records a whole-zone observer's frame carries at most: half the largest frame a client
+ * takes (PROTOCOL.md §1), so that removals and events fit beside them. A zone whose keyframe is
+ * larger (about 13,000 entities) reaches the observer over several ticks, by the budget.
+ */
+const WHOLE_ZONE_FRAME_BYTES = MAX_SERVER_FRAME_BYTES / 2;
 
 const ascending = (a: number, b: number) => a - b;
 
@@ -118,8 +126,9 @@ export class Fanout implements OwedCellSizer {
   private readonly wholeMark: Int32Array;
   /** One cell's changed entities that go whole, while its block is packed. */
   private readonly wholeChanges: number[] = [];
-  /** The viewer's budget (if any) in the frame being built. */
+  /** The viewer's budget (if any) in the frame being built, and the budget it is of. */
   private frameBudget: ClientBudget | undefined;
+  private frameOwner: BandwidthBudget | undefined;
   /**
    * The frame's view, per grid row of viewRowLo..viewRowHi (the rows of the view now and at the
    * client's last frame): the columns in view now and then, spans() of each row, computed once
@@ -151,6 +160,8 @@ export class Fanout implements OwedCellSizer {
   private readonly out = new WordBuffer();
   private readonly removed = new Uint32List();
   private readonly budget: BandwidthBudget | undefined;
+  /** Whole-zone observers' frames kept within WHOLE_ZONE_FRAME_BYTES: what does not fit goes in the next ones. */
+  private readonly wholeZoneBudget: BandwidthBudget;
   private readonly events: SimEvent[] = [];
   /** The one snapshot description, refilled for each frame. */
   private readonly snapshotInit: { -readonly [K in keyof SnapshotInit]: SnapshotInit[K] } = {
@@ -199,7 +210,9 @@ export class Fanout implements OwedCellSizer {
     this.thenLo = new Int32Array(grid.rows);
     this.thenHi = new Int32Array(grid.rows);
     this.arena = new RecordArena(world, speedScale);
-    this.budget = bandwidthBytesPerSec > 0 ? new BandwidthBudget(bandwidthBytesPerSec, rules.TICK_RATE * speedScale, grid, this) : undefined;
+    const tickRate = rules.TICK_RATE * speedScale;
+    this.budget = bandwidthBytesPerSec > 0 ? new BandwidthBudget(bandwidthBytesPerSec, tickRate, grid, this) : undefined;
+    this.wholeZoneBudget = new BandwidthBudget(WHOLE_ZONE_FRAME_BYTES * tickRate, tickRate, grid, this, 1 / tickRate, this.budget?.rates);
   }
 
   /** Sent and deferred cells and their waits, near and far, since start; undefined without a budget. */
@@ -269,10 +282,10 @@ export class Fanout implements OwedCellSizer {
       if (from >= 0) this.addRemoval(from, world.c.NetId.id[e]);
     }
     for (let i = 0; i < grid.goneNets.length; i++) this.addRemoval(grid.goneCells[i], grid.goneNets[i]);
-    const rates = this.budget?.rates;
+    const rates = this.wholeZoneBudget.rates; // the players' budget's too, where there is one
     for (const c of this.touchedCells) {
       this.packChanges(c);
-      rates?.note(c, this.recLen[c] / ENTITY_STATE_SIZE + this.moves.count(c) + this.steers.count(c), this.tick);
+      rates.note(c, this.recLen[c] / ENTITY_STATE_SIZE + this.moves.count(c) + this.steers.count(c), this.tick);
     }
     this.tickEvents = events;
     for (let i = 0; i < events.length; i++) {
@@ -355,7 +368,7 @@ export class Fanout implements OwedCellSizer {
     for (let i = 0; i < eids.length; i++) {
       if (this.inView(false, to[i])) continue;
       this.removed.push(netIds[eids[i]]);
-      if (this.frameBudget && this.frameBudget.owedEntities.size > 0) this.budget!.forgetEntity(eids[i]);
+      if (this.frameBudget && this.frameBudget.owedEntities.size > 0) this.frameOwner!.forgetEntity(eids[i]);
     }
   }
 
@@ -419,7 +432,7 @@ export class Fanout implements OwedCellSizer {
       if (this.followsCrossing(c, i)) continue;
       if (used >= 0) {
         used = this.append(used, this.recStart[c] + plain + i * ENTITY_STATE_SIZE, ENTITY_STATE_SIZE);
-        if (this.frameBudget) this.budget!.forgetEntity(this.crossInEids[c][i]);
+        if (this.frameBudget) this.frameOwner!.forgetEntity(this.crossInEids[c][i]);
       }
       size += ENTITY_STATE_SIZE;
     }
@@ -486,7 +499,7 @@ export class Fanout implements OwedCellSizer {
       } else {
         if (used >= 0) {
           used = this.append(used, at, ENTITY_STATE_SIZE);
-          if (owedWhole) this.budget!.forgetEntity(e);
+          if (owedWhole) this.frameOwner!.forgetEntity(e);
         }
         size += ENTITY_STATE_SIZE;
       }
@@ -496,7 +509,7 @@ export class Fanout implements OwedCellSizer {
 
   /** Every entity of cell c, whole, to a client with a budget: none of them is owed any more. */
   private appendWholeOwed(b: ClientBudget, c: number, used: number): number {
-    if (b.owedEntities.size > 0 && b.cellsOfOwedEntities.since(c) >= 0) for (const e of this.world.grid.cells[c]) if (b.owedEntities.since(e) >= 0) this.budget!.forgetEntity(e);
+    if (b.owedEntities.size > 0 && b.cellsOfOwedEntities.since(c) >= 0) for (const e of this.world.grid.cells[c]) if (b.owedEntities.since(e) >= 0) this.frameOwner!.forgetEntity(e);
     return this.appendWhole(c, used);
   }
 
@@ -518,10 +531,10 @@ export class Fanout implements OwedCellSizer {
     const { NetId } = this.world.c, owed = b?.owedEntities;
     for (const e of this.world.grid.cells[c]) {
       this.removed.push(NetId.id[e]);
-      if (owed && owed.size > 0 && owed.since(e) >= 0) this.budget!.forgetEntity(e);
+      if (owed && owed.size > 0 && owed.since(e) >= 0) this.frameOwner!.forgetEntity(e);
     }
     if (this.changeTick[c] === this.tick) this.pushChangeRemovals(c);
-    if (b) this.budget!.forget(c);
+    if (b) this.frameOwner!.forget(c);
   }
 
   /**
@@ -616,10 +629,11 @@ export class Fanout implements OwedCellSizer {
     const radius = v.wholeZone ? Infinity : this.radius; // a whole-zone observer: every cell
     const keyframe = v.keyframe || v.center < 0;
     const center = this.cellUnder(v);
-    const budget = v.wholeZone ? undefined : this.budget;
+    const budget = v.wholeZone ? this.wholeZoneBudget : this.budget;
     const b = budget ? (v.budget ??= budget.newClient(this.tick)) : undefined;
     if (b) budget!.begin(b, this.tick, keyframe, v);
     this.frameBudget = b;
+    this.frameOwner = budget;
     this.removed.length = 0;
     this.moves.used = 0;
     this.steers.used = 0;
