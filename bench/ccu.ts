@@ -17,7 +17,8 @@
 //               p99 ≤ one tick + 10 ms of link, no snapshot skipped for backpressure;
 //   degraded    all connected and none dropped, but a limit above is exceeded (tick p99 ≤ 50 ms,
 //               missed ≤ 1 % of ticks);
-//   fell apart  anything worse. The ladder stops at the first step that falls apart.
+//   fell apart  anything worse. The ladder stops at the first step that falls apart, or that
+//               could not be measured (`lostStep` in the line: the zone stopped answering, say).
 // Prints one JSON line; --chart writes an SVG.
 // --budget BYTES_PER_S caps each player's snapshots (the zone's bandwidthBytesPerSec): nearer
 // cells first, farther ones later. Each step then also reports how long a cell's change waited
@@ -245,8 +246,17 @@ function judge(s: { bots: number; joined: number; joinFailures: number; disconne
 
 const load = loadavg().map(r2);
 const results: Awaited<ReturnType<typeof runStep>>[] = [];
+/** A step that could not be measured (the zone's /status did not answer, a process died): the ladder ends there, what it measured before is kept. */
+let lostStep: { bots: number; error: string } | undefined;
 for (const bots of steps) {
-  const step = await runStep(bots);
+  let step: (typeof results)[number];
+  try {
+    step = await runStep(bots);
+  } catch (e) {
+    lostStep = { bots, error: (e as Error).cause instanceof Error ? `${(e as Error).message}: ${((e as Error).cause as Error).message}` : (e as Error).message };
+    process.stderr.write(`ccu: ${bots} bots → not measured: ${lostStep.error}\n`);
+    break;
+  }
   results.push(step);
   process.stderr.write(`ccu: ${bots} bots → ${step.verdict}: tick p99 ${step.tickMs.p99} ms, missed ${step.missedTicks}, ` +
     `staleness p99 ${step.stalenessMs.p99} ms, ${step.perClient.bytesPerSec} B/s per client, server CPU ${step.serverCpuPct} %, bots CPU ${step.botsCpuPct} % ` +
@@ -275,7 +285,7 @@ if (values.chart) {
 const byVerdict = (v: Verdict) => results.filter((s) => s.verdict === v).map((s) => s.bots);
 process.stdout.write(JSON.stringify({
   bench: 'ccu', scenario: 'issue13', pinned: PINNED, ioThreads: IO_THREADS, serverCores: PINNED ? SERVER_CORES : 'any', loadAverageAtStart: load, loadAverageAtEnd: loadavg().map(r2),
-  warmupS, windowS, ramp, cellSize: Number(values.cell), ...(budget > 0 ? { budgetBytesPerSec: budget } : {}), steps: results,
+  warmupS, windowS, ramp, cellSize: Number(values.cell), ...(budget > 0 ? { budgetBytesPerSec: budget } : {}), steps: results, ...(lostStep ? { lostStep } : {}),
   largestOk: Math.max(0, ...byVerdict('ok')), largestDegraded: Math.max(0, ...byVerdict('degraded')),
   goal: { bots: 2500, tickP99Ms: 20, bytesPerClientPerSec: 2000, stalenessP99Ms: TICK_MS + LINK_MS, tickP99OverMean: 1.5, botsPerCore: 3000 },
 }) + '\n');
