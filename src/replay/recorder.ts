@@ -10,7 +10,7 @@ import { HASH_PARTS, type SimInput, type StateHash, type ZoneConfig, type ZoneWo
 import { REPLAY_FORMAT, REPLAY_VERSION } from './format.js';
 import { wantsGzip } from './lineFile.js';
 import type { RingOptions } from './ring.js';
-import { InlineSink, ThreadSink, type SinkClient } from './sinkClient.js';
+import { InlineSink, MAX_BACKLOG_SECONDS, ThreadSink, type SinkClient } from './sinkClient.js';
 
 export interface RecorderOptions {
   /** The recorded world: enables snapshots, the change log (and a recording that starts mid-run). */
@@ -25,6 +25,8 @@ export interface RecorderOptions {
   offThread?: boolean;
   /** Record into a ring of segment files (the flight recorder); the path is then unused. */
   ring?: RingOptions;
+  /** Off the thread: how many ticks the recording thread may fall behind before the recording fails (default MAX_BACKLOG_SECONDS of ticks). */
+  maxBacklogTicks?: number;
 }
 
 export const DEFAULT_SNAPSHOT_EVERY = 200;
@@ -37,7 +39,7 @@ export class Recorder {
 
   constructor(readonly path: string, seed: number, zone: ZoneConfig, source: string, o: RecorderOptions = {}) {
     this.start = this.lastTick = o.world?.tick ?? 0;
-    this.sink = o.offThread ? new ThreadSink(o.world) : new InlineSink(o.world);
+    this.sink = o.offThread ? new ThreadSink(o.world, o.maxBacklogTicks ?? MAX_BACKLOG_SECONDS * (o.tickRate ?? 20)) : new InlineSink(o.world);
     this.sink.send({
       op: 'open', path, ring: o.ring, gzip: o.gzip ?? wantsGzip(path), snapshotEvery: o.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY,
       header: { format: REPLAY_FORMAT, version: REPLAY_VERSION, seed: seed >>> 0, zone, source, tickRate: o.tickRate ?? 20 },

@@ -9,7 +9,7 @@ import type { Worker } from 'node:worker_threads';
 import { startTsWorker } from '../runtime/worker.js';
 import { serializeSnapshot, type ZoneWorld } from '../sim/index.js';
 import { RecordingSink, type SinkMessage } from './sink.js';
-import { NEED_WORLD, SYNC_SEQ, readSyncError, syncMemory, syncState } from './syncState.js';
+import { NEED_WORLD, SYNC_SEQ, TICKS_TAKEN, readSyncError, syncMemory, syncState } from './syncState.js';
 
 /** How long a sync waits for the recording thread (it may still be starting). */
 const SYNC_TIMEOUT_MS = 60_000;
@@ -17,6 +17,11 @@ const SYNC_TIMEOUT_MS = 60_000;
 const BATCH_TICKS = 4;
 /** A caller that never yields (a tight loop) still posts: memory stays bounded. */
 const MAX_QUEUED_TICKS = 64;
+/**
+ * The most a recording thread may fall behind, in seconds of ticks: one that cannot keep up (a
+ * slow or stalled disk) fails the recording instead of queueing its ticks without limit.
+ */
+export const MAX_BACKLOG_SECONDS = 30;
 
 export interface SinkClient {
   send(m: SinkMessage): void;
@@ -56,9 +61,15 @@ export class ThreadSink implements SinkClient {
   private syncs = 0;
   private exited: string | undefined;
   private closed = false;
+  private ticksSent = 0;
+  /** Why the recording stopped on this side (the thread fell too far behind): every later call says so. */
+  private failed: string | undefined;
 
-  /** @param world the recorded world: its replica on the thread starts from its snapshot now. */
-  constructor(private readonly world: ZoneWorld | undefined) {
+  /**
+   * @param world the recorded world: its replica on the thread starts from its snapshot now.
+   * @param maxBacklogTicks the most ticks sent and not yet taken by the thread before the recording fails.
+   */
+  constructor(private readonly world: ZoneWorld | undefined, private readonly maxBacklogTicks: number) {
     this.worker = startTsWorker(new URL('./sinkThread.ts', import.meta.url), { shared: this.shared });
     // A recording thread never keeps the process alive: close() or a crash ends it.
     this.worker.unref();
@@ -68,8 +79,17 @@ export class ThreadSink implements SinkClient {
   }
 
   private check(): void {
+    if (this.failed !== undefined) throw new Error(this.failed);
     const error = readSyncError(this.shared) ?? (this.closed ? undefined : this.exited);
     if (error !== undefined) throw new Error(`the recording thread failed: ${error}`);
+  }
+
+  /** Counts a tick to send; past the backlog the recording fails for good (a gap would break every replay of it). */
+  private countTick(): void {
+    const behind = ++this.ticksSent - Atomics.load(this.state, TICKS_TAKEN);
+    if (behind <= this.maxBacklogTicks) return;
+    this.failed = `the recording thread fell ${behind} ticks behind (at most ${this.maxBacklogTicks}): is the disk too slow for the recording?`;
+    this.check();
   }
 
   private sendWorld(): void {
@@ -98,6 +118,7 @@ export class ThreadSink implements SinkClient {
       this.sync();
       this.resync();
     }
+    if (m.op === 'tick') this.countTick();
     this.batch.push(m);
     if (m.op !== 'tick') return this.post();
     this.resync();

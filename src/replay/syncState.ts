@@ -1,10 +1,12 @@
 // The shared memory between the tick thread and its recording thread: the last sync answered,
-// the recording thread's first error (its length, then its text), and whether its replica of
-// the world went another way and needs the live world again.
+// the recording thread's first error (its length, then its text), whether its replica of the
+// world went another way and needs the live world again, and how many ticks it has taken.
 
 export const SYNC_SEQ = 0;
 export const SYNC_ERROR = 1;
 export const NEED_WORLD = 2;
+/** Ticks the recording thread has taken off its queue: how far behind it is. */
+export const TICKS_TAKEN = 3;
 const TEXT_AT = 16;
 const TEXT_MAX = 1024;
 

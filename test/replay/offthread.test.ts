@@ -55,6 +55,31 @@ describe('recording off the tick thread', () => {
   }, 60_000);
 });
 
+describe('a recording thread that cannot keep up', () => {
+  it('fails the recording once it is too many ticks behind, for good, instead of queueing without limit', async () => {
+    const run = scenarioRun(23, 600, 60);
+    const recorder = new Recorder(join(dir, 'behind.replay.gz'), 23, run.world.config, 'test', { world: run.world, offThread: true, maxBacklogTicks: 10 });
+    // A caller that never yields: the thread cannot have taken what is sent, so the backlog grows with each tick.
+    let failure: Error | undefined, recorded = 0;
+    for (let t = 0; t < 1000 && !failure; t++) {
+      const inputs = run.step();
+      try {
+        recorder.record(run.world.tick, inputs, stateHash(run.world));
+        recorded++;
+      } catch (e) {
+        failure = e as Error;
+      }
+    }
+    expect(failure?.message).toMatch(/^the recording thread fell 11 ticks behind \(at most 10\)/);
+    expect(recorded).toBe(10);
+    // Once the thread has taken what it had, the recording still refuses: a gap would break every replay of it.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const inputs = run.step();
+    expect(() => recorder.record(run.world.tick, inputs, stateHash(run.world))).toThrow(/ticks behind/);
+    expect(() => recorder.flush()).toThrow(/ticks behind/);
+  }, 60_000);
+});
+
 describe('the recording thread\'s replica of the world', () => {
   it('resyncs from the live world when it goes another way: later snapshots and the change log are the live world\'s', () => {
     const run = scenarioRun(19, 600, 60);
