@@ -97,7 +97,7 @@ const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 function varintSize(n: number): number {
   let size = 1;
   while (n >= 0x80) {
-    n = Math.floor(n / 0x80);
+    n >>>= 7; // n < 2^32: an unsigned 32-bit shift
     size++;
   }
   return size;
@@ -157,7 +157,7 @@ export class SnapshotWriter {
     at = this.records(at, s.steers, STEER_SIZE, writeSteer);
     for (let i = 0; i < nEvents; i++) at = this.event(at, events![i], this.texts[i]);
     for (let i = 0; i < nRemoved; i++, at += 4) v.setUint32(at, removed![i], true);
-    this.texts.length = 0;
+    if (nEvents > 0) this.texts.length = 0; // setting a length calls into the runtime, even to 0 from 0
     return this.views[length] ??= b.subarray(0, length);
   }
 
@@ -166,12 +166,14 @@ export class SnapshotWriter {
     return n === 0 ? at : this.varint(at, n);
   }
 
+  /** n is 0..2^32 − 1, so `>>>` shifts it as an unsigned 32-bit integer. */
   private varint(at: number, n: number): number {
+    const b = this.bytes;
     while (n >= 0x80) {
-      this.bytes[at++] = (n % 0x80) | 0x80;
-      n = Math.floor(n / 0x80);
+      b[at++] = (n & 0x7f) | 0x80;
+      n >>>= 7;
     }
-    this.bytes[at++] = n;
+    b[at++] = n;
     return at;
   }
 
@@ -179,7 +181,7 @@ export class SnapshotWriter {
     write: (view: DataView, at: number, r: T) => void): number {
     if (records === undefined) return at;
     if (records instanceof Uint8Array) {
-      this.bytes.set(records, at);
+      if (records.length > 0) this.bytes.set(records, at); // most sections of most frames are empty
       return at + records.length;
     }
     for (let i = 0; i < records.length; i++, at += size) write(this.view, at, records[i]);

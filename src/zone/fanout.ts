@@ -704,7 +704,7 @@ export class Fanout implements OwedCellSizer {
   private collectEvents(v: Viewer, cx: number, cy: number): void {
     const grid = this.world.grid, r = v.wholeZone ? Math.max(grid.cols, grid.rows) : this.eventCells;
     const events = this.tickEvents, picks = this.eventPicks;
-    this.events.length = 0;
+    if (this.events.length > 0) this.events.length = 0; // setting a length calls into the runtime, even to 0 from 0
     for (const ev of this.globalEvents) this.events.push(ev);
     if (events.length === 0) return; // most ticks of a quiet zone
     picks.length = 0;
