@@ -10,6 +10,13 @@ import { Fanout } from './fanout.js';
 import type { TickProfile } from './profile.js';
 import type { Conn } from './socket.js';
 
+/**
+ * One client in this many has its frame's assembly and its send timed; the loop's whole time is
+ * split between the two in the proportion they show. Reading the clock around every client (three
+ * reads of about 50 ns each here) cost 0.15 µs per client, a tenth of what it measured.
+ */
+const TIMED_CLIENT_STRIDE = 8;
+
 export class Delivery {
   framesOut = 0;
   bytesOut = 0;
@@ -92,14 +99,16 @@ export class Delivery {
 
   /**
    * One frame to every joined client that keeps up and has something new or a heartbeat due
-   * (the others count as sends saved). A client over its send budget gets none
+   * (the others count as sends saved). The profile gets the loop's time split into assembly
+   * ('encode') and 'send' as the timed clients show it (TIMED_CLIENT_STRIDE). A client over its send budget gets none
    * (what it missed comes whole in a keyframe once it drains); over it longer than laggardMs
    * it is closed (TooSlow).
    */
   sendFrames(now: number): void {
     const { world, options: { sendBudgetBytes, laggardMs } } = this.z;
     this.profile.beginTick(world.tick, now, 1000 / this.z.options.tickRate);
-    let encodeMs = 0, sendMs = 0;
+    const start = performance.now();
+    let timedEncodeMs = 0, timedSendMs = 0, clients = 0;
     for (const conn of this.z.conns.values()) {
       const s = conn.session;
       if (s.stage !== 'joined' || !s.viewer) continue;
@@ -111,18 +120,21 @@ export class Delivery {
         continue;
       }
       s.behindSince = undefined;
-      const a = performance.now();
+      const timed = clients++ % TIMED_CLIENT_STRIDE === 0;
+      const a = timed ? performance.now() : 0;
       const frame = this.fanout.frame(s.viewer, s.observer ? 0 : world.c.Player.lastSeq[s.eid]);
-      const b = performance.now();
-      encodeMs += b - a;
+      const b = timed ? performance.now() : 0;
+      if (timed) timedEncodeMs += b - a;
       if (!frame) {
         this.sendsSaved++;
         continue;
       }
       this.send(conn, frame);
-      sendMs += performance.now() - b;
+      if (timed) timedSendMs += performance.now() - b;
     }
+    const totalMs = performance.now() - start, timedMs = timedEncodeMs + timedSendMs;
+    const encodeMs = timedMs > 0 ? totalMs * (timedEncodeMs / timedMs) : totalMs;
     this.profile.add('encode', encodeMs);
-    this.profile.add('send', sendMs);
+    this.profile.add('send', totalMs - encodeMs);
   }
 }
