@@ -15,7 +15,7 @@
 //   npm run bench -- wire [--steps 250,500,1000,1500,2000,2500,3000] [--cell 25] [--seed 1] [--budget 0]
 
 import { parseArgs } from 'node:util';
-import { Encoder, decodeServerMessage, ENTITY_STATE_SIZE, MOTION_SIZE, STEER_SIZE } from '../src/protocol/index.js';
+import { Encoder, decodeServerMessage, ENTITY_STATE_SIZE, MOTION_SIZE, varintSize } from '../src/protocol/index.js';
 import { DEFAULT_ZONE, generateZone, stepZone, Rng, type SimInput } from '../src/sim/index.js';
 import { Fanout, newViewer } from '../src/zone/fanout.js';
 import { LogHistogram } from '../src/metrics/index.js';
@@ -45,7 +45,7 @@ function step(bots: number) {
   fan.index();
   const clients = [...world.sessions.values()].slice(0, CLIENTS).map((eid) => ({ viewer: newViewer(eid), known: new Set<number>() }));
   const nextPick = new Int32Array(bots + 1), seq = new Int32Array(bots + 1);
-  const n = { frames: 0, heartbeats: 0, bytes: 0, entered: 0, changed: 0, moves: 0, steers: 0, removed: 0, events: 0 };
+  const n = { frames: 0, heartbeats: 0, bytes: 0, entered: 0, changed: 0, moves: 0, steers: 0, steerBytes: 0, removed: 0, removedBytes: 0, events: 0 };
   const b = world.worldBounds;
   for (let t = 0; t < WARMUP_TICKS + WINDOW_TICKS; t++) {
     const inputs: SimInput[] = [];
@@ -70,7 +70,9 @@ function step(bots: number) {
         if (m.entities.length + m.moves.length + m.steers.length + m.removed.length + m.events.length === 0) n.heartbeats++;
         n.moves += m.moves.length;
         n.steers += m.steers.length;
+        for (const s of m.steers) n.steerBytes += varintSize(s.netId) + 8;
         n.removed += m.removed.length;
+        for (const id of m.removed) n.removedBytes += varintSize(id);
         n.events += m.events.length;
       }
       for (const r of m.entities) {
@@ -84,14 +86,14 @@ function step(bots: number) {
     }
   }
   const perClientPerS = (x: number) => Math.round((x / CLIENTS / (WINDOW_TICKS / TICK_RATE)) * 10) / 10;
-  const recordBytes = (n.entered + n.changed) * ENTITY_STATE_SIZE + n.moves * MOTION_SIZE + n.steers * STEER_SIZE;
+  const recordBytes = (n.entered + n.changed) * ENTITY_STATE_SIZE + n.moves * MOTION_SIZE + n.steerBytes;
   return {
     bots, bytesPerClientPerS: Math.round(perClientPerS(n.bytes)), framesPerClientPerS: perClientPerS(n.frames),
     heartbeatsPerClientPerS: perClientPerS(n.heartbeats),
     recordsPerClientPerS: { entered: perClientPerS(n.entered), changed: perClientPerS(n.changed), motion: perClientPerS(n.moves), steer: perClientPerS(n.steers) },
     removalsPerClientPerS: perClientPerS(n.removed), eventsPerClientPerS: perClientPerS(n.events),
     recordBytesShare: Math.round((recordBytes / n.bytes) * 100) / 100,
-    frameOverheadBytes: Math.round((n.bytes - recordBytes - n.removed * 4) / n.frames),
+    frameOverheadBytes: Math.round((n.bytes - recordBytes - n.removedBytes) / n.frames),
     ...(budget > 0 ? { budget: budgetFigures(fan) } : {}),
   };
 }

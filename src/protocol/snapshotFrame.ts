@@ -11,7 +11,7 @@
 import { ErrorCode } from './generated/server_generated.js';
 import { ENTITY_STATE_SIZE } from './constants.js';
 import { readEntityState, writeEntityState } from './entity.js';
-import { STEER_SIZE } from './steer.js';
+import { PACKED_STEER_SIZE } from './steer.js';
 import type { EntityStateObj, EventInit, EventObj, MotionObj, SnapshotInit, SnapshotMsg, SteerObj } from './types.js';
 
 /** The shortest header: flags, then tick and ack_seq as varints of one byte at least. */
@@ -24,6 +24,8 @@ export const EVENT_HEAD_SIZE = 24;
 export const SNAPSHOT_MARK = 1;
 /** Byte 0, bit 1: a keyframe. */
 export const SNAPSHOT_KEYFRAME = 2;
+/** The shortest Steer record on the wire: a one-byte net_id and the target's two float32s. */
+const MIN_STEER_SIZE = 9;
 /** Byte 0, bits 2..6: which sections follow (each then has a count), in this order. */
 const HAS_ENTITIES = 4, HAS_MOVES = 8, HAS_STEERS = 64, HAS_EVENTS = 16, HAS_REMOVED = 32;
 const HAS_ANY = HAS_ENTITIES | HAS_MOVES | HAS_STEERS | HAS_EVENTS | HAS_REMOVED;
@@ -75,13 +77,14 @@ export function readMotion(view: DataView, at: number): MotionObj {
   };
 }
 
-/** Packs one Steer record at `at`. */
+/** Packs one Steer record at `at`, as the fan-out does (PACKED_STEER_SIZE bytes; the wire's net_id is a varint). */
 export function writeSteer(view: DataView, at: number, s: SteerObj): void {
   view.setUint32(at, s.netId, true);
   view.setFloat32(at + 4, s.targetX, true);
   view.setFloat32(at + 8, s.targetY, true);
 }
 
+/** Reads one packed Steer record (PACKED_STEER_SIZE bytes). */
 export function readSteer(view: DataView, at: number): SteerObj {
   return {
     netId: view.getUint32(at, true),
@@ -94,7 +97,7 @@ const utf8 = new TextEncoder();
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Bytes of `n` (0..2^32 − 1) as an unsigned LEB128 varint (7 bits a byte, low first). */
-function varintSize(n: number): number {
+export function varintSize(n: number): number {
   let size = 1;
   while (n >= 0x80) {
     n >>>= 7; // n < 2^32: an unsigned 32-bit shift
@@ -106,6 +109,13 @@ function varintSize(n: number): number {
 /** Bytes of a section's count: none for an absent section. */
 function countSize(n: number): number {
   return n === 0 ? 0 : varintSize(n);
+}
+
+/** The net_id of Steer record i, packed or an object. */
+function steerNetId(steers: ArrayLike<SteerObj> | Uint8Array, i: number): number {
+  if (!(steers instanceof Uint8Array)) return steers[i].netId;
+  const at = i * PACKED_STEER_SIZE;
+  return (steers[at] | (steers[at + 1] << 8) | (steers[at + 2] << 16) | (steers[at + 3] << 24)) >>> 0;
 }
 
 /** Record bytes given packed or as objects: their byte length. */
@@ -131,10 +141,12 @@ export class SnapshotWriter {
   write(s: SnapshotInit): Uint8Array {
     const nFull = recordBytes(s.entities, ENTITY_STATE_SIZE, 'entities') / ENTITY_STATE_SIZE;
     const nMoves = recordBytes(s.moves, MOTION_SIZE, 'moves') / MOTION_SIZE;
-    const nSteers = recordBytes(s.steers, STEER_SIZE, 'steers') / STEER_SIZE;
+    const nSteers = recordBytes(s.steers, PACKED_STEER_SIZE, 'steers') / PACKED_STEER_SIZE;
     const events = s.events, nEvents = events === undefined ? 0 : events.length;
     const removed = s.removed, nRemoved = removed === undefined ? 0 : removed.length;
-    let length = 1 + varintSize(s.tick) + varintSize(s.ackSeq) + nFull * ENTITY_STATE_SIZE + nMoves * MOTION_SIZE + nSteers * STEER_SIZE + 4 * nRemoved;
+    let length = 1 + varintSize(s.tick) + varintSize(s.ackSeq) + nFull * ENTITY_STATE_SIZE + nMoves * MOTION_SIZE + 8 * nSteers;
+    for (let i = 0; i < nSteers; i++) length += varintSize(steerNetId(s.steers!, i));
+    for (let i = 0; i < nRemoved; i++) length += varintSize(removed![i]);
     for (let i = 0; i < nEvents; i++) {
       const text = events![i].text;
       const t = this.texts[i] = text ? utf8.encode(text) : undefined;
@@ -154,9 +166,9 @@ export class SnapshotWriter {
     at = this.count(at, nRemoved);
     at = this.records(at, s.entities, ENTITY_STATE_SIZE, writeEntityState);
     at = this.records(at, s.moves, MOTION_SIZE, writeMotion);
-    at = this.records(at, s.steers, STEER_SIZE, writeSteer);
+    for (let i = 0; i < nSteers; i++) at = this.steer(at, s.steers!, i);
     for (let i = 0; i < nEvents; i++) at = this.event(at, events![i], this.texts[i]);
-    for (let i = 0; i < nRemoved; i++, at += 4) v.setUint32(at, removed![i], true);
+    for (let i = 0; i < nRemoved; i++) at = this.varint(at, removed![i]);
     if (nEvents > 0) this.texts.length = 0; // setting a length calls into the runtime, even to 0 from 0
     return this.views[length] ??= b.subarray(0, length);
   }
@@ -186,6 +198,19 @@ export class SnapshotWriter {
     }
     for (let i = 0; i < records.length; i++, at += size) write(this.view, at, records[i]);
     return at;
+  }
+
+  /** Steer record i on the wire: its net_id as a varint, then the target's two float32s. */
+  private steer(at: number, steers: ArrayLike<SteerObj> | Uint8Array, i: number): number {
+    at = this.varint(at, steerNetId(steers, i));
+    if (steers instanceof Uint8Array) {
+      const b = this.bytes;
+      for (let from = i * PACKED_STEER_SIZE + 4, end = from + 8; from < end;) b[at++] = steers[from++];
+      return at;
+    }
+    this.view.setFloat32(at, steers[i].targetX, true);
+    this.view.setFloat32(at + 4, steers[i].targetY, true);
+    return at + 8;
   }
 
   private event(at: number, e: EventInit, text: Uint8Array | undefined): number {
@@ -266,9 +291,16 @@ export function readSnapshotFrame(bytes: Uint8Array): SnapshotMsg {
   if (nMoves > (len - at) / MOTION_SIZE) bad(`${nMoves} Motion records do not fit`);
   const moves: MotionObj[] = [];
   for (let i = 0; i < nMoves; i++, at += MOTION_SIZE) moves.push(readMotion(v, at));
-  if (nSteers > (len - at) / STEER_SIZE) bad(`${nSteers} Steer records do not fit`);
+  if (nSteers > (len - at) / MIN_STEER_SIZE) bad(`${nSteers} Steer records do not fit`);
   const steers: SteerObj[] = [];
-  for (let i = 0; i < nSteers; i++, at += STEER_SIZE) steers.push(readSteer(v, at));
+  for (let i = 0; i < nSteers; i++) {
+    header.at = at;
+    const netId = header.next(`Steer ${i} net_id`);
+    at = header.at;
+    if (at + 8 > len) bad(`Steer ${i} of ${nSteers} does not fit`);
+    steers.push({ netId, targetX: v.getFloat32(at, true), targetY: v.getFloat32(at + 4, true) });
+    at += 8;
+  }
   const events: EventObj[] = [];
   for (let i = 0; i < nEvents; i++) {
     if (at + EVENT_HEAD_SIZE > len) bad(`event ${i} of ${nEvents} does not fit`);
@@ -288,9 +320,11 @@ export function readSnapshotFrame(bytes: Uint8Array): SnapshotMsg {
     });
     at = textAt + n;
   }
-  if (len - at !== 4 * nRemoved) bad(`${len - at} bytes left for ${nRemoved} removed NetIds`);
+  if (nRemoved > len - at) bad(`${len - at} bytes left for ${nRemoved} removed NetIds`);
   const removed: number[] = [];
-  for (; at < len; at += 4) removed.push(v.getUint32(at, true));
+  header.at = at;
+  for (let i = 0; i < nRemoved; i++) removed.push(header.next(`removed NetId ${i}`));
+  if (header.at !== len) bad(`${len - header.at} bytes after the ${nRemoved} removed NetIds`);
   return {
     type: 'snapshot', tick, ackSeq,
     keyframe: (bytes[0] & SNAPSHOT_KEYFRAME) !== 0, entities, moves, steers, removed, events,

@@ -3,17 +3,21 @@
 // position and heading are what it can work out alone: the position from the entity's last
 // record, by the float32 steps the server's movement takes (src/sim/motion.ts), the heading as
 // the server sets it on a turn (src/sim/math.ts heading(), built from exactly rounded
-// operations, so the same bits on every engine). So a Steer is the NetId and the target (12
-// bytes instead of a Motion record's 24), and the server sends one only where that working-out
-// lands on its own position and heading bit for bit; anywhere else, a Motion record.
+// operations, so the same bits on every engine). So a Steer is the NetId and the target (10
+// bytes, typically, instead of a Motion record's 24), and the server sends one only where that
+// working-out lands on its own position and heading bit for bit; anywhere else, a Motion record.
 
 import { TICK_RATE } from '../sim/constants.js';
 import { heading } from '../sim/math.js';
 import { stepMotion, type MotionColumns } from '../sim/motion.js';
 import type { EntityStateObj, SteerObj } from './types.js';
 
-/** One Steer record: net_id, target_x, target_y. */
-export const STEER_SIZE = 12;
+/**
+ * One Steer record as the fan-out packs it and a SnapshotInit takes it packed: net_id uint32,
+ * target_x, target_y (float32). On the wire (PROTOCOL.md §5.1) its net_id is a varint, so a
+ * record is 9 to 13 bytes there; the frame writer narrows it.
+ */
+export const PACKED_STEER_SIZE = 12;
 /** The most ticks a Steer may ask a client to step an entity over: bounds the work on both sides. */
 export const MAX_STEER_TICKS = 200;
 /** EntityState flags bit: the entity walks toward its target. */

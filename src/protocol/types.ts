@@ -91,7 +91,7 @@ export interface MotionObj {
 }
 
 /**
- * One Steer record (12 bytes on the wire): a known walking entity's new target; its position
+ * One Steer record (9 to 13 bytes on the wire): a known walking entity's new target; its position
  * and heading the client works out (PROTOCOL.md §5.3), every other field is as in its last record.
  */
 export interface SteerObj {
@@ -195,7 +195,7 @@ export interface SnapshotInit {
   readonly entities?: ArrayLike<EntityStateObj> | Uint8Array;
   /** Motion records: objects, or packed (MOTION_SIZE bytes each, filled with writeMotion). */
   readonly moves?: ArrayLike<MotionObj> | Uint8Array;
-  /** Steer records: objects, or packed (STEER_SIZE bytes each, filled with writeSteer). */
+  /** Steer records: objects, or packed (PACKED_STEER_SIZE bytes each, filled with writeSteer), which the writer narrows to the wire's form. */
   readonly steers?: ArrayLike<SteerObj> | Uint8Array;
   /** NetIds (a plain array or a Uint32Array). */
   readonly removed?: ArrayLike<number>;

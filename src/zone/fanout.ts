@@ -17,7 +17,7 @@
 // keyframe does not outgrow the frame size limit.
 
 import { rules, type SimEvent, type ZoneWorld } from '../sim/index.js';
-import { ENTITY_STATE_SIZE, MAX_SERVER_FRAME_BYTES, MOTION_SIZE, SNAPSHOT_HEADER_SIZE, STEER_SIZE, type Encoder, type SnapshotInit } from '../protocol/index.js';
+import { ENTITY_STATE_SIZE, MAX_SERVER_FRAME_BYTES, MOTION_SIZE, SNAPSHOT_HEADER_SIZE, PACKED_STEER_SIZE, type Encoder, type SnapshotInit } from '../protocol/index.js';
 import { BandwidthBudget, CellSend, UNSIZED, type ClientBudget, type OwedCellSizer } from './budget.js';
 import { WordBuffer, Uint32List } from './frameScratch.js';
 import { MOTION_WORDS, RecordArena, RecordChange } from './records.js';
@@ -196,7 +196,7 @@ export class Fanout implements OwedCellSizer {
     this.recLen = new Int32Array(cells);
     this.has = new Uint8Array(cells);
     this.moves = new PartialRecords(cells, MOTION_SIZE);
-    this.steers = new PartialRecords(cells, STEER_SIZE);
+    this.steers = new PartialRecords(cells, PACKED_STEER_SIZE); // sized as packed: a little over what the wire takes
     this.movedMark = new Int32Array(world.c.NetId.id.length).fill(-1);
     this.wholeMark = new Int32Array(world.c.NetId.id.length).fill(-1);
     this.recMark = new Int32Array(world.c.NetId.id.length).fill(-1);

@@ -1,12 +1,12 @@
 // The fan-out's record arena: entities' replicated state packed as PROTOCOL.md §5 EntityState
-// records (40 bytes each), Motion records (24 bytes) or Steer records (12 bytes) into one
+// records (40 bytes each), Motion records (24 bytes) or packed Steer records (12 bytes) into one
 // growable buffer, once per tick; a cell's block is an (offset, length) range into it, valid
 // until the next tick resets it. The arena also remembers each entity's record as of its last
 // change, and the tick of that change, which is what every client that knows the entity holds
 // (or the same walk further on): a change that leaves all but the motion as remembered can go
 // as a Motion record, and one whose position the client can step to as a Steer record.
 
-import { ENTITY_STATE_SIZE, MOTION_SIZE, STEER_SIZE, steerPosition, type SteerPoint } from '../protocol/index.js';
+import { ENTITY_STATE_SIZE, MOTION_SIZE, PACKED_STEER_SIZE, steerPosition, type SteerPoint } from '../protocol/index.js';
 import type { ZoneWorld } from '../sim/index.js';
 
 const FLAG_DEAD = 1;
@@ -89,7 +89,7 @@ export class RecordArena {
 
   /** Packs the entities' Steer records (from what refresh() remembered) one after another; returns where the block starts. */
   packSteers(eids: readonly number[]): number {
-    return this.packRemembered(eids, STEER_WORDS, STEER_SIZE);
+    return this.packRemembered(eids, STEER_WORDS, PACKED_STEER_SIZE);
   }
 
   /** The words `picked` of each entity's remembered record, `size` bytes per entity, one after another. */

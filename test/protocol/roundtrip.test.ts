@@ -37,7 +37,7 @@ import {
   snapshotTick,
   MOTION_SIZE,
   SNAPSHOT_HEADER_SIZE,
-  STEER_SIZE,
+  PACKED_STEER_SIZE,
   type ClientMsg,
   type EntityStateObj,
   type EventObj,
@@ -285,8 +285,8 @@ describe('encoder behaviour', () => {
     entities.forEach((e, i) => writeEntityState(view, i * ENTITY_STATE_SIZE, e));
     const moves = new Uint8Array(MOVES.length * MOTION_SIZE);
     MOVES.forEach((m, i) => writeMotion(new DataView(moves.buffer), i * MOTION_SIZE, m));
-    const steers = new Uint8Array(STEERS.length * STEER_SIZE);
-    STEERS.forEach((m, i) => writeSteer(new DataView(steers.buffer), i * STEER_SIZE, m));
+    const steers = new Uint8Array(STEERS.length * PACKED_STEER_SIZE);
+    STEERS.forEach((m, i) => writeSteer(new DataView(steers.buffer), i * PACKED_STEER_SIZE, m));
     const fromObjects = encodeSnapshot({ tick: 9, ackSeq: 8, keyframe: false, entities, moves: MOVES, steers: STEERS, removed: [1], events: EVENTS });
     const fromPacked = encodeSnapshot({ tick: 9, ackSeq: 8, keyframe: false, entities: packed, moves, steers, removed: new Uint32Array([1]), events: EVENTS });
     expect(fromPacked).toEqual(fromObjects);
@@ -304,9 +304,15 @@ describe('encoder behaviour', () => {
     const kf = encodeSnapshot({ tick: 1_000_000, ackSeq: 12_345, keyframe: true, entities });
     expect(kf.length).toBe(100 * ENTITY_STATE_SIZE + 6 + 1);
     const moved = encodeSnapshot({ tick: 1, ackSeq: 0, keyframe: false, moves: MOVES, removed: [7] });
-    expect(moved.length).toBe(SNAPSHOT_HEADER_SIZE + 2 + MOVES.length * MOTION_SIZE + 4); // two one-byte counts
+    expect(moved.length).toBe(SNAPSHOT_HEADER_SIZE + 2 + MOVES.length * MOTION_SIZE + 1); // two one-byte counts, NetId 7 as a one-byte varint
+    // A Steer is its NetId as a varint and 8 bytes of target: 5 + 8 for 4,000,000,002, 1 + 8 for 10.
     const steered = encodeSnapshot({ tick: 1, ackSeq: 0, keyframe: false, steers: STEERS });
-    expect(steered.length).toBe(SNAPSHOT_HEADER_SIZE + 1 + STEERS.length * 12);
+    expect(steered.length).toBe(SNAPSHOT_HEADER_SIZE + 1 + 13 + 9);
+    // Removed NetIds as varints: 1, 2, 3 and 5 bytes.
+    const removed = [127, 128, 2_097_151, 0xffffffff];
+    const gone = encodeSnapshot({ tick: 1, ackSeq: 0, keyframe: false, removed });
+    expect(gone.length).toBe(SNAPSHOT_HEADER_SIZE + 1 + 1 + 2 + 3 + 5);
+    expect((decodeServerMessage(gone) as SnapshotMsg).removed).toEqual(removed);
   });
 
   it('writes the Snapshot frame byte for byte as PROTOCOL.md §5.1 shows', () => {
@@ -321,9 +327,9 @@ describe('encoder behaviour', () => {
       'c0c407', '2a', // tick 123456, ack_seq 42 (varints)
       '01', '01', '01', '01', // counts: 1 Motion record, 1 Steer record, 1 event, 1 removed
       '07000000', '0000803f', '00000040', '00004040', '00008040', '0000003f', // Motion: 7, (1, 2) → (3, 4), rot 0.5
-      '08000000', '0000a040', '0000c040', // Steer: 8, → (5, 6)
+      '08', '0000a040', '0000c040', // Steer: 8 (a varint), → (5, 6)
       '06000300', '07000000', '00000000', '0000803f', '00000040', '00000000', '686921', // Chat "hi!"
-      '09000000', // removed: 9
+      '09', // removed: 9 (a varint)
     ].join(''));
     // A count of 300 takes two bytes: ac 02.
     const many = encodeSnapshot({ tick: 1, ackSeq: 0, keyframe: true, removed: Array.from({ length: 300 }, (_, i) => i + 1) });

@@ -264,6 +264,35 @@ describe('forged offsets and lengths', () => {
     }
   });
 
+  it('a Snapshot frame whose Steer or removed NetId varint is cut, longer than 5 bytes or over 2^32 − 1, or whose removals leave bytes over, is BadFrame', () => {
+    // Header (flags, tick, ack) then the counts: 3 + 1 bytes; a Steer is a varint and 8 bytes.
+    const steer = (netId: number[]) => new Uint8Array([0x41, 1, 0, 1, ...netId, 0, 0, 0x80, 0x3f, 0, 0, 0, 0x40]);
+    const removed = (...netIds: number[][]) => new Uint8Array([0x21, 1, 0, netIds.length, ...netIds.flat()]);
+    expect(decodeServerMessage(steer([0x88, 0x01]))).toMatchObject({ steers: [{ netId: 136, targetX: 1, targetY: 2 }] });
+    expect(decodeServerMessage(removed([0xff, 0xff, 0xff, 0xff, 0x0f], [7]))).toMatchObject({ removed: [0xffffffff, 7] });
+    const cases: [string, Uint8Array][] = [
+      ['a Steer NetId of six bytes', steer([0x80, 0x80, 0x80, 0x80, 0x80, 0x01])],
+      ['a Steer NetId over 2^32 − 1', steer([0x80, 0x80, 0x80, 0x80, 0x10])],
+      ['a Steer cut in its target', steer([0x88, 0x01]).subarray(0, 12)],
+      ['a Steer NetId cut at the end of the frame', new Uint8Array([0x41, 1, 0, 1, 0x88])],
+      ['a removed NetId over 2^32 − 1', removed([0xff, 0xff, 0xff, 0xff, 0x1f])],
+      ['a removed NetId cut', removed([0x88])],
+      ['a removed NetId of six bytes', removed([0x80, 0x80, 0x80, 0x80, 0x80, 0x01])],
+      ['a byte after the removals', new Uint8Array([...removed([7]), 0])],
+      ['fewer removals than counted', new Uint8Array([0x21, 1, 0, 3, 7, 8])],
+    ];
+    for (const [what, f] of cases) {
+      let err: unknown;
+      try {
+        decodeServerMessage(f);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, what).toBeInstanceOf(ProtocolDecodeError);
+      expect((err as ProtocolDecodeError).code, what).toBe(ErrorCode.BadFrame);
+    }
+  });
+
   it('forged root, vtable and field offsets', () => {
     const base = VALID_CLIENT_FRAMES.move;
     const cases: [string, (f: Uint8Array) => void][] = [
