@@ -12,7 +12,10 @@
 // staleness (arrival at the client minus the wall-clock start of the frame's tick, every
 // snapshot) and the bots' event-loop delay (long with little bot CPU: the machine starved
 // them), disconnects, join failures, snapshots skipped for backpressure and sends saved (quiet
-// ticks), the 1-minute load average at its end; and a verdict:
+// ticks), the kernel's TCP segments resent and connections dropped on a full accept queue
+// during the joins and warm-up and in the window (`tcp`: a staleness tail of 200 ms and more, or
+// a join that timed out, that came with them is lost packets on a saturated core), the 1-minute
+// load average at its end; and a verdict:
 //   ok          tick p99 ≤ 20 ms, 0 missed ticks, 0 disconnects and join failures, staleness
 //               p99 ≤ one tick + 10 ms of link, no snapshot skipped for backpressure;
 //   degraded    all connected and none dropped, but a limit above is exceeded (tick p99 ≤ 50 ms,
@@ -47,6 +50,7 @@ import { LogHistogram, stackedCharts, type LogHistogramData } from '../src/metri
 import type { ZoneStatus } from '../src/zone/index.js';
 import { botCost, cpuSeconds } from './lib/procCpu.js';
 import { SHARED_BOUNDS, sharedZone } from './lib/sharedScenario.js';
+import { tcpCounters, tcpGained } from './lib/tcpCounters.js';
 
 const { values } = parseArgs({
   options: {
@@ -172,17 +176,18 @@ async function runStep(bots: number) {
   try {
     const url = await lineFrom(server, (l) => /listening on (ws:\/\/\S+)/.exec(l)?.[1]);
     const port = Number(new URL(url).port);
+    const tcpAtStart = tcpCounters();
     botsProc = spawnPinned('1', BOTS, [JSON.stringify({ url, count: bots, seed, ramp, bounds: SHARED_BOUNDS })]);
     const reports = createInterface({ input: botsProc.stdout! });
     const next = () => new Promise<Record<string, unknown>>((resolve) => reports.once('line', (l) => resolve(JSON.parse(l))));
     const ramped = await next();
     await sleep(warmupS);
-    const a = await status(port), skippedA = await skippedSnapshots(port);
+    const a = await status(port), skippedA = await skippedSnapshots(port), tcpA = tcpCounters();
     // The server's main thread is the tick thread (its id is the process id).
     const cpuA = { server: cpuSeconds(server.pid!), tick: cpuSeconds(server.pid!, server.pid!), bots: cpuSeconds(botsProc.pid!), at: performance.now() };
     botsProc.stdin!.write(JSON.stringify({ type: 'window', clock: a.totals.tickClock }) + '\n');
     await sleep(windowS);
-    const b = await status(port), skippedB = await skippedSnapshots(port);
+    const b = await status(port), skippedB = await skippedSnapshots(port), tcpB = tcpCounters();
     const seconds = (performance.now() - cpuA.at) / 1000;
     const cpu = {
       server: (cpuSeconds(server.pid!) - cpuA.server) / seconds, tick: (cpuSeconds(server.pid!, server.pid!) - cpuA.tick) / seconds,
@@ -210,6 +215,7 @@ async function runStep(bots: number) {
       stalenessMs: r.stalenessMs, botsLoopDelayMs: r.loopDelayMs,
       sendsSavedPerSec: Math.round(saved / seconds), sendsSavedShare: r2(saved / Math.max(1, saved + sent)),
       skippedForBackpressure: skippedB - skippedA,
+      ...(tcpA && tcpB ? { tcp: { joinsAndWarmup: tcpGained(tcpAtStart, tcpA), window: tcpGained(tcpA, tcpB) } } : {}),
       ...(a.budget && b.budget ? { budget: budgetWindow(a.budget, b.budget) } : {}),
       disconnectReasons: r.disconnectReasons, failureReasons: r.failureReasons, errors: r.errors,
     };
@@ -259,7 +265,7 @@ for (const bots of steps) {
   }
   results.push(step);
   process.stderr.write(`ccu: ${bots} bots → ${step.verdict}: tick p99 ${step.tickMs.p99} ms, missed ${step.missedTicks}, ` +
-    `staleness p99 ${step.stalenessMs.p99} ms, ${step.perClient.bytesPerSec} B/s per client, server CPU ${step.serverCpuPct} %, bots CPU ${step.botsCpuPct} % ` +
+    `staleness p99 ${step.stalenessMs.p99} ms${step.tcp?.window ? ` (${step.tcp.window.retransSegs} TCP segments resent)` : ''}, ${step.perClient.bytesPerSec} B/s per client, server CPU ${step.serverCpuPct} %, bots CPU ${step.botsCpuPct} % ` +
     `(${step.botCpuPctPerBot} % per bot, ${step.botCpuUsPerFrame} µs per frame), tick p99/mean ${step.tickP99OverMean}, load ${step.loadAverage1m}\n`);
   if (step.verdict === 'fell apart') break;
 }
