@@ -2,7 +2,8 @@
 // FlatBuffer. It is most of what a server sends, so its framing is a flags byte, the tick and
 // the ack as varints (5 bytes in all, typically) and a one-byte count per section present
 // instead of a FlatBuffers envelope (48 bytes for an empty delta); a change of motion alone goes as a 24-byte Motion record instead of a 40-byte
-// EntityState, and a walker's turn toward a new target as a 12-byte Steer record (steer.ts).
+// EntityState, and a walker's turn toward a new target as a Steer record (steer.ts): its NetId as
+// a varint and the target, 10 bytes typically (version 4; removed NetIds are varints too).
 //
 // Byte 0 tells the two kinds of server frame apart: a FlatBuffer starts with its root offset,
 // always a multiple of 4 (its root table is 4-aligned in a buffer padded to 4); a Snapshot

@@ -515,6 +515,7 @@ export class Fanout implements OwedCellSizer {
 
   /** Appends the candidates the budget lets go, in the order they were offered. */
   private appendChosen(b: ClientBudget, budget: BandwidthBudget, used: number): number {
+    // Removals at 4 bytes, the most a varint NetId takes below 2^28: a little over, never under.
     budget.plan(b, this.tick, SNAPSHOT_OVERHEAD + 4 * this.removed.length + EVENT_ESTIMATE * this.events.length);
     for (let i = 0; i < budget.candidates; i++) {
       if (!budget.goes(i)) continue;
