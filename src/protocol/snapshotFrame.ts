@@ -85,15 +85,6 @@ export function writeSteer(view: DataView, at: number, s: SteerObj): void {
   view.setFloat32(at + 8, s.targetY, true);
 }
 
-/** Reads one packed Steer record (PACKED_STEER_SIZE bytes). */
-export function readSteer(view: DataView, at: number): SteerObj {
-  return {
-    netId: view.getUint32(at, true),
-    targetX: view.getFloat32(at + 4, true),
-    targetY: view.getFloat32(at + 8, true),
-  };
-}
-
 const utf8 = new TextEncoder();
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -155,7 +146,7 @@ export class SnapshotWriter {
     }
     length += countSize(nFull) + countSize(nMoves) + countSize(nSteers) + countSize(nEvents) + countSize(nRemoved);
     this.ensure(length);
-    const b = this.bytes, v = this.view;
+    const b = this.bytes;
     b[0] = SNAPSHOT_MARK | (s.keyframe ? SNAPSHOT_KEYFRAME : 0) | (nFull > 0 ? HAS_ENTITIES : 0) | (nMoves > 0 ? HAS_MOVES : 0) |
       (nSteers > 0 ? HAS_STEERS : 0) | (nEvents > 0 ? HAS_EVENTS : 0) | (nRemoved > 0 ? HAS_REMOVED : 0);
     let at = this.varint(1, s.tick);

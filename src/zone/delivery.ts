@@ -99,10 +99,10 @@ export class Delivery {
 
   /**
    * One frame to every joined client that keeps up and has something new or a heartbeat due
-   * (the others count as sends saved). The profile gets the loop's time split into assembly
-   * ('encode') and 'send' as the timed clients show it (TIMED_CLIENT_STRIDE). A client over its send budget gets none
-   * (what it missed comes whole in a keyframe once it drains); over it longer than laggardMs
-   * it is closed (TooSlow).
+   * (the others count as sends saved). A client over its send budget gets none (what it missed
+   * comes whole in a keyframe once it drains); over it longer than laggardMs it is closed
+   * (TooSlow). The profile gets the loop's time split into assembly ('encode') and 'send' as
+   * the timed clients show it (TIMED_CLIENT_STRIDE).
    */
   sendFrames(now: number): void {
     const { world, options: { sendBudgetBytes, laggardMs } } = this.z;
