@@ -12,7 +12,11 @@
 // With --budget B each client's frames are capped at B bytes/s (src/zone/budget.ts); the line
 // then also gives the share of cells sent that had waited, and how long a change waited, near and far.
 //
-//   npm run bench -- wire [--steps 250,500,1000,1500,2000,2500,3000] [--cell 25] [--seed 1] [--budget 0]
+//   npm run bench -- wire [--steps 250,500,1000,1500,2000,2500,3000] [--cell 25] [--seed 1] [--budget 0] [--warmup 5]
+//
+// --warmup S: seconds the bots walk before the window. The scenario's crowd is not stationary:
+// every target is drawn over the whole zone, so walkers drift toward its middle and the views
+// there fill up; a later window (bench/ccu's, after its joins) is a denser crowd.
 
 import { parseArgs } from 'node:util';
 import { Encoder, decodeServerMessage, ENTITY_STATE_SIZE, MOTION_SIZE, varintSize } from '../src/protocol/index.js';
@@ -27,9 +31,10 @@ const { values } = parseArgs({
     cell: { type: 'string', default: '25' },
     seed: { type: 'string', default: '1' },
     budget: { type: 'string', default: '0' },
+    warmup: { type: 'string', default: '5' },
   },
 });
-const TICK_RATE = 20, WARMUP_TICKS = 5 * TICK_RATE, WINDOW_TICKS = 30 * TICK_RATE, CLIENTS = 200;
+const TICK_RATE = 20, WARMUP_TICKS = Number(values.warmup) * TICK_RATE, WINDOW_TICKS = 30 * TICK_RATE, CLIENTS = 200;
 const seed = Number(values.seed), budget = Number(values.budget);
 const perTick = (ms: number) => Math.round((ms / 1000) * TICK_RATE);
 
