@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NatsBus } from '../bus/index.js';
-import { HELPER_THREAD_NICENESS, lowerRuntimeThreads } from '../runtime/index.js';
+import { HELPER_THREAD_NICENESS, lowerRuntimeThreads, restoreRuntimeThreads } from '../runtime/index.js';
 import { RegistryClient } from '../cluster/index.js';
 import { resolveOptions, startZoneServer, type ZoneServerInit } from '../zone/index.js';
 import { DEFAULT_ZONE } from '../sim/index.js';
@@ -239,7 +239,8 @@ export function zoneInit(o: ZoneCommandOptions): ZoneServerInit {
 }
 
 export async function runZoneCommand(o: ZoneCommandOptions, print: (line: string) => void): Promise<void> {
-  if (o.idleRuntimeThreads) lowerRuntimeThreads(HELPER_THREAD_NICENESS); // a dedicated host: the runtime's threads give way to the ticks
+  // A dedicated host: the runtime's threads give way to the ticks (and are put back once the zone has stopped, so that the process can end).
+  const idled = o.idleRuntimeThreads ? lowerRuntimeThreads(HELPER_THREAD_NICENESS).idle : [];
   const inWorld = o.world ? await startWorldZone(o, print) : undefined;
   const server = inWorld?.server ?? await startZoneServer({ ...zoneInit(o), ...ZONE_PROCESS });
   const db = server.options.db;
@@ -259,5 +260,6 @@ export async function runZoneCommand(o: ZoneCommandOptions, print: (line: string
   print(flight ? `flight recorder: the last ${server.options.flight!.keepMs! / 60_000} minutes in ${flight}; save them with kill -USR2 ${process.pid}` +
     (server.options.adminToken ? ` or POST ${http}/admin/flight/save` : ` (admin route off: no ${ADMIN_TOKEN_ENV})`) : 'flight recorder off');
   await stopped;
+  restoreRuntimeThreads(idled);
   print(`stopped at tick ${server.world.tick}`);
 }

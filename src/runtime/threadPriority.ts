@@ -49,11 +49,11 @@ export function lowerThisThread(levels: number): number | undefined {
  * other work keeps every core busy an idle-policy thread gets almost nothing (seen: tsx's
  * loader thread held a zone's start for a minute with both cores busy), and a dns lookup or
  * an fs call through libuv's pool would wait as long. Where chrt is missing they go `levels`
- * nice levels down instead. Linux only, from the main thread; returns how many threads went
- * idle and how many were reniced.
+ * nice levels down instead. Linux only, from the main thread; returns the threads that went
+ * idle and those that were reniced.
  */
-export function lowerRuntimeThreads(levels: number): { idle: number; reniced: number } {
-  const done = { idle: 0, reniced: 0 };
+export function lowerRuntimeThreads(levels: number): { idle: number[]; reniced: number[] } {
+  const done = { idle: [] as number[], reniced: [] as number[] };
   if (process.platform !== 'linux' || !isMainThread) return done;
   let tids: number[];
   try {
@@ -64,15 +64,29 @@ export function lowerRuntimeThreads(levels: number): { idle: number; reniced: nu
   for (const tid of tids) {
     const chrt = spawnSync('chrt', ['--idle', '--pid', '0', String(tid)], { stdio: 'ignore' });
     if (chrt.status === 0) {
-      done.idle++;
+      done.idle.push(tid);
       continue;
     }
     try {
       setPriority(tid, Math.min(19, getPriority(tid) + levels));
-      done.reniced++;
+      done.reniced.push(tid);
     } catch {
       // Ended meanwhile, or a sandbox that forbids it.
     }
   }
   return done;
+}
+
+/**
+ * Puts the threads lowerRuntimeThreads() made idle back at the normal policy, for a zone that
+ * is stopping: the process cannot end before the runtime's threads finish the task each is in
+ * (a compile, a marking step), and at the idle policy on a host whose cores other work keeps
+ * busy that took 28–30 s after the zone had stopped (seen: `mmo zone --idle-runtime-threads`
+ * beside four busy loops on two cores). Going back needs CAP_SYS_NICE (or an RLIMIT_NICE of
+ * 20); without it the threads stay as they are. Returns how many went back.
+ */
+export function restoreRuntimeThreads(idle: readonly number[]): number {
+  let restored = 0;
+  for (const tid of idle) if (spawnSync('chrt', ['--other', '--pid', '0', String(tid)], { stdio: 'ignore' }).status === 0) restored++;
+  return restored;
 }

@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { getPriority } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -65,4 +66,27 @@ describe.runIf(process.platform === 'linux')('thread priorities of a zone', () =
       }
     }
   }, 120_000);
+
+  it.runIf(spawnSync('chrt', ['--help'], { stdio: 'ignore' }).status === 0 && process.getuid?.() === 0)(
+    'a stopping zone puts the runtime\'s threads back at the normal policy, so that its process can end while other work keeps the cores busy', () => {
+      const runtime = pathToFileURL(join(import.meta.dirname, '../../src/runtime/index.ts')).href;
+      const script = `
+        import { readdirSync, readFileSync } from 'node:fs';
+        import { lowerRuntimeThreads, restoreRuntimeThreads } from ${JSON.stringify(runtime)};
+        const policies = () => readdirSync('/proc/self/task').map((tid) => {
+          const stat = readFileSync('/proc/self/task/' + tid + '/stat', 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]);
+        });
+        const { idle } = lowerRuntimeThreads(10);
+        const lowered = policies();
+        const restored = restoreRuntimeThreads(idle);
+        console.log(JSON.stringify({ idle: idle.length, restored, lowered, after: policies() }));`;
+      const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+      expect(run.status, run.stderr).toBe(0);
+      const r = JSON.parse(run.stdout) as { idle: number; restored: number; lowered: number[]; after: number[] };
+      expect(r.idle).toBeGreaterThanOrEqual(4); // V8's platform threads at least
+      expect(r.lowered.filter((p) => p === SCHED_IDLE)).toHaveLength(r.idle);
+      expect(r.restored).toBe(r.idle);
+      expect(r.after.filter((p) => p === SCHED_IDLE)).toEqual([]);
+    }, 60_000);
 });
