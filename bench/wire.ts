@@ -19,7 +19,7 @@
 // there fill up; a later window (bench/ccu's, after its joins) is a denser crowd.
 
 import { parseArgs } from 'node:util';
-import { Encoder, decodeServerMessage, ENTITY_STATE_SIZE, MOTION_SIZE, varintSize } from '../src/protocol/index.js';
+import { Encoder, decodeServerMessage, ENTITY_STATE_SIZE, MOTION_SIZE, steerGridCode, varintSize } from '../src/protocol/index.js';
 import { DEFAULT_ZONE, generateZone, stepZone, Rng, type SimInput } from '../src/sim/index.js';
 import { Fanout, newViewer } from '../src/zone/fanout.js';
 import { LogHistogram } from '../src/metrics/index.js';
@@ -75,7 +75,7 @@ function step(bots: number) {
         if (m.entities.length + m.moves.length + m.steers.length + m.removed.length + m.events.length === 0) n.heartbeats++;
         n.moves += m.moves.length;
         n.steers += m.steers.length;
-        for (const s of m.steers) n.steerBytes += varintSize(s.netId) + 8;
+        for (const s of m.steers) n.steerBytes += varintSize(s.netId) + varintSize(steerGridCode(s.targetX)) + varintSize(steerGridCode(s.targetY));
         n.removed += m.removed.length;
         for (const id of m.removed) n.removedBytes += varintSize(id);
         n.events += m.events.length;

@@ -21,7 +21,7 @@
 // a respawn.
 
 import { PLAYER_SPEED } from '../sim/constants.js';
-import { stepMotion, type MotionColumns } from '../sim/motion.js';
+import { stepMotion, walkGridTarget, type MotionColumns } from '../sim/motion.js';
 import type { EntityStateObj } from '../protocol/index.js';
 
 export interface PredictionOptions {
@@ -137,8 +137,8 @@ export class Predictor {
     for (const p of this.pending) {
       const due = p.applyTick < lateFrom ? lateFrom : p.applyTick;
       if (due !== t) continue;
-      m.tx[0] = p.x;
-      m.ty[0] = p.y;
+      m.tx[0] = walkGridTarget(m.px[0], p.x); // as the server's walkTo()
+      m.ty[0] = walkGridTarget(m.py[0], p.y);
       m.active[0] = 1;
       m.speed[0] = PLAYER_SPEED;
     }

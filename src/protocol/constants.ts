@@ -6,7 +6,7 @@ import { ErrorCode } from './generated/server_generated.js';
 import { SERVER_FILE_IDENTIFIER, SERVER_STRUCTS } from './generated/server_specs.js';
 
 /** Sent in Hello and Welcome; a mismatch gets Error{ProtocolVersion} and a close. */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 /** File identifiers at bytes 4..7 of client -> server (MMOC) and server -> client (MMOS) frames. */
 export { CLIENT_FILE_IDENTIFIER, SERVER_FILE_IDENTIFIER };

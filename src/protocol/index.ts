@@ -53,7 +53,7 @@ export {
 } from './encode.js';
 export { readEntityState, withMotion, writeEntityState } from './entity.js';
 export { MOTION_SIZE, SNAPSHOT_HEADER_SIZE, varintSize, isEmptySnapshotFlags, isSnapshotFrame, readMotion, snapshotTick, writeMotion, writeSteer } from './snapshotFrame.js';
-export { MAX_STEER_TICKS, PACKED_STEER_SIZE, steerPosition, withSteer, type SteerPoint } from './steer.js';
+export { MAX_STEER_TICKS, PACKED_STEER_SIZE, steerGridCode, steerGridValue, steerPosition, withSteer, type SteerPoint } from './steer.js';
 
 export {
   ProtocolDecodeError,

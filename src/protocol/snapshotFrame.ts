@@ -2,8 +2,9 @@
 // FlatBuffer. It is most of what a server sends, so its framing is a flags byte, the tick and
 // the ack as varints (5 bytes in all, typically) and a one-byte count per section present
 // instead of a FlatBuffers envelope (48 bytes for an empty delta); a change of motion alone goes as a 24-byte Motion record instead of a 40-byte
-// EntityState, and a walker's turn toward a new target as a Steer record (steer.ts): its NetId as
-// a varint and the target, 10 bytes typically (version 4; removed NetIds are varints too).
+// EntityState, and a walker's turn toward a new target as a Steer record (steer.ts): its NetId and
+// its target on the walk grid as varints, 6 bytes typically (version 5; removed NetIds are
+// varints too).
 //
 // Byte 0 tells the two kinds of server frame apart: a FlatBuffer starts with its root offset,
 // always a multiple of 4 (its root table is 4-aligned in a buffer padded to 4); a Snapshot
@@ -12,7 +13,7 @@
 import { ErrorCode } from './generated/server_generated.js';
 import { ENTITY_STATE_SIZE } from './constants.js';
 import { readEntityState, writeEntityState } from './entity.js';
-import { PACKED_STEER_SIZE } from './steer.js';
+import { PACKED_STEER_SIZE, steerGridCode, steerGridValue } from './steer.js';
 import type { EntityStateObj, EventInit, EventObj, MotionObj, SnapshotInit, SnapshotMsg, SteerObj } from './types.js';
 
 /** The shortest header: flags, then tick and ack_seq as varints of one byte at least. */
@@ -25,8 +26,8 @@ export const EVENT_HEAD_SIZE = 24;
 export const SNAPSHOT_MARK = 1;
 /** Byte 0, bit 1: a keyframe. */
 export const SNAPSHOT_KEYFRAME = 2;
-/** The shortest Steer record on the wire: a one-byte net_id and the target's two float32s. */
-const MIN_STEER_SIZE = 9;
+/** The shortest Steer record on the wire: net_id and the target's two grid codes, a byte each. */
+const MIN_STEER_SIZE = 3;
 /** Byte 0, bits 2..6: which sections follow (each then has a count), in this order. */
 const HAS_ENTITIES = 4, HAS_MOVES = 8, HAS_STEERS = 64, HAS_EVENTS = 16, HAS_REMOVED = 32;
 const HAS_ANY = HAS_ENTITIES | HAS_MOVES | HAS_STEERS | HAS_EVENTS | HAS_REMOVED;
@@ -78,11 +79,20 @@ export function readMotion(view: DataView, at: number): MotionObj {
   };
 }
 
-/** Packs one Steer record at `at`, as the fan-out does (PACKED_STEER_SIZE bytes; the wire's net_id is a varint). */
+/** Packs one Steer record at `at`, as the fan-out does (PACKED_STEER_SIZE bytes; the wire's are varints). */
 export function writeSteer(view: DataView, at: number, s: SteerObj): void {
-  view.setUint32(at, s.netId, true);
-  view.setFloat32(at + 4, s.targetX, true);
-  view.setFloat32(at + 8, s.targetY, true);
+  for (let word = 0; word < 3; word++) view.setUint32(at + 4 * word, steerWord(s, word), true);
+}
+
+/**
+ * Word 0, 1 or 2 of a Steer record: net_id, or target_x's or target_y's grid code; a
+ * RangeError for a target off the walk grid (no Steer can carry it: send a Motion record).
+ */
+function steerWord(s: SteerObj, word: number): number {
+  if (word === 0) return s.netId;
+  const v = word === 1 ? s.targetX : s.targetY, code = steerGridCode(v);
+  if (code < 0) throw new RangeError(`Steer ${s.netId}: target ${v} is not on the walk grid`);
+  return code;
 }
 
 const utf8 = new TextEncoder();
@@ -103,10 +113,10 @@ function countSize(n: number): number {
   return n === 0 ? 0 : varintSize(n);
 }
 
-/** The net_id of Steer record i, packed or an object. */
-function steerNetId(steers: ArrayLike<SteerObj> | Uint8Array, i: number): number {
-  if (!(steers instanceof Uint8Array)) return steers[i].netId;
-  const at = i * PACKED_STEER_SIZE;
+/** Word 0..2 of Steer record i (steerWord()), packed or an object. */
+function steerWordOf(steers: ArrayLike<SteerObj> | Uint8Array, i: number, word: number): number {
+  if (!(steers instanceof Uint8Array)) return steerWord(steers[i], word);
+  const at = i * PACKED_STEER_SIZE + 4 * word;
   return (steers[at] | (steers[at + 1] << 8) | (steers[at + 2] << 16) | (steers[at + 3] << 24)) >>> 0;
 }
 
@@ -136,8 +146,8 @@ export class SnapshotWriter {
     const nSteers = recordBytes(s.steers, PACKED_STEER_SIZE, 'steers') / PACKED_STEER_SIZE;
     const events = s.events, nEvents = events === undefined ? 0 : events.length;
     const removed = s.removed, nRemoved = removed === undefined ? 0 : removed.length;
-    let length = 1 + varintSize(s.tick) + varintSize(s.ackSeq) + nFull * ENTITY_STATE_SIZE + nMoves * MOTION_SIZE + 8 * nSteers;
-    for (let i = 0; i < nSteers; i++) length += varintSize(steerNetId(s.steers!, i));
+    let length = 1 + varintSize(s.tick) + varintSize(s.ackSeq) + nFull * ENTITY_STATE_SIZE + nMoves * MOTION_SIZE;
+    for (let i = 0; i < nSteers; i++) for (let word = 0; word < 3; word++) length += varintSize(steerWordOf(s.steers!, i, word));
     for (let i = 0; i < nRemoved; i++) length += varintSize(removed![i]);
     for (let i = 0; i < nEvents; i++) {
       const text = events![i].text;
@@ -158,7 +168,7 @@ export class SnapshotWriter {
     at = this.count(at, nRemoved);
     at = this.records(at, s.entities, ENTITY_STATE_SIZE, writeEntityState);
     at = this.records(at, s.moves, MOTION_SIZE, writeMotion);
-    for (let i = 0; i < nSteers; i++) at = this.steer(at, s.steers!, i);
+    for (let i = 0; i < nSteers; i++) for (let word = 0; word < 3; word++) at = this.varint(at, steerWordOf(s.steers!, i, word));
     for (let i = 0; i < nEvents; i++) at = this.event(at, events![i], this.texts[i]);
     for (let i = 0; i < nRemoved; i++) at = this.varint(at, removed![i]);
     if (nEvents > 0) this.texts.length = 0; // setting a length calls into the runtime, even to 0 from 0
@@ -190,19 +200,6 @@ export class SnapshotWriter {
     }
     for (let i = 0; i < records.length; i++, at += size) write(this.view, at, records[i]);
     return at;
-  }
-
-  /** Steer record i on the wire: its net_id as a varint, then the target's two float32s. */
-  private steer(at: number, steers: ArrayLike<SteerObj> | Uint8Array, i: number): number {
-    at = this.varint(at, steerNetId(steers, i));
-    if (steers instanceof Uint8Array) {
-      const b = this.bytes;
-      for (let from = i * PACKED_STEER_SIZE + 4, end = from + 8; from < end;) b[at++] = steers[from++];
-      return at;
-    }
-    this.view.setFloat32(at, steers[i].targetX, true);
-    this.view.setFloat32(at + 4, steers[i].targetY, true);
-    return at + 8;
   }
 
   private event(at: number, e: EventInit, text: Uint8Array | undefined): number {
@@ -285,14 +282,13 @@ export function readSnapshotFrame(bytes: Uint8Array): SnapshotMsg {
   for (let i = 0; i < nMoves; i++, at += MOTION_SIZE) moves.push(readMotion(v, at));
   if (nSteers > (len - at) / MIN_STEER_SIZE) bad(`${nSteers} Steer records do not fit`);
   const steers: SteerObj[] = [];
+  header.at = at;
   for (let i = 0; i < nSteers; i++) {
-    header.at = at;
     const netId = header.next(`Steer ${i} net_id`);
-    at = header.at;
-    if (at + 8 > len) bad(`Steer ${i} of ${nSteers} does not fit`);
-    steers.push({ netId, targetX: v.getFloat32(at, true), targetY: v.getFloat32(at + 4, true) });
-    at += 8;
+    const targetX = steerGridValue(header.next(`Steer ${i} target_x`));
+    steers.push({ netId, targetX, targetY: steerGridValue(header.next(`Steer ${i} target_y`)) });
   }
+  at = header.at;
   const events: EventObj[] = [];
   for (let i = 0; i < nEvents; i++) {
     if (at + EVENT_HEAD_SIZE > len) bad(`event ${i} of ${nEvents} does not fit`);

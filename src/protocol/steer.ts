@@ -1,23 +1,41 @@
-// Steer records (PROTOCOL.md §5.3): a walking entity the client knows turned toward a new
+// Steer records (PROTOCOL.md §5.1): a walking entity the client knows turned toward a new
 // target. Most changes a client is told of are exactly that (a player picks a new goal), and
 // position and heading are what it can work out alone: the position from the entity's last
 // record, by the float32 steps the server's movement takes (src/sim/motion.ts), the heading as
 // the server sets it on a turn (src/sim/math.ts heading(), built from exactly rounded
-// operations, so the same bits on every engine). So a Steer is the NetId and the target (10
-// bytes, typically, instead of a Motion record's 24), and the server sends one only where that
-// working-out lands on its own position and heading bit for bit; anywhere else, a Motion record.
+// operations, so the same bits on every engine). The target is on the simulation's walk grid
+// (1/8 units, src/sim/motion.ts walkGridTarget()), so it goes as two small integers. A Steer is
+// then the NetId and the target as three varints (6 bytes, typically, instead of a Motion
+// record's 24), and the server sends one only where that working-out lands on its own position
+// and heading bit for bit and the target is on the grid; anywhere else, a Motion record.
 
-import { TICK_RATE } from '../sim/constants.js';
+import { TICK_RATE, WALK_GRID } from '../sim/constants.js';
 import { heading } from '../sim/math.js';
 import { stepMotion, type MotionColumns } from '../sim/motion.js';
 import type { EntityStateObj, SteerObj } from './types.js';
 
 /**
- * One Steer record as the fan-out packs it and a SnapshotInit takes it packed: net_id uint32,
- * target_x, target_y (float32). On the wire (PROTOCOL.md §5.1) its net_id is a varint, so a
- * record is 9 to 13 bytes there; the frame writer narrows it.
+ * One Steer record as the fan-out packs it and a SnapshotInit takes it packed: net_id, then
+ * target_x and target_y as grid codes (steerGridCode()), each a uint32. On the wire (PROTOCOL.md
+ * §5.1) the three are varints, 3 to 15 bytes in all; the frame writer narrows them.
  */
 export const PACKED_STEER_SIZE = 12;
+
+/**
+ * A Steer target coordinate as the wire carries it: v in 1/WALK_GRID units (an integer k), as
+ * a zigzag code (2k for k ≥ 0, −2k − 1 below, so small magnitudes of either sign are short
+ * varints); −1 where v is not on the grid, is −0, or k does not fit 32 bits.
+ */
+export function steerGridCode(v: number): number {
+  const k = v * WALK_GRID;
+  if (!Number.isInteger(k) || k < -0x80000000 || k > 0x7fffffff || Object.is(k, -0)) return -1;
+  return ((k << 1) ^ (k >> 31)) >>> 0;
+}
+
+/** The coordinate of a grid code (the inverse of steerGridCode()). */
+export function steerGridValue(code: number): number {
+  return ((code >>> 1) ^ -(code & 1)) / WALK_GRID;
+}
 /** The most ticks a Steer may ask a client to step an entity over: bounds the work on both sides. */
 export const MAX_STEER_TICKS = 200;
 /** EntityState flags bit: the entity walks toward its target. */

@@ -6,6 +6,8 @@ export const DT = 1 / TICK_RATE; // 0.05 s
 
 export const PLAYER_SPEED = 5; // units per second
 export const ARRIVE_DISTANCE = 0.1;
+/** Walk targets lie on a grid of 1/WALK_GRID units (motion.ts walkGridTarget): a turn then goes on the wire in a few bytes. */
+export const WALK_GRID = 8;
 export const NPC_SPEED = 2;
 export const WAYPOINT_DISTANCE = 1.0;
 

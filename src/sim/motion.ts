@@ -3,7 +3,7 @@
 // (src/client/prediction.ts), so a prediction made from the server's numbers lands on the
 // server's numbers bit for bit. No bitECS here: the browser bundle imports this file.
 
-import { ARRIVE_DISTANCE, DT } from './constants.js';
+import { ARRIVE_DISTANCE, DT, WALK_GRID } from './constants.js';
 
 const ARRIVE_SQ = ARRIVE_DISTANCE * ARRIVE_DISTANCE;
 
@@ -37,4 +37,18 @@ export function stepMotion(m: MotionColumns, e: number): boolean {
   m.px[e] += dx * k;
   m.py[e] += dy * k;
   return false;
+}
+
+/**
+ * Where a walker standing at `from` walks when sent to `to` (one axis): `to` moved onto the
+ * walk grid (1/WALK_GRID units) toward `from`, so that it stays between the two and so within
+ * the zone; `to` itself where the grid has no point between them. Targets on the grid make a
+ * turn a few bytes on the wire (PROTOCOL.md §5.1, Steer records); the client's prediction
+ * places its own moves by this function too.
+ */
+export function walkGridTarget(from: number, to: number): number {
+  const scaled = to * WALK_GRID;
+  // + 0 turns -0 (ceil of a small negative number) into 0, which the wire's grid codes hold.
+  const q = (from <= to ? Math.floor(scaled) : Math.ceil(scaled)) / WALK_GRID + 0;
+  return (from <= to ? q >= from : q <= from) ? q : to;
 }

@@ -6,7 +6,7 @@
 // (or the same walk further on): a change that leaves all but the motion as remembered can go
 // as a Motion record, and one whose position the client can step to as a Steer record.
 
-import { ENTITY_STATE_SIZE, MOTION_SIZE, PACKED_STEER_SIZE, steerPosition, type SteerPoint } from '../protocol/index.js';
+import { ENTITY_STATE_SIZE, MOTION_SIZE, PACKED_STEER_SIZE, steerGridCode, steerPosition, type SteerPoint } from '../protocol/index.js';
 import type { ZoneWorld } from '../sim/index.js';
 
 const FLAG_DEAD = 1;
@@ -16,15 +16,14 @@ const RECORD_WORDS = ENTITY_STATE_SIZE / 4;
 const KEPT_WORDS = [0, 5, 7, 8, 9] as const;
 /** Words of an EntityState that make a Motion record: net_id, x, y, target_x, target_y, rot. */
 export const MOTION_WORDS = [0, 1, 2, 3, 4, 6] as const;
-/** Words of an EntityState that make a Steer record: net_id, target_x, target_y. */
-const STEER_WORDS = [0, 3, 4] as const;
 /** The flags word (9) holds the flags byte at its top (little-endian byte 39). */
 const MOVING_IN_FLAGS_WORD = FLAG_MOVING << 24;
 
 /**
  * How a changed entity's record can go to the clients that know it (refresh()): whole; as a
  * Motion record (only x, y, target and heading differ from what they hold); as a Steer record
- * (that, and its position and heading are where steerPosition() steps and turns theirs to).
+ * (that, its position and heading are where steerPosition() steps and turns theirs to, and its
+ * target is on the walk grid, as the simulation's walks are).
  */
 export const RecordChange = { Whole: 0, Motion: 1, Steer: 2 } as const;
 export type RecordChange = (typeof RecordChange)[keyof typeof RecordChange];
@@ -73,11 +72,13 @@ export class RecordArena {
 
   /**
    * Whether the probed record, `ticks` after the remembered one at `at` and the same but for
-   * motion, is where a client stepping the remembered walk (steerPosition()) puts it and heads it, bit for bit.
+   * motion, is where a client stepping the remembered walk (steerPosition()) puts it and heads
+   * it, bit for bit, with a target a Steer record can carry (on the walk grid).
    */
   private steerable(at: number, ticks: number): boolean {
     const f = this.rememberedFloats, now = this.probeFloats, p = this.stepped;
     if ((this.remembered[at + 9] & MOVING_IN_FLAGS_WORD) === 0) return false; // and so not now either: flags are kept
+    if (steerGridCode(now[3]) < 0 || steerGridCode(now[4]) < 0) return false;
     if (!steerPosition(f[at + 1], f[at + 2], f[at + 3], f[at + 4], f[at + 5], this.speedScale, ticks, now[3], now[4], p)) return false;
     return p.x === now[1] && p.y === now[2] && p.rot === now[6];
   }
@@ -87,9 +88,20 @@ export class RecordArena {
     return this.packRemembered(eids, MOTION_WORDS, MOTION_SIZE);
   }
 
-  /** Packs the entities' Steer records (from what refresh() remembered) one after another; returns where the block starts. */
+  /**
+   * Packs the entities' Steer records (from what refresh() remembered, which found their
+   * targets on the grid) one after another: net_id and the target's grid codes. Returns where
+   * the block starts.
+   */
   packSteers(eids: readonly number[]): number {
-    return this.packRemembered(eids, STEER_WORDS, PACKED_STEER_SIZE);
+    const at = this.reserve(eids.length * PACKED_STEER_SIZE), words = this.words, from = this.remembered, floats = this.rememberedFloats;
+    for (let i = 0, to = at >> 2; i < eids.length; i++) {
+      const base = eids[i] * RECORD_WORDS;
+      words[to++] = from[base];
+      words[to++] = steerGridCode(floats[base + 3]);
+      words[to++] = steerGridCode(floats[base + 4]);
+    }
+    return at;
   }
 
   /** The words `picked` of each entity's remembered record, `size` bytes per entity, one after another. */

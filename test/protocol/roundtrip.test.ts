@@ -293,6 +293,8 @@ describe('encoder behaviour', () => {
     expect(() => encodeSnapshot({ tick: 1, ackSeq: 0, keyframe: false, entities: new Uint8Array(41) })).toThrow(RangeError);
     expect(() => encodeSnapshot({ tick: 1, ackSeq: 0, keyframe: false, moves: new Uint8Array(25) })).toThrow(RangeError);
     expect(() => encodeSnapshot({ tick: 1, ackSeq: 0, keyframe: false, steers: new Uint8Array(20) })).toThrow(RangeError);
+    // No Steer carries a target off the walk grid: the server sends a Motion record for it.
+    expect(() => encodeSnapshot({ tick: 1, ackSeq: 0, keyframe: false, steers: [{ netId: 1, targetX: 0.1, targetY: 0 }] })).toThrow(/not on the walk grid/);
   });
 
   it('frame sizes: empty delta, 100-entity keyframe, Motion and Steer records', () => {
@@ -305,9 +307,10 @@ describe('encoder behaviour', () => {
     expect(kf.length).toBe(100 * ENTITY_STATE_SIZE + 6 + 1);
     const moved = encodeSnapshot({ tick: 1, ackSeq: 0, keyframe: false, moves: MOVES, removed: [7] });
     expect(moved.length).toBe(SNAPSHOT_HEADER_SIZE + 2 + MOVES.length * MOTION_SIZE + 1); // two one-byte counts, NetId 7 as a one-byte varint
-    // A Steer is its NetId as a varint and 8 bytes of target: 5 + 8 for 4,000,000,002, 1 + 8 for 10.
+    // A Steer is its NetId and the target's grid codes as varints: 5 + 2 + 2 bytes for
+    // 4,000,000,002 → (−511.75, 1023.5) (codes 8,187 and 16,376), 1 + 1 + 1 for 10 → (0, 0).
     const steered = encodeSnapshot({ tick: 1, ackSeq: 0, keyframe: false, steers: STEERS });
-    expect(steered.length).toBe(SNAPSHOT_HEADER_SIZE + 1 + 13 + 9);
+    expect(steered.length).toBe(SNAPSHOT_HEADER_SIZE + 1 + 9 + 3);
     // Removed NetIds as varints: 1, 2, 3 and 5 bytes.
     const removed = [127, 128, 2_097_151, 0xffffffff];
     const gone = encodeSnapshot({ tick: 1, ackSeq: 0, keyframe: false, removed });
@@ -327,7 +330,7 @@ describe('encoder behaviour', () => {
       'c0c407', '2a', // tick 123456, ack_seq 42 (varints)
       '01', '01', '01', '01', // counts: 1 Motion record, 1 Steer record, 1 event, 1 removed
       '07000000', '0000803f', '00000040', '00004040', '00008040', '0000003f', // Motion: 7, (1, 2) → (3, 4), rot 0.5
-      '08', '0000a040', '0000c040', // Steer: 8 (a varint), → (5, 6)
+      '08', '50', '60', // Steer: 8, → (5, 6): grid codes 80 and 96 (varints)
       '06000300', '07000000', '00000000', '0000803f', '00000040', '00000000', '686921', // Chat "hi!"
       '09', // removed: 9 (a varint)
     ].join(''));

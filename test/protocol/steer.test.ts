@@ -1,8 +1,8 @@
-// Steer records (PROTOCOL.md §5.3): the position and heading a client works out from its last
+// Steer records (PROTOCOL.md §5.1): the position and heading a client works out from its last
 // record are the server's, bit for bit, and a Steer that cannot be worked out is refused.
 
 import { describe, expect, it } from 'vitest';
-import { MAX_STEER_TICKS, withSteer, type EntityStateObj } from '../../src/protocol/index.js';
+import { MAX_STEER_TICKS, steerGridCode, steerGridValue, withSteer, type EntityStateObj } from '../../src/protocol/index.js';
 import { DEFAULT_ZONE, generateZone, stepZone, type ZoneWorld } from '../../src/sim/index.js';
 
 const stats = { level: 1, hp: 100, maxHp: 100, mana: 50, maxMana: 50 };
@@ -25,11 +25,20 @@ function turn(ticks: number, first: [number, number], then: [number, number], ti
   const eid = world.sessions.get(1)!, t0 = world.tick, before = recordOf(world, eid, tickRate);
   for (let i = 1; i < ticks; i++) stepZone(world, []);
   stepZone(world, [{ type: 'move', session: 1, seq: 2, x: then[0], y: then[1] }]);
-  const steered = withSteer(before, t0, { netId: before.netId, targetX: Math.fround(then[0]), targetY: Math.fround(then[1]) }, world.tick, tickRate);
-  return { steered, after: recordOf(world, eid, tickRate) };
+  // The target as the simulation keeps it (on the walk grid), which is what a Steer carries.
+  const after = recordOf(world, eid, tickRate);
+  const steered = withSteer(before, t0, { netId: before.netId, targetX: after.targetX, targetY: after.targetY }, world.tick, tickRate);
+  return { steered, after };
 }
 
 describe('Steer records', () => {
+  it('carry a target on the walk grid as zigzag codes: short for small magnitudes of either sign, exact both ways', () => {
+    expect([0, 0.125, -0.125, 1, -1, 1023.875].map(steerGridCode)).toEqual([0, 2, 1, 16, 15, 16_382]);
+    for (const v of [0, 0.125, -0.125, 999.875, -4096.5, 268_435_455.875, -268_435_456]) expect(steerGridValue(steerGridCode(v))).toBe(v);
+    // Off the grid, −0 (0 on the wire) and beyond 32 bits: no Steer.
+    for (const v of [0.1, Math.fround(0.3), -0, 268_435_456, -268_435_456.125, NaN, Infinity]) expect(steerGridCode(v), `${v}`).toBe(-1);
+  });
+
   it('step a walker to the server\'s own position and heading, bit for bit, after 1 to 200 ticks and at other tick rates', () => {
     for (const ticks of [1, 2, 7, 60, MAX_STEER_TICKS]) {
       for (const tickRate of [20, 30, 60]) {

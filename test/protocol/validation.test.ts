@@ -270,15 +270,23 @@ describe('forged offsets and lengths', () => {
   });
 
   it('a Snapshot frame whose Steer or removed NetId varint is cut, longer than 5 bytes or over 2^32 − 1, or whose removals leave bytes over, is BadFrame', () => {
-    // Header (flags, tick, ack) then the counts: 3 + 1 bytes; a Steer is a varint and 8 bytes.
-    const steer = (netId: number[]) => new Uint8Array([0x41, 1, 0, 1, ...netId, 0, 0, 0x80, 0x3f, 0, 0, 0, 0x40]);
+    // Header (flags, tick, ack) then the counts: 3 + 1 bytes; a Steer is three varints: the
+    // NetId and the target's grid codes (16 and 32: (1, 2)).
+    const steer = (netId: number[], target = [0x10, 0x20]) => new Uint8Array([0x41, 1, 0, 1, ...netId, ...target]);
     const removed = (...netIds: number[][]) => new Uint8Array([0x21, 1, 0, netIds.length, ...netIds.flat()]);
+    const FIVE_BYTES_MAX = [0xff, 0xff, 0xff, 0xff, 0x0f];
     expect(decodeServerMessage(steer([0x88, 0x01]))).toMatchObject({ steers: [{ netId: 136, targetX: 1, targetY: 2 }] });
-    expect(decodeServerMessage(removed([0xff, 0xff, 0xff, 0xff, 0x0f], [7]))).toMatchObject({ removed: [0xffffffff, 7] });
+    // The extreme codes: 2^32 − 1 is −2^31 eighths, 2^32 − 2 is 2^31 − 1 eighths.
+    expect(decodeServerMessage(steer([7], [...FIVE_BYTES_MAX, 0xfe, 0xff, 0xff, 0xff, 0x0f])))
+      .toMatchObject({ steers: [{ netId: 7, targetX: -268_435_456, targetY: 268_435_455.875 }] });
+    expect(decodeServerMessage(removed(FIVE_BYTES_MAX, [7]))).toMatchObject({ removed: [0xffffffff, 7] });
     const cases: [string, Uint8Array][] = [
       ['a Steer NetId of six bytes', steer([0x80, 0x80, 0x80, 0x80, 0x80, 0x01])],
       ['a Steer NetId over 2^32 − 1', steer([0x80, 0x80, 0x80, 0x80, 0x10])],
-      ['a Steer cut in its target', steer([0x88, 0x01]).subarray(0, 12)],
+      ['a Steer without its target_y', steer([0x88, 0x01], [0x10])],
+      ['a Steer target_y cut', steer([0x88, 0x01], [0x10, 0x80])],
+      ['a Steer target_x of six bytes', steer([7], [0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0x20])],
+      ['a Steer target_x over 2^32 − 1', steer([7], [0x80, 0x80, 0x80, 0x80, 0x10, 0x20])],
       ['a Steer NetId cut at the end of the frame', new Uint8Array([0x41, 1, 0, 1, 0x88])],
       ['a removed NetId over 2^32 − 1', removed([0xff, 0xff, 0xff, 0xff, 0x1f])],
       ['a removed NetId cut', removed([0x88])],

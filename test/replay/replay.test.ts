@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ReplayFileError, ReplaySession, parseRecording, readRecording, replay } from '../../src/replay/index.js';
 import { replayParallel } from '../../src/replay/parallel.js';
+import { walkGridTarget } from '../../src/sim/motion.js';
 import { restoreSnapshot, serializeSnapshot } from '../../src/sim/index.js';
 import { recordScenario } from './helpers.js';
 
@@ -54,7 +55,8 @@ describe('replay', () => {
     const changed = parseRecording(copy.join('\n') + '\n');
     const before = new ReplaySession(changed);
     before.stepTo(tick.t - 1);
-    const netId = before.world.c.NetId.id[before.world.sessions.get(move.session)!];
+    const eid = before.world.sessions.get(move.session)!;
+    const netId = before.world.c.NetId.id[eid], fromX = before.world.c.Position.x[eid];
     const r = replay(changed);
     const d = r.divergence!;
     expect(d.tick).toBe(tick.t);
@@ -65,7 +67,7 @@ describe('replay', () => {
     // Only the moved player differs, and its target is the recorded one against the changed one.
     expect(d.detail!.diffs.length).toBeGreaterThan(0);
     for (const f of d.detail!.diffs) expect(f).toMatchObject({ netId, kind: 'player' });
-    expect(d.detail!.diffs).toContainEqual({ netId, kind: 'player', component: 'Motion', field: 'tx', expected: Math.fround(original), actual: Math.fround(move.x) });
+    expect(d.detail!.diffs).toContainEqual({ netId, kind: 'player', component: 'Motion', field: 'tx', expected: walkGridTarget(fromX, original), actual: walkGridTarget(fromX, move.x) });
   });
 
   it('gives the same answer on two threads (stretches between snapshots), divergence included', async () => {

@@ -1,8 +1,30 @@
 import { describe, expect, it } from 'vitest';
 import { rules } from '../../src/sim/index.js';
+import { walkGridTarget } from '../../src/sim/motion.js';
 import { f32, withPlayers } from './helpers.js';
 
 const STEP = rules.PLAYER_SPEED * rules.DT; // 0.25
+
+describe('walk targets on the grid of 1/8 units', () => {
+  it('rounds toward the walker, so the target stays between it and the point asked for', () => {
+    expect(walkGridTarget(0, 10.2)).toBe(10.125);
+    expect(walkGridTarget(20, 10.2)).toBe(10.25);
+    expect(walkGridTarget(0, 10.25)).toBe(10.25);
+    expect(walkGridTarget(0, -3.3)).toBe(-3.25);
+    expect(walkGridTarget(-10, -3.3)).toBe(-3.375);
+    // From inside the zone toward an edge that is not on the grid: never past the point asked for.
+    expect(walkGridTarget(500, 999.99)).toBe(999.875);
+  });
+
+  it('keeps the point asked for where the grid has none between it and the walker', () => {
+    expect(walkGridTarget(10.01, 10.1)).toBe(10.1);
+    expect(walkGridTarget(10.1, 10.01)).toBe(10.01);
+  });
+
+  it('never gives -0, which the wire cannot tell from 0', () => {
+    expect(Object.is(walkGridTarget(1, -0.05), 0)).toBe(true);
+  });
+});
 
 describe('player movement', () => {
   it('walks 0.25 units per tick along +x, exactly, and snaps on arrival', () => {
@@ -46,17 +68,18 @@ describe('player movement', () => {
     const { world, d } = withPlayers([{ x: 100, y: 100 }]);
     const e = d.eid(1);
     const { Position, Motion } = world.c;
-    d.step(d.move(1, 100, 102.1)); // tick 2
-    d.idleUntil(9); // 8 steps of 0.25: 102.0, 0.1 short of the target
+    d.step(d.move(1, 100, 102.2)); // tick 2: 102.125 on the walk grid (rounded toward the walker)
+    expect(Motion.ty[e]).toBe(102.125);
+    d.idleUntil(9); // 8 steps of 0.25: 102.0, 0.125 short of the target
     expect(Position.y[e]).toBe(102);
     expect(Motion.active[e]).toBe(1);
-    d.step(); // within 0.1: snaps
-    expect(Position.y[e]).toBe(f32(102.1));
+    d.step(); // within one step: snaps
+    expect(Position.y[e]).toBe(102.125);
     expect(Position.x[e]).toBe(100);
     expect(Motion.active[e]).toBe(0);
 
-    d.step(d.move(1, 100, 101.95)); // 0.15 away: less than one step, snaps at once
-    expect(Position.y[e]).toBe(f32(101.95));
+    d.step(d.move(1, 100, 101.95)); // 102.0 on the grid: 0.125 away, less than one step, snaps at once
+    expect(Position.y[e]).toBe(102);
     expect(Motion.active[e]).toBe(0);
   });
 

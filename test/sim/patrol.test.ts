@@ -8,8 +8,9 @@ describe('NPC patrol', () => {
   it('walks a 2-waypoint route at 0.1 per tick, turns within 1.0 and loops', () => {
     const world = tinyWorld();
     const d = new Driver(world);
-    // Waypoint 1 is 10.05 away so the 1.0 turn point (x ≥ 19.05) falls between two steps.
-    const e = spawnNpc(world, [10, 10, 20.05, 10], 3, 140);
+    // Waypoint 1 (on the walk grid of 1/8 units) is 10.125 away, so the 1.0 turn point
+    // (x ≥ 19.125) falls between two steps.
+    const e = spawnNpc(world, [10, 10, 20.125, 10], 3, 140);
     const { Position, Motion, Rotation, Patrol, Replicated } = world.c;
     expect(NPC_STEP).toBeCloseTo(0.1, 15);
     expect(Position.x[e]).toBe(10);
@@ -19,12 +20,12 @@ describe('NPC patrol', () => {
     d.step(); // tick 1: idle NPC is pointed at waypoint 1, no step yet
     expect(Position.x[e]).toBe(10);
     expect(Motion.active[e]).toBe(1);
-    expect(Motion.tx[e]).toBe(f32(20.05));
+    expect(Motion.tx[e]).toBe(20.125);
     expect(Rotation.angle[e]).toBe(0);
     expect(Replicated.changedAt[e]).toBe(1);
 
-    // Ticks 2..92: 91 steps of 0.1, x = 10 + 0.1 (tick − 1); it turns at x = 19.1 (tick 92).
-    for (let t = 2; t <= 91; t++) {
+    // Ticks 2..93: 92 steps of 0.1, x = 10 + 0.1 (tick − 1); it turns at x = 19.2 (tick 93).
+    for (let t = 2; t <= 92; t++) {
       d.step();
       expect(Position.x[e]).toBeCloseTo(10 + 0.1 * (t - 1), 4);
       expect(Position.y[e]).toBe(10);
@@ -32,27 +33,27 @@ describe('NPC patrol', () => {
       expect(Rotation.angle[e]).toBe(0);
       expect(Replicated.changedAt[e]).toBe(1);
     }
-    d.step(); // tick 92
-    expect(Position.x[e]).toBeCloseTo(19.1, 4);
+    d.step(); // tick 93
+    expect(Position.x[e]).toBeCloseTo(19.2, 4);
     expect(Patrol.next[e]).toBe(0); // looped back to waypoint 0
     expect(Motion.tx[e]).toBe(10);
     expect(Rotation.angle[e]).toBe(f32(Math.PI));
-    expect(Replicated.changedAt[e]).toBe(92);
+    expect(Replicated.changedAt[e]).toBe(93);
 
     // Back toward waypoint 0: on a 2-point route the return leg lies on the same 0.1 lattice,
-    // so the turn comes exactly 8.1 units later (x = 11.0, 1.0 from waypoint 0, tick 173) give
+    // so the turn comes exactly 8.2 units later (x = 11.0, 1.0 from waypoint 0, tick 175) give
     // or take float32 rounding of the accumulated steps.
     let turned = 0;
-    for (let t = 93; t <= 180 && !turned; t++) {
+    for (let t = 94; t <= 180 && !turned; t++) {
       d.step();
       if (Patrol.next[e] === 1) turned = t;
-      else expect(Position.x[e]).toBeCloseTo(19.1 - 0.1 * (t - 92), 4);
+      else expect(Position.x[e]).toBeCloseTo(19.2 - 0.1 * (t - 93), 4);
     }
-    expect([172, 173, 174]).toContain(turned);
+    expect([174, 175, 176]).toContain(turned);
     expect(Math.abs(Position.x[e] - 10)).toBeLessThanOrEqual(1);
-    const xTurn = 19.1 - 0.1 * (turned - 92);
+    const xTurn = 19.2 - 0.1 * (turned - 93);
     expect(Position.x[e]).toBeCloseTo(xTurn, 4);
-    expect(Motion.tx[e]).toBe(f32(20.05));
+    expect(Motion.tx[e]).toBe(20.125);
     expect(Rotation.angle[e]).toBe(0);
     expect(Replicated.changedAt[e]).toBe(turned);
     d.step();

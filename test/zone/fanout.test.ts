@@ -174,6 +174,38 @@ describe('cell fan-out', () => {
     expect(sourceOnly.removals).toEqual([125]);
   });
 
+  it('sends a turn toward a target on the walk grid as a Steer record, one off it as a Motion record', () => {
+    const world = generateZone({ ...DEFAULT_ZONE, bounds: { minX: 0, minY: 0, maxX: 1000, maxY: 1000 }, spawn: { x: 500, y: 500 }, npcs: 0, items: 0, cellSize: 25 }, 1);
+    const fan = new Fanout(world, new Encoder());
+    const stats = { level: 1, hp: 100, maxHp: 100, mana: 50, maxMana: 50 };
+    stepZone(world, [
+      { type: 'join', session: 1, name: 'walker', state: { x: 510.01, y: 510, ...stats } },
+      { type: 'join', session: 2, name: 'watcher', state: { x: 530, y: 510, ...stats } },
+    ]);
+    const walker = world.sessions.get(1)!, watcher = newViewer(world.sessions.get(2)!);
+    fan.index();
+    const known: KnownRecords = new Map();
+    const tickWith = (inputs: SimInput[]) => {
+      stepZone(world, inputs);
+      fan.index();
+      const msg = decodeServerMessage(fan.frame(watcher, 0)!) as SnapshotMsg;
+      expect(applySnapshot(known, msg)).toBe(0);
+      return msg;
+    };
+    tickWith([{ type: 'move', session: 1, seq: 1, x: 400.3, y: 510 }]); // the keyframe
+    // A turn toward a point on the grid (rounded toward the walker): a Steer, 5 bytes here.
+    const onGrid = tickWith([{ type: 'move', session: 1, seq: 2, x: 450.3, y: 520.1 }]);
+    expect(onGrid.steers).toEqual([{ netId: world.c.NetId.id[walker], targetX: 450.375, targetY: 520 }]);
+    expect(onGrid.moves).toEqual([]);
+    // A turn toward a point with no grid point between it and the walker (0.05 away on x):
+    // the target stays off the grid, and the turn goes as a Motion record.
+    const x = world.c.Position.x[walker];
+    const offGrid = tickWith([{ type: 'move', session: 1, seq: 3, x: x + 0.05, y: 515 }]);
+    expect(world.c.Motion.tx[walker]).toBe(Math.fround(x + 0.05));
+    expect(offGrid.steers).toEqual([]);
+    expect(offGrid.moves.map((m) => [m.netId, m.targetX])).toEqual([[world.c.NetId.id[walker], Math.fround(x + 0.05)]]);
+  });
+
   it('delivers each event to the viewers within its radius and no others, in the order they happened', () => {
     const world = generateZone(zoneForEntities(2000, { npcs: 1500, items: 100 }), 8);
     const scenario = new Scenario(world, { players: 300, seed: 8, chatChance: 0.05, attackChance: 0.2 });

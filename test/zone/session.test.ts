@@ -4,6 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EntityKind, ErrorCode, PROTOCOL_VERSION } from '../../src/protocol/index.js';
 import { rules } from '../../src/sim/index.js';
+import { walkGridTarget } from '../../src/sim/motion.js';
 import { startZoneServer, type ZoneServer } from '../../src/zone/index.js';
 import { TestClient, closeAll, httpJson, waitUntil } from './wsClient.js';
 
@@ -110,12 +111,12 @@ describe('join', () => {
 
     const tx = start.x + 8, ty = start.y - 6; // 10 units: 2 s at 5 u/s
     const seq = a.move(tx, ty);
-    const fx = Math.fround(tx), fy = Math.fround(ty);
+    const fx = walkGridTarget(start.x, tx), fy = walkGridTarget(start.y, ty); // where the server walks it
     await b.waitFor(() => b.known.get(a.netId)?.rec.targetX === fx, 2000, "A's motion record");
     const motion = b.known.get(a.netId)!;
     expect(motion.rec).toMatchObject({ targetX: fx, targetY: fy, speed: rules.PLAYER_SPEED });
     expect(motion.rec.flags & 2).toBe(2); // moving
-    expect(motion.rec.rot).toBeCloseTo(Math.atan2(-6, 8), 5);
+    expect(motion.rec.rot).toBeCloseTo(Math.atan2(fy - start.y, fx - start.x), 5);
 
     // Halfway, B's extrapolation from that one record matches the server's position.
     await b.waitTick(motion.tick + 15);
@@ -150,7 +151,7 @@ describe('join', () => {
     expect(b.welcome!.tickRate).toBe(100);
     await b.waitFor(() => b.known.has(a.netId), 2000, "A's entity");
     const start = b.known.get(a.netId)!.rec;
-    const fx = Math.fround(start.x + 10);
+    const fx = walkGridTarget(start.x, start.x + 10);
     a.move(start.x + 10, start.y);
     await b.waitFor(() => b.known.get(a.netId)?.rec.targetX === fx, 2000, "A's motion record");
     const motion = b.known.get(a.netId)!;

@@ -22,6 +22,7 @@ import {
   type SnapshotMsg,
   type WelcomeMsg,
 } from '../../src/protocol/index.js';
+import { walkGridTarget } from '../../src/sim/motion.js';
 import { applySnapshot } from './knownRecords.js';
 
 /** The last record of an entity and the tick of the snapshot it came in. */
@@ -299,9 +300,11 @@ export class TestClient {
     this.sendBytes(encodePing({ clientTime }));
   }
 
-  /** Moves to (x, y) and waits until the own record shows it standing there. */
+  /** Moves to (x, y) and waits until the own record shows it standing there (on the walk grid). */
   async moveTo(x: number, y: number, timeoutMs = 10_000): Promise<void> {
-    const fx = Math.fround(x), fy = Math.fround(y);
+    const from = this.self;
+    if (from === undefined) throw new Error(`${this.label}: moveTo before its own record came`);
+    const fx = walkGridTarget(from.x, x), fy = walkGridTarget(from.y, y);
     this.move(x, y);
     await this.waitFor(() => {
       const s = this.self;

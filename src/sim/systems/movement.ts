@@ -3,15 +3,15 @@
 
 import { Not } from 'bitecs';
 import { heading } from '../math.js';
-import { stepMotion, type MotionColumns } from '../motion.js';
+import { stepMotion, walkGridTarget, type MotionColumns } from '../motion.js';
 import { cachedQuery } from '../queries.js';
 import { touch, type ZoneWorld } from '../world.js';
 
-/** Sets an entity walking to (x, y), facing the way it goes. */
+/** Sets an entity walking to (x, y) on the walk grid (walkGridTarget), facing the way it goes. */
 export function walkTo(world: ZoneWorld, e: number, x: number, y: number): void {
   const { Position, Motion, Rotation } = world.c;
-  Motion.tx[e] = x;
-  Motion.ty[e] = y;
+  Motion.tx[e] = walkGridTarget(Position.x[e], x);
+  Motion.ty[e] = walkGridTarget(Position.y[e], y);
   Motion.active[e] = 1;
   // Heading from the stored float32 values, the same ones movement will use.
   const dx = Motion.tx[e] - Position.x[e], dy = Motion.ty[e] - Position.y[e];
