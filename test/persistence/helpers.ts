@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { ZoneClient } from '../../src/client/index.js';
+import { rules } from '../../src/sim/index.js';
 
 export function tempDb(prefix: string): string {
   return join(mkdtempSync(join(tmpdir(), `mmo-${prefix}-`)), 'world.db');
@@ -36,12 +37,13 @@ export function ownPosition(c: ZoneClient): { x: number; y: number } {
   return { x: p.x, y: p.y };
 }
 
-/** Walks to (x, y) and waits until the client sees itself stopped there. */
+/** Walks to (x, y) and waits until the client sees itself stopped there (on the walk grid, so within 1/8). */
 export async function walkTo(c: ZoneClient, x: number, y: number): Promise<void> {
   c.move(x, y);
+  const near = 1 / rules.WALK_GRID;
   await waitFor(`arrival at ${x},${y}`, () => {
     const rec = c.world.get(c.netId)?.record;
-    return rec && (rec.flags & 2) === 0 && Math.abs(rec.x - x) < 0.01 && Math.abs(rec.y - y) < 0.01;
+    return rec && (rec.flags & 2) === 0 && Math.abs(rec.x - x) <= near && Math.abs(rec.y - y) <= near;
   }, 30_000);
 }
 
