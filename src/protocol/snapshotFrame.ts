@@ -26,6 +26,8 @@ export const EVENT_HEAD_SIZE = 24;
 export const SNAPSHOT_MARK = 1;
 /** Byte 0, bit 1: a keyframe. */
 export const SNAPSHOT_KEYFRAME = 2;
+/** The longest varint: 5 bytes carry 32 bits. */
+const MAX_VARINT = 5;
 /** The shortest Steer record on the wire: net_id and the target's two grid codes, a byte each. */
 const MIN_STEER_SIZE = 3;
 /** Byte 0, bits 2..6: which sections follow (each then has a count), in this order. */
@@ -108,18 +110,6 @@ export function varintSize(n: number): number {
   return size;
 }
 
-/** Bytes of a section's count: none for an absent section. */
-function countSize(n: number): number {
-  return n === 0 ? 0 : varintSize(n);
-}
-
-/** Word 0..2 of Steer record i (steerWord()), packed or an object. */
-function steerWordOf(steers: ArrayLike<SteerObj> | Uint8Array, i: number, word: number): number {
-  if (!(steers instanceof Uint8Array)) return steerWord(steers[i], word);
-  const at = i * PACKED_STEER_SIZE + 4 * word;
-  return (steers[at] | (steers[at + 1] << 8) | (steers[at + 2] << 16) | (steers[at + 3] << 24)) >>> 0;
-}
-
 /** Record bytes given packed or as objects: their byte length. */
 function recordBytes(records: ArrayLike<unknown> | Uint8Array | undefined, size: number, what: string): number {
   if (records === undefined) return 0;
@@ -146,16 +136,14 @@ export class SnapshotWriter {
     const nSteers = recordBytes(s.steers, PACKED_STEER_SIZE, 'steers') / PACKED_STEER_SIZE;
     const events = s.events, nEvents = events === undefined ? 0 : events.length;
     const removed = s.removed, nRemoved = removed === undefined ? 0 : removed.length;
-    let length = 1 + varintSize(s.tick) + varintSize(s.ackSeq) + nFull * ENTITY_STATE_SIZE + nMoves * MOTION_SIZE;
-    for (let i = 0; i < nSteers; i++) for (let word = 0; word < 3; word++) length += varintSize(steerWordOf(s.steers!, i, word));
-    for (let i = 0; i < nRemoved; i++) length += varintSize(removed![i]);
+    // Room for the frame with every varint at its longest: the frame ends where writing does.
+    let room = 1 + 7 * MAX_VARINT + nFull * ENTITY_STATE_SIZE + nMoves * MOTION_SIZE + nSteers * 3 * MAX_VARINT + nRemoved * MAX_VARINT;
     for (let i = 0; i < nEvents; i++) {
       const text = events![i].text;
       const t = this.texts[i] = text ? utf8.encode(text) : undefined;
-      length += EVENT_HEAD_SIZE + (t === undefined ? 0 : t.length);
+      room += EVENT_HEAD_SIZE + (t === undefined ? 0 : t.length);
     }
-    length += countSize(nFull) + countSize(nMoves) + countSize(nSteers) + countSize(nEvents) + countSize(nRemoved);
-    this.ensure(length);
+    this.ensure(room);
     const b = this.bytes;
     b[0] = SNAPSHOT_MARK | (s.keyframe ? SNAPSHOT_KEYFRAME : 0) | (nFull > 0 ? HAS_ENTITIES : 0) | (nMoves > 0 ? HAS_MOVES : 0) |
       (nSteers > 0 ? HAS_STEERS : 0) | (nEvents > 0 ? HAS_EVENTS : 0) | (nRemoved > 0 ? HAS_REMOVED : 0);
@@ -168,11 +156,30 @@ export class SnapshotWriter {
     at = this.count(at, nRemoved);
     at = this.records(at, s.entities, ENTITY_STATE_SIZE, writeEntityState);
     at = this.records(at, s.moves, MOTION_SIZE, writeMotion);
-    for (let i = 0; i < nSteers; i++) for (let word = 0; word < 3; word++) at = this.varint(at, steerWordOf(s.steers!, i, word));
+    if (nSteers > 0) at = s.steers instanceof Uint8Array ? this.packedSteers(at, s.steers) : this.steerObjects(at, s.steers!);
     for (let i = 0; i < nEvents; i++) at = this.event(at, events![i], this.texts[i]);
     for (let i = 0; i < nRemoved; i++) at = this.varint(at, removed![i]);
     if (nEvents > 0) this.texts.length = 0; // setting a length calls into the runtime, even to 0 from 0
-    return this.views[length] ??= b.subarray(0, length);
+    return this.views[at] ??= b.subarray(0, at);
+  }
+
+  /** Packed Steer records (writeSteer()): three uint32 words each, every one a varint on the wire. */
+  private packedSteers(at: number, p: Uint8Array): number {
+    const b = this.bytes;
+    for (let i = 0; i < p.length; i += 4) {
+      let n = (p[i] | (p[i + 1] << 8) | (p[i + 2] << 16) | (p[i + 3] << 24)) >>> 0;
+      while (n >= 0x80) {
+        b[at++] = (n & 0x7f) | 0x80;
+        n >>>= 7;
+      }
+      b[at++] = n;
+    }
+    return at;
+  }
+
+  private steerObjects(at: number, steers: ArrayLike<SteerObj>): number {
+    for (let i = 0; i < steers.length; i++) for (let word = 0; word < 3; word++) at = this.varint(at, steerWord(steers[i], word));
+    return at;
   }
 
   /** A section's count, when it is there. */
