@@ -7,8 +7,7 @@
 // (`taskset`; unpinned where it is missing); bots join at ≤ 200/s; then a warm-up, then the
 // measured window; a fresh server per step. Each step reports, over the window only: tick
 // p50/p99/max and jitter (tick p99 / mean), missed ticks, where tick time goes (step, index,
-// assembly, send, other), frame assembly per client (and less the tick thread's waits for its
-// core, which on one core its I/O thread takes meanwhile), GC ms/s, server CPU (and its tick thread's alone) and bot CPU from the processes' CPU time (the bots'
+// assembly, send, other), GC ms/s, server CPU (and its tick thread's alone) and bot CPU from the processes' CPU time (the bots'
 // also per bot and per frame received), frames/bytes per client per second at the client,
 // staleness (arrival at the client minus the wall-clock start of the frame's tick, every
 // snapshot) and the bots' event-loop delay (long with little bot CPU: the machine starved
@@ -198,19 +197,15 @@ async function runStep(bots: number) {
     botsProc.stdin!.write(JSON.stringify({ type: 'end' }) + '\n');
     const r = (await reported) as unknown as BotReport;
     const ticks = b.totals.ticks - a.totals.ticks;
-    const per = (k: 'stepMs' | 'recordMs' | 'indexMs' | 'encodeMs' | 'encodeWaitMs' | 'sendMs') => r2((b.totals[k] - a.totals[k]) / ticks);
+    const per = (k: 'stepMs' | 'recordMs' | 'indexMs' | 'encodeMs' | 'sendMs') => r2((b.totals[k] - a.totals[k]) / ticks);
     const tickMs = windowTicks(a, b);
     const split = { stepMs: per('stepMs'), recordMs: per('recordMs'), indexMs: per('indexMs'), assemblyMs: per('encodeMs'), sendMs: per('sendMs') };
     const otherMs = r2(tickMs.mean - split.stepMs - split.recordMs - split.indexMs - split.assemblyMs - split.sendMs);
-    // Assembly per client: its wall time, and that less the tick thread's wait for its core
-    // (the I/O thread runs then on a one-core zone), i.e. what assembling itself took.
-    const assemblyWaitMs = per('encodeWaitMs'), perFrameUs = (ms: number) => r2((ms * 1000) / Math.max(1, r.joined));
-    const assembly = { usPerClient: perFrameUs(split.assemblyMs), ownUsPerClient: perFrameUs(split.assemblyMs - assemblyWaitMs), waitMsPerTick: assemblyWaitMs };
     const saved = b.totals.sendsSaved - a.totals.sendsSaved, sent = b.totals.framesOut - a.totals.framesOut;
     const step = {
       bots, loadAverage1m: r2(loadavg()[0]), joined: r.joined, joinFailures: r.failed + (bots - Number(ramped.joined) - Number(ramped.failed)),
       disconnects: r.disconnects, missedTicks: b.missedTicks - a.missedTicks, ticks,
-      tickMs, tickP99OverMean: r2(tickMs.p99 / tickMs.mean), profileMsPerTick: { ...split, otherMs }, assembly, gcMsPerSec: r2((b.totals.gcMs - a.totals.gcMs) / seconds),
+      tickMs, tickP99OverMean: r2(tickMs.p99 / tickMs.mean), profileMsPerTick: { ...split, otherMs }, gcMsPerSec: r2((b.totals.gcMs - a.totals.gcMs) / seconds),
       serverCpuPct: Math.round(cpu.server * 100), tickThreadCpuPct: Math.round(cpu.tick * 100), botsCpuPct: Math.round(cpu.bots * 100),
       ...botCost(cpu.bots, r.joined, r.framesPerClientPerSec),
       perClient: {
@@ -271,8 +266,7 @@ for (const bots of steps) {
   results.push(step);
   process.stderr.write(`ccu: ${bots} bots → ${step.verdict}: tick p99 ${step.tickMs.p99} ms, missed ${step.missedTicks}, ` +
     `staleness p99 ${step.stalenessMs.p99} ms${step.tcp?.window ? ` (${step.tcp.window.retransSegs} TCP segments resent)` : ''}, ${step.perClient.bytesPerSec} B/s per client, server CPU ${step.serverCpuPct} %, bots CPU ${step.botsCpuPct} % ` +
-    `(${step.botCpuPctPerBot} % per bot, ${step.botCpuUsPerFrame} µs per frame), tick p99/mean ${step.tickP99OverMean}, ` +
-    `assembly ${step.assembly.usPerClient} µs per client (${step.assembly.ownUsPerClient} without the waits for the core), load ${step.loadAverage1m}\n`);
+    `(${step.botCpuPctPerBot} % per bot, ${step.botCpuUsPerFrame} µs per frame), tick p99/mean ${step.tickP99OverMean}, load ${step.loadAverage1m}\n`);
   if (step.verdict === 'fell apart') break;
 }
 if (values.chart) {

@@ -4,4 +4,3 @@ export { CLOSE_GRACE_MS, PortInUseError, closeApp, closeAppAfterGrace, listenExc
 export { createLog, logFromFunction, type Log, type LogOptions } from './log.js';
 export { HELPER_THREAD_NICENESS, lowerRuntimeThreads, lowerThisThread, restoreRuntimeThreads } from './threadPriority.js';
 export { BetweenTicksGc } from './youngGc.js';
-export { threadRunDelayMs } from './runDelay.js';

@@ -5,7 +5,6 @@
 
 import { ErrorCode, PROTOCOL_VERSION, SNAPSHOT_HEARTBEAT_MS, errorCodeName, errorPolicy } from '../protocol/index.js';
 import { rules, type SimEvent } from '../sim/index.js';
-import { threadRunDelayMs } from '../runtime/index.js';
 import type { ZoneContext } from './context.js';
 import { Fanout } from './fanout.js';
 import type { TickProfile } from './profile.js';
@@ -103,14 +102,12 @@ export class Delivery {
    * (the others count as sends saved). A client over its send budget gets none (what it missed
    * comes whole in a keyframe once it drains); over it longer than laggardMs it is closed
    * (TooSlow). The profile gets the loop's time split into assembly ('encode') and 'send' as
-   * the timed clients show it (TIMED_CLIENT_STRIDE), and the time the tick thread waited for
-   * its core meanwhile, split the same way (on one core the I/O thread runs in that wall time).
+   * the timed clients show it (TIMED_CLIENT_STRIDE).
    */
   sendFrames(now: number): void {
     const { world, options: { sendBudgetBytes, laggardMs } } = this.z;
     this.profile.beginTick(world.tick, now, 1000 / this.z.options.tickRate);
-    // The wait readings lie within the wall clock's: the loop's waits never exceed its wall time.
-    const start = performance.now(), startWait = threadRunDelayMs();
+    const start = performance.now();
     let timedEncodeMs = 0, timedSendMs = 0, clients = 0;
     for (const conn of this.z.conns.values()) {
       const s = conn.session;
@@ -135,10 +132,8 @@ export class Delivery {
       this.send(conn, frame);
       if (timed) timedSendMs += performance.now() - b;
     }
-    const loopWaitMs = threadRunDelayMs() - startWait;
     const totalMs = performance.now() - start, timedMs = timedEncodeMs + timedSendMs;
-    const encodeShare = timedMs > 0 ? timedEncodeMs / timedMs : 1, encodeMs = totalMs * encodeShare;
-    this.profile.addEncodeWait(loopWaitMs * encodeShare);
+    const encodeMs = timedMs > 0 ? totalMs * (timedEncodeMs / timedMs) : totalMs;
     this.profile.add('encode', encodeMs);
     this.profile.add('send', totalMs - encodeMs);
   }

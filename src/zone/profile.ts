@@ -26,12 +26,6 @@ export interface TickProfileSummary extends PartMs {
 export interface TickTotals extends PartMs {
   ticks: number;
   gcMs: number;
-  /**
-   * Of encodeMs, the time the tick thread waited, runnable, for its core (the frame loop's run
-   * queue wait, split as its wall time is): on one core the I/O thread runs then, and
-   * encodeMs − encodeWaitMs is what assembly itself took. NaN where the kernel does not say.
-   */
-  encodeWaitMs: number;
   tickMs: LogHistogramData;
   /**
    * The tick schedule on the wall clock: tick T is due at originEpochMs + T × tickMs (ms since
@@ -50,7 +44,6 @@ export class TickProfile {
   private readonly parts = Object.fromEntries(TICK_PARTS.map((p) => [p, new SampleWindow(WINDOW)])) as Record<TickPart, SampleWindow>;
   private gcMs = 0;
   private gcCount = 0;
-  private encodeWaitMs = 0;
   private readonly sums = Object.fromEntries(TICK_PARTS.map((p) => [p, 0])) as Record<TickPart, number>;
   private readonly tickHistogram = new LogHistogram();
   private readonly tickClock = { originEpochMs: Infinity, tickMs: 0 };
@@ -78,11 +71,6 @@ export class TickProfile {
   add(part: TickPart, ms: number): void {
     this.parts[part].add(ms);
     this.sums[part] += ms;
-  }
-
-  /** The tick thread's wait for its core in frame assembly this tick (see TickTotals.encodeWaitMs). */
-  addEncodeWait(ms: number): void {
-    this.encodeWaitMs += ms;
   }
 
   /** Tick `tick`, due every `tickMs`, began at `start` (performance.now()): the schedule's origin, re-read every 20 ticks. */
@@ -120,7 +108,7 @@ export class TickProfile {
   totals(): TickTotals {
     return {
       ticks: this.tickHistogram.count, ...this.perPart((part) => this.sums[part]),
-      gcMs: this.gcMs, encodeWaitMs: this.encodeWaitMs, tickMs: this.tickHistogram.toData(), tickClock: { ...this.tickClock },
+      gcMs: this.gcMs, tickMs: this.tickHistogram.toData(), tickClock: { ...this.tickClock },
     };
   }
 }
