@@ -75,6 +75,7 @@ export class ZoneServer {
     this.metrics = createZoneMetrics(o.zone.name, {
       players: () => this.world.sessions.size, entities: () => liveCount(this.world),
       connections: () => this.z.conns.size, missedTicks: () => this.driver.missedTicks,
+      framesOut: () => this.delivery.framesOut, bytesOut: () => this.delivery.bytesOut,
     });
     const conns = new Connections((s) => this.admission.timeouts.watch(s));
     this.z = {

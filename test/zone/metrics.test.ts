@@ -60,6 +60,9 @@ describe('/metrics', () => {
     expect(value('mmo_bus_messages_total', 'kind="received"')).toBeGreaterThan(0);
     expect(value('mmo_inbound_rejected_total', 'reason=')).toBeGreaterThan(0);
     expect(value('mmo_missed_ticks_total')).toBeGreaterThan(0);
+    // Frames and bytes sent, kept by the delivery and read at scrape time: a frame is 3 bytes at least.
+    expect(value('mmo_frames_sent_total')).toBeGreaterThan(0);
+    expect(value('mmo_sent_bytes_total')).toBeGreaterThanOrEqual(3 * value('mmo_frames_sent_total'));
     expect(value('process_resident_memory_bytes')).toBeGreaterThan(0);
     // A counter: the next scrape never reads less. The other zone of this process has the
     // process figures too (registered once per process, not once per zone).
