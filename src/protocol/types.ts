@@ -91,8 +91,9 @@ export interface MotionObj {
 }
 
 /**
- * One Steer record (9 to 13 bytes on the wire): a known walking entity's new target; its position
- * and heading the client works out (PROTOCOL.md §5.3), every other field is as in its last record.
+ * One Steer record (3 to 15 bytes on the wire): a known walking entity's new target, on the walk
+ * grid of 1/8 units; its position and heading the client works out (PROTOCOL.md §5.1), every
+ * other field is as in its last record.
  */
 export interface SteerObj {
   netId: number;
