@@ -335,8 +335,9 @@ export class ZoneClient extends ZoneClientEmitter {
   }
 
   /**
-   * Walk toward (x, y). Returns the input's seq, or 0 if nothing was sent (not joined).
-   * Throws RangeError for non-finite coordinates.
+   * Walk toward (x, y): the server walks to that point on its walk grid of 1/8 units, each
+   * coordinate rounded toward the player (PROTOCOL.md §4, Move). Returns the input's seq, or 0
+   * if nothing was sent (not joined). Throws RangeError for non-finite coordinates.
    */
   move(x: number, y: number): number {
     return this.inputs.move(x, y);
