@@ -18,7 +18,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FlightRecorder, Recorder, readRecording, type RecorderOptions } from '../src/replay/index.ts';
 import { replayParallel } from '../src/replay/parallel.ts';
-import { DEFAULT_ZONE, Scenario, generateZone, stateHash, stepZone, zoneForEntities, type ZoneConfig } from '../src/sim/index.ts';
+import { DEFAULT_ZONE, Scenario, generateZone, rules, stateHash, stepZone, zoneForEntities, type ZoneConfig } from '../src/sim/index.ts';
 
 const quick = process.argv.includes('--quick');
 const SEED = 20261202;
@@ -118,7 +118,7 @@ function startup(): { replayMs: number; nodeMs: number } {
   const zone = { ...DEFAULT_ZONE, npcs: 0, items: 0 };
   const w = generateZone(zone, 1);
   stepZone(w, []);
-  writeFileSync(tiny, `${JSON.stringify({ format: 'mmo-replay', version: 3, seed: 1, zone, source: 'bench', tickRate: 20, start: 0 })}\n` +
+  writeFileSync(tiny, `${JSON.stringify({ format: 'mmo-replay', version: 3, rules: rules.SIM_RULES, seed: 1, zone, source: 'bench', tickRate: 20, start: 0 })}\n` +
     `${JSON.stringify({ t: 1, in: [], h: stateHash(w).hex, p: Object.values(stateHash(w).parts) })}\n{"end":true,"ticks":1,"h":""}\n`);
   return { replayMs: medianMs([join(root, 'dist/cli/bin.js'), 'replay', tiny]), nodeMs: medianMs(['-e', '0']) };
 }

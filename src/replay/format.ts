@@ -2,7 +2,7 @@
 // ordinary tools; optionally gzip-compressed (a file whose name ends in .gz), written as one
 // gzip member per flush so `zcat FILE` shows the same lines and a cut file still decodes.
 //
-//   line 1       {"format":"mmo-replay","version":3,"seed":S,"zone":{...ZoneConfig},"source":"...",
+//   line 1       {"format":"mmo-replay","version":3,"rules":2,"seed":S,"zone":{...ZoneConfig},"source":"...",
 //                 "tickRate":20,"start":T0,"entities":{"components":[...],"fields":[["Position.x","f32"],...]}}
 //   a snapshot   {"snap":T,"b64":"..."}        the whole world after tick T (src/sim/snapshot.ts)
 //   a change     {"c":TICK,"e":[[NetId,"+Comp","-Comp",F,V,...]],"x":[NetId...],"n":[[NetId,"name"]],
@@ -16,7 +16,9 @@
 // after the step and "p" its lanes in HASH_PARTS order. Snapshots may follow any tick line.
 // A file that ends before its end line (the recorder was killed) is truncated: every tick
 // whose line is complete still replays. Version 1 files (no snapshots, no start) and
-// version 2 files (no change log) still read.
+// version 2 files (no change log) still read. "rules" is the simulation's rules the run was
+// stepped by (SIM_RULES in src/sim/constants.ts; a file without it was stepped by rules 1): a
+// recording replays only under the rules it was made by, and is refused under others.
 //
 // The change log (version 3, recordings of a world; "entities" in the header names its
 // columns): the world after tick T is the world after T - 1, advanced by the rule below, with
@@ -43,6 +45,8 @@ export const READABLE_VERSIONS: readonly number[] = [1, 2, 3];
 export interface ReplayHeader {
   format: typeof REPLAY_FORMAT;
   version: number;
+  /** The simulation's rules the run was stepped by (SIM_RULES). */
+  rules: number;
   seed: number;
   zone: ZoneConfig;
   /** What made it: "mmo sim", "mmo zone", a test. */

@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { constants, gunzipSync } from 'node:zlib';
-import { ConfigError, validateZoneConfig } from '../sim/index.js';
+import { ConfigError, rules, validateZoneConfig } from '../sim/index.js';
 import {
   PART_COUNT, READABLE_VERSIONS, REPLAY_FORMAT, ReplayFileError, isGzip,
   type Recording, type ReplayHeader, type ReplayTick,
@@ -60,6 +60,11 @@ function checkHeader(head: Record<string, unknown>, path: string): ReplayHeader 
   if (!READABLE_VERSIONS.includes(head.version as number)) {
     throw new ReplayFileError(`${path}: replay version ${JSON.stringify(head.version)} is not supported (this build reads ${READABLE_VERSIONS.join(' and ')})`);
   }
+  const recordedRules = head.rules ?? 1;
+  if (recordedRules !== rules.SIM_RULES) {
+    throw new ReplayFileError(`${path}: recorded under the simulation's rules ${JSON.stringify(recordedRules)}; this build steps by rules ` +
+      `${rules.SIM_RULES}, so it would not step to the recorded worlds: replay it with a build of its time`);
+  }
   const u32 = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffffffff;
   if (!u32(head.seed)) throw new ReplayFileError(`${path}: header has no valid seed`);
   const start = head.start ?? 0, tickRate = head.tickRate ?? 20;
@@ -73,7 +78,7 @@ function checkHeader(head: Record<string, unknown>, path: string): ReplayHeader 
     throw e;
   }
   return {
-    format: REPLAY_FORMAT, version: head.version as number, seed: head.seed as number, zone,
+    format: REPLAY_FORMAT, version: head.version as number, rules: rules.SIM_RULES, seed: head.seed as number, zone,
     source: String(head.source ?? ''), tickRate, start: start as number,
     ...(head.entities !== undefined ? { entities: checkEntities(head.entities, path) } : {}),
   };

@@ -6,7 +6,7 @@
 // gzip and writes happen on a recording thread (sink.ts, sinkClient.ts). With `ring`, it is
 // the flight recorder's ring of segment files rather than one file.
 
-import { HASH_PARTS, type SimInput, type StateHash, type ZoneConfig, type ZoneWorld } from '../sim/index.js';
+import { HASH_PARTS, rules, type SimInput, type StateHash, type ZoneConfig, type ZoneWorld } from '../sim/index.js';
 import { REPLAY_FORMAT, REPLAY_VERSION } from './format.js';
 import { wantsGzip } from './lineFile.js';
 import type { RingOptions } from './ring.js';
@@ -42,7 +42,7 @@ export class Recorder {
     this.sink = o.offThread ? new ThreadSink(o.world, o.maxBacklogTicks ?? MAX_BACKLOG_SECONDS * (o.tickRate ?? 20)) : new InlineSink(o.world);
     this.sink.send({
       op: 'open', path, ring: o.ring, gzip: o.gzip ?? wantsGzip(path), snapshotEvery: o.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY,
-      header: { format: REPLAY_FORMAT, version: REPLAY_VERSION, seed: seed >>> 0, zone, source, tickRate: o.tickRate ?? 20 },
+      header: { format: REPLAY_FORMAT, version: REPLAY_VERSION, rules: rules.SIM_RULES, seed: seed >>> 0, zone, source, tickRate: o.tickRate ?? 20 },
     });
     // The file (header and start snapshot) is on disk before the first tick, whichever thread writes it;
     // a recording thread that cannot start says so here, not at the first save.

@@ -2,6 +2,13 @@
 // Simulation code reads time only as world.tick and this fixed step.
 
 export const TICK_RATE = 20;
+
+/**
+ * The simulation's rules, numbered: the same inputs step to the same world only under the same
+ * rules, so a recording names the rules it was stepped by and a replay under others is refused.
+ * 1: until protocol version 4; 2: walk targets on the grid of 1/8 units (motion.ts walkGridTarget).
+ */
+export const SIM_RULES = 2;
 export const DT = 1 / TICK_RATE; // 0.05 s
 
 export const PLAYER_SPEED = 5; // units per second

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { ReplayFileError, ReplaySession, parseRecording, readRecording, replay } from '../../src/replay/index.js';
 import { replayParallel } from '../../src/replay/parallel.js';
 import { walkGridTarget } from '../../src/sim/motion.js';
-import { restoreSnapshot, serializeSnapshot } from '../../src/sim/index.js';
+import { restoreSnapshot, rules, serializeSnapshot } from '../../src/sim/index.js';
 import { recordScenario } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mmo-replay-'));
@@ -129,6 +129,9 @@ describe('replay', () => {
     ['binary garbage', () => write('garbage', '\u0000\u0001\u0002PK\u0003\n'), /not a JSON object/],
     ['damaged gzip', () => write('gz', '\u001f\u008bxxxxxxxxxxxxxxxxxxxxxxxx'), /damaged gzip data|not a JSON object|truncated before/],
     ['newer version', () => write('v9', lines[0].replace('"version":3', '"version":9') + '\n'), /version 9 is not supported/],
+    // Made by an older build (no "rules": rules 1) or a newer one: the same inputs step to other worlds.
+    ['other simulation rules', () => write('rules1', lines[0].replace(`"rules":${rules.SIM_RULES},`, '') + '\n'), /recorded under the simulation's rules 1; this build steps by rules 2/],
+    ['newer simulation rules', () => write('rules9', lines[0].replace(`"rules":${rules.SIM_RULES}`, '"rules":9') + '\n'), /rules 9; this build steps by rules 2/],
     ['bad zone config', () => write('zone', lines[0].replace('"capacity":', '"capacity":-') + '\n'), /zone config: capacity/],
     ['a missing tick', () => write('gap', [lines[0], lines[tickLine(1)], lines[tickLine(3)]].join('\n') + '\n'), /expected tick 2, found 3/],
     ['a damaged middle line', () => write('mid', [lines[0], lines[tickLine(1)], '{"t":2,"in":[', lines[tickLine(3)]].join('\n') + '\n'), /:3: not a JSON object/],
