@@ -145,6 +145,24 @@ export function decodeClientMessage(data: Uint8Array | ArrayBuffer): DecodeResul
   }
 }
 
+/** The client bodies that are inputs for the simulation's next step (PROTOCOL.md §4). */
+const STEP_INPUTS: ReadonlySet<ClientBody> = new Set([ClientBody.Move, ClientBody.Attack, ClientBody.Chat, ClientBody.UseItem]);
+
+/**
+ * Whether a client frame is an input that the next step applies (Move, Attack, Chat, UseItem),
+ * read from its body type alone, unverified: nothing is lost by handling such a frame when the
+ * tick begins rather than when it arrives. Anything else (Ping, Hello, a frame that is not a
+ * ClientMessage) is false: it wants handling at once. decodeClientMessage still checks every frame.
+ */
+export function isStepInput(bytes: Uint8Array): boolean {
+  try {
+    const bb = new flatbuffers.ByteBuffer(bytes);
+    return bytes.length >= 8 && bb.__has_identifier(CLIENT_FILE_IDENTIFIER) && STEP_INPUTS.has(ClientMessage.getRootAsClientMessage(bb).bodyType());
+  } catch {
+    return false; // an offset out of range: not a well-formed frame
+  }
+}
+
 function decodeClientUnsafe(data: Uint8Array | ArrayBuffer): DecodeResult {
   const bytes = asBytes(data);
   if (bytes === null) return reject(ErrorCode.BadFrame, 'not a binary frame');

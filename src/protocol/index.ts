@@ -58,6 +58,7 @@ export { MAX_STEER_TICKS, PACKED_STEER_SIZE, steerGridCode, steerGridValue, stee
 export {
   ProtocolDecodeError,
   decodeClientMessage,
+  isStepInput,
   decodeServerMessage,
   tryDecodeServerMessage,
 } from './decode.js';

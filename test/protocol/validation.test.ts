@@ -22,6 +22,7 @@ import {
   ProtocolDecodeError,
   decodeClientMessage,
   decodeServerMessage,
+  isStepInput,
   encodeAttack,
   encodeChat,
   encodeError,
@@ -396,6 +397,33 @@ describe('union type whitelist', () => {
     b.addFieldInt8(0, 2, 0);
     b.finish(b.endObject(), 'MMOC');
     expect(decodeBounded(b.asUint8Array().slice())).toEqual({ ok: true, msg: { type: 'move', seq: 5, x: 1.5, y: 2.5 } });
+  });
+});
+
+describe('step inputs, told apart before decoding', () => {
+  it('Move, Chat, Attack and UseItem are step inputs; Hello and Ping are not', () => {
+    const inputs = Object.entries(VALID_CLIENT_FRAMES).filter(([, f]) => isStepInput(f)).map(([name]) => name);
+    expect(inputs).toEqual(['move', 'chat', 'attack', 'useItem']);
+  });
+
+  it('a cut frame is one only if whole it is one (the decode refuses it later); relabelled, unidentified or random frames are not; nothing throws', () => {
+    for (const [name, frame] of Object.entries(VALID_CLIENT_FRAMES)) {
+      for (let len = 0; len < frame.length; len++) {
+        if (isStepInput(frame.slice(0, len))) expect(isStepInput(frame), `${name} cut to ${len}`).toBe(true);
+      }
+      expect(isStepInput(frame.slice(0, 8)), `${name} cut to its identifier`).toBe(false);
+    }
+    const relabelled = VALID_CLIENT_FRAMES.move.slice();
+    relabelled[fieldAt(relabelled, rootOf(relabelled), 0)] = 7;
+    expect(isStepInput(relabelled)).toBe(false);
+    const unidentified = VALID_CLIENT_FRAMES.move.slice();
+    unidentified[4] ^= 0xff; // the file identifier
+    expect(isStepInput(unidentified)).toBe(false);
+    let state = 7;
+    for (let i = 0; i < 2000; i++) {
+      const bytes = Uint8Array.from({ length: 8 + (i % 64) }, () => (state = (state * 1103515245 + 12345) >>> 0) >>> 24);
+      expect(() => isStepInput(bytes)).not.toThrow();
+    }
   });
 });
 

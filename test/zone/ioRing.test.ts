@@ -1,7 +1,8 @@
 // The shared-memory ring between a zone's tick thread and an I/O thread: records come out in
 // the order written, whole, across the wrap at the ring's end; a full ring keeps what does not
 // fit waiting (in order, nothing lost) until the reader makes room; the doorbell rings once
-// per batch until the reader answers it.
+// per batch until the reader answers it, and for a batch the reader may take on its own
+// schedule only once the ring is more than a quarter full.
 
 import { describe, expect, it } from 'vitest';
 import { RingReader, RingWriter, ringBuffer } from '../../src/zone/io/ring.js';
@@ -28,7 +29,7 @@ describe('I/O ring', () => {
         w.write(1 + (i % 3), i, i * 7, payload(i));
         sent.push([1 + (i % 3), i, i * 7, [...payload(i)]]);
       }
-      w.publish();
+      w.publish(true);
       got.push(...drained(r));
     }
     expect(got).toEqual(sent);
@@ -48,7 +49,7 @@ describe('I/O ring', () => {
     expect(w.waiting).toBeGreaterThan(0);
     const got: Rec[] = [];
     for (let round = 0; round < 10 && got.length < sent.length; round++) {
-      w.publish();
+      w.publish(true);
       got.push(...drained(r));
     }
     expect(got).toEqual(sent);
@@ -58,15 +59,33 @@ describe('I/O ring', () => {
   it('rings the doorbell once per batch until the reader answers it', () => {
     const buf = ringBuffer(1024);
     const w = new RingWriter(buf), r = new RingReader(buf);
-    expect(w.publish()).toBe(false); // nothing written: nobody to wake
+    expect(w.publish(true)).toBe(false); // nothing written: nobody to wake
     w.write(1, 1, 0);
-    expect(w.publish()).toBe(true);
+    expect(w.publish(true)).toBe(true);
     w.write(1, 2, 0);
-    expect(w.publish()).toBe(false); // already rung, not yet answered
+    expect(w.publish(true)).toBe(false); // already rung, not yet answered
     r.hearBell();
     expect(drained(r).map((rec) => rec[1])).toEqual([1, 2]);
     w.write(1, 3, 0);
-    expect(w.publish()).toBe(true);
+    expect(w.publish(true)).toBe(true);
+  });
+
+  it('leaves a reader that drains on its own schedule asleep until the ring is more than a quarter full', () => {
+    const buf = ringBuffer(1024);
+    const w = new RingWriter(buf), r = new RingReader(buf);
+    for (let i = 0; i < 4; i++) w.write(1, i, 0, new Uint8Array(48)); // 4 × 64 bytes: a quarter
+    expect(w.publish(false)).toBe(false);
+    expect(drained(r).map((rec) => rec[1])).toEqual([0, 1, 2, 3]); // published all the same
+    for (let i = 4; i < 9; i++) w.write(1, i, 0, new Uint8Array(48));
+    expect(w.publish(false)).toBe(true); // 5 × 64 bytes waiting: past a quarter
+    expect(w.publish(false)).toBe(false); // rung, not yet answered
+    r.hearBell();
+    expect(drained(r).map((rec) => rec[1])).toEqual([4, 5, 6, 7, 8]);
+    w.write(1, 9, 0);
+    expect(w.publish(false)).toBe(false);
+    expect(w.publish(true)).toBe(false); // nothing new since: nobody to wake
+    w.write(1, 10, 0);
+    expect(w.publish(true)).toBe(true); // asked for: rung at once
   });
 
   it('refuses a ring size that is not a power of two and a record that could never fit', () => {

@@ -103,6 +103,29 @@ describe('a zone on two I/O threads', () => {
   });
 });
 
+describe('inputs wait for their tick on an I/O thread', () => {
+  it('a Move sent between ticks is applied and acked by the next one; a Ping is answered meanwhile', async () => {
+    // Two ticks a second: the thread hands a step's inputs over when the tick begins, and wakes
+    // the tick thread at once only for what wants an answer (here the Ping).
+    const server = await startZoneServer({ port: 0, ioThreads: 1, tickRate: 2, zone: SMALL }, () => {});
+    const c = await TestClient.join(`ws://127.0.0.1:${server.port}/`, 'pinger', 20_000);
+    try {
+      await c.waitTick(c.lastTick + 1);
+      const tick = c.lastTick;
+      const seq = c.move(160, 150);
+      c.ping(42);
+      await c.waitFor(() => c.pongs.length === 1 && c.ackSeq === seq, 5000, 'the Pong and the ack');
+      expect(c.pongs[0].clientTime).toBe(42);
+      expect(c.pongs[0].serverTick).toBeGreaterThanOrEqual(tick);
+      expect(c.lastTick).toBeLessThanOrEqual(tick + 2); // acked by the tick after the one it arrived in, at the latest
+      expect(c.errors).toEqual([]);
+    } finally {
+      await c.close();
+      await server.stop();
+    }
+  }, 30_000);
+});
+
 describe('backpressure across threads', () => {
   it('skips a client that stops reading, resyncs it with a keyframe, and closes one stuck past the limit (TooSlow)', async () => {
     // At 100 Hz with many turning NPCs in view: an unread socket fills its buffers within seconds.

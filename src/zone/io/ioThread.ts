@@ -7,6 +7,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { CLOSE_GRACE_MS, HELPER_THREAD_NICENESS, closeApp, lowerThisThread, uWS, type WebSocket } from '../../runtime/index.js';
+import { isStepInput } from '../../protocol/index.js';
 import { socketSettings, type SocketData } from '../socket.js';
 import { BELL, COUNTER_ROWS, Counter, In, Out, type FromIoThread, type IoThreadInit, type OpenInfo, type ToIoThread } from './channel.js';
 import { relayHttp } from './httpRelay.js';
@@ -42,10 +43,15 @@ function post(m: FromIoThread): void {
   port.postMessage(m);
 }
 
-/** Makes what was written to the inbound ring visible and wakes the tick thread once; retries a backlog soon. */
-function publish(): void {
-  if (inbound.publish()) post(BELL);
-  if (inbound.waiting > 0) retry ??= setTimeout(() => { retry = undefined; publish(); }, 5);
+/**
+ * Makes what was written to the inbound ring visible; retries a backlog soon. The tick thread
+ * drains the ring as each tick begins, so it is woken (once per batch) only for what wants an
+ * answer before then: a step's inputs and pongs (timed here, on arrival) wait for the tick,
+ * sparing it a wake-up per frame.
+ */
+function publish(wake: boolean): void {
+  if (inbound.publish(wake)) post(BELL);
+  if (inbound.waiting > 0) retry ??= setTimeout(() => { retry = undefined; publish(true); }, 5);
 }
 
 /** Writes one record of the tick thread's batch to its socket. */
@@ -75,16 +81,17 @@ const app = uWS.App().ws<Client>('/*', {
     Atomics.store(counters, buffered(slot), 0);
     const info: OpenInfo = { observer: c.observer === true, wholeZone: c.wholeZone === true, path: c.path ?? '/' };
     inbound.write(In.Open, c.id, slot, encoder.encode(JSON.stringify(info)));
-    publish();
+    publish(true);
   },
   message: (ws, message, isBinary) => {
-    inbound.write(In.Message, ws.getUserData().id, isBinary ? 1 : 0, new Uint8Array(message));
-    publish();
+    const bytes = new Uint8Array(message);
+    inbound.write(In.Message, ws.getUserData().id, isBinary ? 1 : 0, bytes);
+    publish(!isBinary || !isStepInput(bytes));
   },
   pong: (ws) => {
     time.setFloat64(0, performance.timeOrigin + performance.now(), true);
     inbound.write(In.Pong, ws.getUserData().id, 0, new Uint8Array(time.buffer));
-    publish();
+    publish(false);
   },
   drain: (ws) => {
     Atomics.store(counters, buffered(ws.getUserData().slot), ws.getBufferedAmount());
@@ -99,7 +106,7 @@ const app = uWS.App().ws<Client>('/*', {
       return;
     }
     inbound.write(In.Close, c.id, code, new Uint8Array(0));
-    publish();
+    publish(true);
   },
 });
 relayHttp(app, init.httpPort);

@@ -2,7 +2,8 @@
 // connections the kernel gives it on the zone's port; here each one is a link: its two rings,
 // its counters and its sockets (RemoteSocket). What the zone sends during a tick is queued in
 // the rings and published once, after the tick's synchronous work, with one wake-up per thread;
-// what clients send is drained at the start of each tick and whenever a thread rings.
+// what clients send is drained at the start of each tick and whenever a thread rings (it rings
+// for what wants an answer before then: a connection opened or closed, a Ping, a Hello).
 
 import type { Worker } from 'node:worker_threads';
 import { listenExclusive, startTsWorker, uWS, type Log } from '../../runtime/index.js';
@@ -107,7 +108,7 @@ class IoLink implements SocketHost {
   /** Publishes the batch and wakes the thread; what did not fit is tried again shortly. */
   flush(): void {
     this.flushing = false;
-    if (this.out.publish()) this.worker.postMessage(BELL);
+    if (this.out.publish(true)) this.worker.postMessage(BELL);
     if (this.out.waiting > 0) this.retry ??= setTimeout(() => { this.retry = undefined; this.flush(); }, RETRY_MS);
   }
 

@@ -4,7 +4,8 @@
 // and publishes its own position, so neither ever waits on the other. A record that finds the
 // ring full waits, in order, in the writer's backlog (nothing is dropped) until the reader has
 // made room. A doorbell flag lets the writer wake a sleeping reader once per batch (the wake-up
-// itself is a message on the worker's port, sent by whoever owns it).
+// itself is a message on the worker's port, sent by whoever owns it); a batch the reader may
+// take on its own schedule rings only once the ring fills up.
 
 /** Positions and the doorbell, in the first bytes of the shared buffer. */
 const WRITE = 0, READ = 1, BELL = 2;
@@ -73,9 +74,11 @@ export class RingWriter extends RingView {
 
   /**
    * Moves what waits into the ring as far as there is room and makes everything written visible
-   * to the reader. True when the reader should be woken (its doorbell was not already rung).
+   * to the reader. True when the reader should be woken: `wake` asks for it or the ring is more
+   * than a quarter full (a reader that drains on its own schedule must not let a flood back up),
+   * and its doorbell was not already rung.
    */
-  publish(): boolean {
+  publish(wake: boolean): boolean {
     let moved = 0;
     while (moved < this.backlog.length) {
       const w = this.backlog[moved];
@@ -85,6 +88,7 @@ export class RingWriter extends RingView {
     if (moved > 0) this.backlog.splice(0, moved);
     if (Atomics.load(this.index, WRITE) === this.position) return false;
     Atomics.store(this.index, WRITE, this.position);
+    if (!wake && ((this.position - Atomics.load(this.index, READ)) | 0) <= this.capacity / 4) return false;
     return Atomics.exchange(this.index, BELL, 1) === 0;
   }
 
