@@ -7,7 +7,8 @@
 // (`taskset`; unpinned where it is missing); bots join at ≤ 200/s; then a warm-up, then the
 // measured window; a fresh server per step. Each step reports, over the window only: tick
 // p50/p99/max and jitter (tick p99 / mean), missed ticks, where tick time goes (step, index,
-// assembly, send, other), GC ms/s, server CPU (and its tick thread's alone) and bot CPU from the processes' CPU time (the bots'
+// assembly, send, other), GC ms/s, server CPU (and its tick thread's alone, and how often a
+// second that thread slept and was preempted) and bot CPU from the processes' CPU time (the bots'
 // also per bot and per frame received), frames/bytes per client per second at the client,
 // staleness (arrival at the client minus the wall-clock start of the frame's tick, every
 // snapshot) and the bots' event-loop delay (long with little bot CPU: the machine starved
@@ -48,7 +49,7 @@ import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
 import { LogHistogram, stackedCharts, type LogHistogramData } from '../src/metrics/index.js';
 import type { ZoneStatus } from '../src/zone/index.js';
-import { botCost, cpuSeconds } from './lib/procCpu.js';
+import { botCost, contextSwitches, cpuSeconds } from './lib/procCpu.js';
 import { SHARED_BOUNDS, sharedZone } from './lib/sharedScenario.js';
 import { tcpCounters, tcpGained } from './lib/tcpCounters.js';
 
@@ -185,6 +186,7 @@ async function runStep(bots: number) {
     const a = await status(port), skippedA = await skippedSnapshots(port), tcpA = tcpCounters();
     // The server's main thread is the tick thread (its id is the process id).
     const cpuA = { server: cpuSeconds(server.pid!), tick: cpuSeconds(server.pid!, server.pid!), bots: cpuSeconds(botsProc.pid!), at: performance.now() };
+    const switchesA = contextSwitches(server.pid!, server.pid!);
     botsProc.stdin!.write(JSON.stringify({ type: 'window', clock: a.totals.tickClock }) + '\n');
     await sleep(windowS);
     const b = await status(port), skippedB = await skippedSnapshots(port), tcpB = tcpCounters();
@@ -193,6 +195,8 @@ async function runStep(bots: number) {
       server: (cpuSeconds(server.pid!) - cpuA.server) / seconds, tick: (cpuSeconds(server.pid!, server.pid!) - cpuA.tick) / seconds,
       bots: (cpuSeconds(botsProc.pid!) - cpuA.bots) / seconds,
     };
+    const switchesB = contextSwitches(server.pid!, server.pid!);
+    const tickThreadSwitchesPerSec = { slept: Math.round((switchesB.slept - switchesA.slept) / seconds), preempted: Math.round((switchesB.preempted - switchesA.preempted) / seconds) };
     const reported = next();
     botsProc.stdin!.write(JSON.stringify({ type: 'end' }) + '\n');
     const r = (await reported) as unknown as BotReport;
@@ -206,7 +210,7 @@ async function runStep(bots: number) {
       bots, loadAverage1m: r2(loadavg()[0]), joined: r.joined, joinFailures: r.failed + (bots - Number(ramped.joined) - Number(ramped.failed)),
       disconnects: r.disconnects, missedTicks: b.missedTicks - a.missedTicks, ticks,
       tickMs, tickP99OverMean: r2(tickMs.p99 / tickMs.mean), profileMsPerTick: { ...split, otherMs }, gcMsPerSec: r2((b.totals.gcMs - a.totals.gcMs) / seconds),
-      serverCpuPct: Math.round(cpu.server * 100), tickThreadCpuPct: Math.round(cpu.tick * 100), botsCpuPct: Math.round(cpu.bots * 100),
+      serverCpuPct: Math.round(cpu.server * 100), tickThreadCpuPct: Math.round(cpu.tick * 100), tickThreadSwitchesPerSec, botsCpuPct: Math.round(cpu.bots * 100),
       ...botCost(cpu.bots, r.joined, r.framesPerClientPerSec),
       perClient: {
         framesPerSec: r.framesPerClientPerSec, bytesPerSec: r.bytesPerClientPerSec,

@@ -14,6 +14,16 @@ export function cpuSeconds(pid: number, thread?: number): number {
 }
 
 /**
+ * A thread's context switches so far, from /proc: `slept` when it gave up the core (waiting for
+ * a timer or a message), `preempted` when the scheduler took the core from it while it had work.
+ */
+export function contextSwitches(pid: number, thread: number): { slept: number; preempted: number } {
+  const status = readFileSync(`/proc/${pid}/task/${thread}/status`, 'utf8');
+  const count = (name: string) => Number(new RegExp(`^${name}:\\s*(\\d+)$`, 'm').exec(status)?.[1] ?? NaN);
+  return { slept: count('voluntary_ctxt_switches'), preempted: count('nonvoluntary_ctxt_switches') };
+}
+
+/**
  * What bench bots cost, from their process's CPU time over a window (`coresUsed`: CPU seconds
  * per second): % of a core per bot, µs per frame received (the per-bot figure scales with the
  * frames each bot gets, which fall when a server falls behind) and bots one core would drive.
