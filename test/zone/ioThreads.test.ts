@@ -13,6 +13,7 @@ import { ZoneClient, type CloseInfo } from '../../src/client/index.js';
 import { ErrorCode } from '../../src/protocol/index.js';
 import { listenExclusive, uWS } from '../../src/runtime/index.js';
 import { startZoneServer, type ZoneServer } from '../../src/zone/index.js';
+import type { TickDriver } from '../../src/zone/driver.js';
 import { waitFor } from '../persistence/helpers.js';
 import { TestClient, closeAll, httpJson, lateSnapshots, metricValue, waitUntil } from './wsClient.js';
 
@@ -104,22 +105,29 @@ describe('a zone on two I/O threads', () => {
 });
 
 describe('inputs wait for their tick on an I/O thread', () => {
-  it('a Move sent between ticks is applied and acked by the next one; a Ping is answered meanwhile', async () => {
-    // Two ticks a second: the thread hands a step's inputs over when the tick begins, and wakes
-    // the tick thread at once only for what wants an answer (here the Ping).
-    const server = await startZoneServer({ port: 0, ioThreads: 1, tickRate: 2, zone: SMALL }, () => {});
+  it('with ticking paused, a Ping is answered at once while a Move waits, and the first tick after applies it', async () => {
+    // The thread wakes the tick thread only for what wants an answer (the Ping); a step's inputs
+    // wait for the drain that begins each tick. Ticking is paused by hand so that no tick can
+    // answer for the thread.
+    const server = await startZoneServer({ port: 0, ioThreads: 1, zone: SMALL }, () => {});
     const c = await TestClient.join(`ws://127.0.0.1:${server.port}/`, 'pinger', 20_000);
+    const driver = (server as unknown as { driver: TickDriver }).driver;
     try {
       await c.waitTick(c.lastTick + 1);
-      const tick = c.lastTick;
+      driver.stop();
+      const tick = server.status().tick;
       const seq = c.move(160, 150);
       c.ping(42);
-      await c.waitFor(() => c.pongs.length === 1 && c.ackSeq === seq, 5000, 'the Pong and the ack');
-      expect(c.pongs[0].clientTime).toBe(42);
-      expect(c.pongs[0].serverTick).toBeGreaterThanOrEqual(tick);
-      expect(c.lastTick).toBeLessThanOrEqual(tick + 2); // acked by the tick after the one it arrived in, at the latest
+      await c.waitFor(() => c.pongs.length === 1, 10_000, 'the Pong');
+      expect(c.pongs[0]).toMatchObject({ clientTime: 42, serverTick: tick });
+      expect(server.status().tick).toBe(tick); // no tick ran meanwhile
+      expect(c.ackSeq).toBeLessThan(seq);
+      driver.start();
+      await c.waitFor(() => c.ackSeq === seq, 10_000, 'the ack');
+      expect(c.lastTick).toBe(tick + 1); // the first tick after took it
       expect(c.errors).toEqual([]);
     } finally {
+      driver.start();
       await c.close();
       await server.stop();
     }
