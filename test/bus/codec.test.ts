@@ -21,7 +21,7 @@ import {
   type BusPayload,
   type PlayerTransferBody,
 } from '../../src/bus/index.js';
-import { CLUSTER_TABLE_SPECS, ITEM_STACK_SIZE } from '../../src/bus/specs.js';
+import { CLUSTER_TABLE_SPECS, ITEM_STACK_SIZE, TRANSFER_ID_MAX_BYTES } from '../../src/bus/specs.js';
 import {
   BusBody as BusBodyType,
   BusMessage,
@@ -118,7 +118,7 @@ describe('round trip', () => {
 
   it('a maximal PlayerTransfer fits well under the size cap', () => {
     const inventory = Array.from({ length: 1024 }, (_, i) => ({ itemType: i + 1, quantity: 4_294_967_295 }));
-    const body = { ...TRANSFER, name: '😀'.repeat(24), transferId: 'x'.repeat(64), inventory };
+    const body = { ...TRANSFER, name: '😀'.repeat(24), transferId: 'x'.repeat(TRANSFER_ID_MAX_BYTES), inventory };
     const bytes = encodeBusMessage(body);
     expect(bytes.length).toBeLessThan(MAX_BUS_MESSAGE_BYTES / 4);
     expect(decodeOk(bytes)).toEqual(body);

@@ -10,7 +10,7 @@ export const CLUSTER_FILE_IDENTIFIER = 'MMB2';
 export const PLAYER_TRANSFER_SPEC: TableSpec = {
   name: 'PlayerTransfer',
   fields: [
-    { name: 'transfer_id', kind: 'string', maxBytes: 64, required: true },
+    { name: 'transfer_id', kind: 'string', maxBytes: 96, required: true },
     { name: 'player_id', kind: 'scalar', size: 8 },
     { name: 'name', kind: 'string', maxBytes: 96, required: true },
     { name: 'from_zone', kind: 'scalar', size: 2 },
@@ -28,7 +28,7 @@ export const PLAYER_TRANSFER_SPEC: TableSpec = {
 export const TRANSFER_ACK_SPEC: TableSpec = {
   name: 'TransferAck',
   fields: [
-    { name: 'transfer_id', kind: 'string', maxBytes: 64, required: true },
+    { name: 'transfer_id', kind: 'string', maxBytes: 96, required: true },
     { name: 'accepted', kind: 'scalar', size: 1 },
     { name: 'reason', kind: 'string', maxBytes: 1024 },
   ],
@@ -70,12 +70,12 @@ export const CLUSTER_LIMITS = {
     text: { maxChars: 256 },
   },
   PlayerTransfer: {
-    transfer_id: { maxBytes: 64 },
+    transfer_id: { maxBytes: 96 },
     name: { maxChars: 24 },
     inventory: { maxLen: 1024 },
   },
   TransferAck: {
-    transfer_id: { maxBytes: 64 },
+    transfer_id: { maxBytes: 96 },
     reason: { maxChars: 256 },
   },
 } as const;

@@ -33,7 +33,9 @@ static getSizePrefixedRootAsPlayerTransfer(bb:flatbuffers.ByteBuffer, obj?:Playe
 }
 
 /**
- * Unique per handoff: 1..64 bytes of printable ASCII (0x21..0x7E).
+ * Unique per handoff and unguessable (it admits the player at the target: its handoff
+ * ticket): 1..96 bytes of printable ASCII (0x21..0x7E); zones send their server id, "-" and
+ * 128 random bits (22 base64url characters).
  */
 transferId():string|null
 transferId(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
