@@ -9,7 +9,7 @@ import type { ZoneCommandOptions } from './zone.js';
 import type { BotsCommandOptions } from './bots.js';
 import { baseProgram, intArg, printLine } from './program.js';
 import { addReplayCommand } from './replayCommand.js';
-import { SECRET_ENV } from './secrets.js';
+import { JOIN_KEY_ENV, JOIN_PUBLIC_KEY_ENV, SECRET_ENV } from './secrets.js';
 
 /** Accepted only to be refused with a useful error (preAction hook): secrets stay off command lines. */
 const refusedSecretOption = () => new Option('--secret <s>').hideHelp();
@@ -70,12 +70,11 @@ export function buildProgram(print: (line: string) => void = printLine): Command
     .addOption(new Option('--db <file>', 'SQLite file for players, inventory and stats (default ./data/zone.db; a world keeps ./data/world.db)').env('MMO_DB'))
     .option('--no-db', 'keep nothing')
     .addOption(new Option('--flush-ticks <n>', 'write changed players every n ticks').argParser(intArg(1, 1_000_000)))
-    .option('--world <file>', `run one zone of a world laid out in this file (with --zone-id, --nats and $${SECRET_ENV} or --secret-file)`)
+    .option('--world <file>', `run one zone of a world laid out in this file (with --zone-id, --nats and $${JOIN_PUBLIC_KEY_ENV} or --join-public-key-file)`)
     .addOption(new Option('--zone-id <n>', 'which zone of --world').argParser(intArg(1, 65535)))
     .option('--nats <url>', 'NATS server of the world bus')
     .option('--nats-credentials <file>', 'this zone\'s NATS user and password, {"user","password"}, mode 0600 (default: $MMO_NATS_USER, $MMO_NATS_PASSWORD)')
-    .option('--secret-file <file>', SECRET_FILE_HELP)
-    .addOption(refusedSecretOption())
+    .option('--join-public-key-file <file>', `the gateway's Ed25519 public key (PEM) that join tokens are checked with (default: $${JOIN_PUBLIC_KEY_ENV}); with it the zone takes no guests`)
     .option('--registry <url>', 'registry HTTP URL to register with')
     .action(async (o: ZoneCommandOptions) => {
       const { runZoneCommand } = await import('./zone.js');
@@ -88,19 +87,22 @@ export function buildProgram(print: (line: string) => void = printLine): Command
     .addOption(new Option('--port <n>', 'HTTP port').argParser(intArg(0, 65535)).default(7700))
     .option('--secret-file <file>', SECRET_FILE_HELP)
     .addOption(refusedSecretOption())
+    .option('--join-key-file <file>', `file holding the Ed25519 private key (PEM) that signs join tokens, mode 0600 (default: $${JOIN_KEY_ENV}); zones get its public half`)
     .requiredOption('--world <file>', 'world layout (for the spawn of new players)')
     .option('--db <file>', 'SQLite file of accounts and players', './data/world.db')
-    .action(async (o: { host: string; port: number; secretFile?: string; world: string; db: string }) => {
-      const [{ readLayout }, { startMaster }, { untilStopped }, { tokenSecret }, { SERVER_KEYS_ENV, serverKeysFromEnv }] = await Promise.all([
+    .action(async (o: { host: string; port: number; secretFile?: string; joinKeyFile?: string; world: string; db: string }) => {
+      const [{ readLayout }, { startMaster }, { untilStopped }, { joinSigningKey, tokenSecret }, { SERVER_KEYS_ENV, serverKeysFromEnv }] = await Promise.all([
         import('./zone.js'), import('./world.js'), import('./signals.js'), import('./secrets.js'), import('./registryKeys.js'),
       ]);
       const secret = tokenSecret(o);
-      if (!secret) throw new Error(`the master needs the world's token secret: set ${SECRET_ENV} or use --secret-file FILE`);
+      if (!secret) throw new Error(`the master needs the gateway's secret (session tokens): set ${SECRET_ENV} or use --secret-file FILE`);
+      const joinKey = joinSigningKey(o);
+      if (!joinKey) throw new Error(`the master needs the Ed25519 key that signs join tokens: set ${JOIN_KEY_ENV} or use --join-key-file FILE (README: "Running the roles yourself")`);
       const layout = readLayout(o.world);
       const b = layout.zones[0].bounds;
       const serverKeys = serverKeysFromEnv();
       const master = await startMaster({
-        host: o.host, port: o.port, secret, db: o.db, spawn: { x: (b.minX + b.maxX) / 2, y: (b.minY + b.maxY) / 2, zone: layout.zones[0].serverId },
+        host: o.host, port: o.port, secret, joinKey, db: o.db, spawn: { x: (b.minX + b.maxX) / 2, y: (b.minY + b.maxY) / 2, zone: layout.zones[0].serverId },
         serverKeys, zones: layout.zones,
       });
       if (!serverKeys) print(`master: no ${SERVER_KEYS_ENV}: the registry is open, any process that reaches the port may register servers`);

@@ -7,15 +7,18 @@
 // A zone process that dies is started again (supervisor.ts), with backoff.
 // Secrets reach the children by environment (secrets.ts), never on their command lines; with
 // `--nats auto` the world starts its own nats-server with one user per zone (worldNats.ts).
+// Each role gets only what it needs: the master the gateway's secret and the join key that
+// signs join tokens (a fresh pair per run), every zone the public half it checks them with.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { KeyObject } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  Gateway, LocalDirectory, Registry, listen, mountGateway, mountOps, mountRegistry, newApp, newServerKeys, notFound,
+  Gateway, LocalDirectory, Registry, listen, mountGateway, mountOps, mountRegistry, joinKeyPem, newApp, newJoinKeyPair, newServerKeys, notFound,
   type Directory, type Listening,
 } from '../cluster/index.js';
 import { InProcessBus, InProcessHub, freePort, startNatsServer, type Bus, type NatsServer } from '../bus/index.js';
@@ -23,7 +26,7 @@ import { OnlineLeases, PlayerStore } from '../store/index.js';
 import { SERVER_KEYS_ENV, SERVER_KEY_ENV } from './registryKeys.js';
 import { untilStopped } from './signals.js';
 import { Supervisor } from './supervisor.js';
-import { childEnv, natsCredentials, newSecret, type NatsCredentials } from './secrets.js';
+import { JOIN_KEY_ENV, JOIN_PUBLIC_KEY_ENV, SECRET_ENV, childEnv, natsCredentials, newSecret, type NatsCredentials } from './secrets.js';
 import { credentialsOf, worldNatsUsers, zoneSubscriptions } from './worldNats.js';
 import { RUNNING_FROM_SOURCE } from '../runtime/index.js';
 import { SharedFront, startZoneServer, type ZoneServer, type ZoneServerInit } from '../zone/index.js';
@@ -52,7 +55,8 @@ export function worldLayout(count: number, size: number, host: string, ports: re
 export interface ZoneRole {
   host: string;
   seed: number;
-  secret: string;
+  /** The gateway's join public key, which the zone checks join tokens with. */
+  joinKey: KeyObject;
   db?: string;
   npcs?: number;
   items?: number;
@@ -65,13 +69,13 @@ export function zoneInitFor(layout: WorldLayout, entry: ZoneEntry, bus: Bus, r: 
   const t = entry.bounds, size = t.maxX - t.minX;
   return {
     host: r.host, port: Number(new URL(entry.endpoint).port), seed: r.seed + entry.zoneId, db: r.db, tickRate: r.tickRate,
-    tokenSecret: r.secret, serverId: entry.serverId, allowGuests: false, allowObservers: true,
+    joinKey: r.joinKey, serverId: entry.serverId, allowGuests: false, allowObservers: true,
     zone: {
       id: entry.zoneId, name: entry.serverId, bounds: t, worldBounds: layout.bounds,
       spawn: { x: (t.minX + t.maxX) / 2, y: (t.minY + t.maxY) / 2 }, spawnRadius: size / 4,
       npcs: r.npcs ?? 100, items: r.items ?? 50,
     },
-    cluster: { bus, zones: layout.zones, tokenSecret: r.secret, transferTimeoutMs: r.transferTimeoutMs },
+    cluster: { bus, zones: layout.zones, transferTimeoutMs: r.transferTimeoutMs },
   };
 }
 
@@ -111,7 +115,10 @@ export interface Master {
 export interface MasterOptions {
   host: string;
   port: number;
+  /** The gateway's own secret: session tokens. */
   secret: string;
+  /** The gateway's Ed25519 private key: join tokens, which zones check with its public half. */
+  joinKey: KeyObject;
   db?: string;
   spawn: { x: number; y: number; zone: string };
   /** Server id → that server's own registry key: only its holder may register it. Absent: an open registry. */
@@ -127,7 +134,7 @@ export async function startMaster(o: MasterOptions): Promise<Master> {
   // The zones' online leases live in the same file; with no file there are none to read.
   const online = o.db ? OnlineLeases.open(o.db) : undefined;
   const gateway = new Gateway({
-    store, directory: new LocalDirectory(registry), secret: o.secret, strategy: 'least_connections', spawn: o.spawn, zones: o.zones, positions: store, online,
+    store, directory: new LocalDirectory(registry), secret: o.secret, joinKey: o.joinKey, strategy: 'least_connections', spawn: o.spawn, zones: o.zones, positions: store, online,
   });
   const app = newApp();
   let stopping = false;
@@ -158,13 +165,13 @@ function spawnOf(layout: WorldLayout): { x: number; y: number; zone: string } {
   return { x: (b.minX + b.maxX) / 2, y: (b.minY + b.maxY) / 2, zone: layout.zones[0].serverId };
 }
 
-export interface WorldOptions extends Omit<ZoneRole, 'secret'> {
+export interface WorldOptions extends Omit<ZoneRole, 'joinKey'> {
   zones: number;
   /** Registry + gateway HTTP port (0: a free one). */
   port: number;
   /** Side of one square zone, world units. */
   zoneSize: number;
-  /** Token secret; default a fresh one per run. */
+  /** The gateway's secret (session tokens); default a fresh one per run. */
   secret?: string;
   /** Fault injection: what each zone actually talks through (e.g. a delaying wrapper). */
   wrapBus?: (bus: Bus) => Bus;
@@ -172,7 +179,8 @@ export interface WorldOptions extends Omit<ZoneRole, 'secret'> {
 
 export interface World {
   readonly port: number;
-  readonly secret: string;
+  /** What the gateway signs join tokens with (a fresh key per run): for a test that plays the gateway. */
+  readonly joinKey: KeyObject;
   readonly registry: Registry;
   readonly zones: ZoneServer[];
   readonly directory: ZoneEntry[];
@@ -186,6 +194,7 @@ export interface World {
  */
 export async function startWorld(o: WorldOptions): Promise<World> {
   const secret = o.secret ?? newSecret();
+  const joinKeys = newJoinKeyPair();
   const front = new SharedFront();
   const port = await front.listen(o.host, 0);
   const layout = worldLayout(o.zones, o.zoneSize, o.host, Array(o.zones).fill(port));
@@ -195,7 +204,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
   const zones: ZoneServer[] = [];
   for (const [i, z] of layout.zones.entries()) {
     const zone = await startZoneServer({
-      ...zoneInitFor(layout, z, o.wrapBus ? o.wrapBus(buses[i]) : buses[i], { ...o, secret }),
+      ...zoneInitFor(layout, z, o.wrapBus ? o.wrapBus(buses[i]) : buses[i], { ...o, joinKey: joinKeys.publicKey }),
       front: { app: front.app, port, prefix: `/${z.serverId}` },
       localZone: (id) => front.zone(id),
     });
@@ -208,7 +217,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
     await Promise.all(buses.map((b) => b.close()));
   };
   const serverKeys = newServerKeys(layout.zones.map((z) => z.serverId));
-  const master = await startMaster({ host: o.host, port: o.port, secret, db: o.db, spawn: spawnOf(layout), serverKeys, zones: layout.zones })
+  const master = await startMaster({ host: o.host, port: o.port, secret, joinKey: joinKeys.privateKey, db: o.db, spawn: spawnOf(layout), serverKeys, zones: layout.zones })
     .catch(async (e: unknown) => {
       await stopZones();
       throw e;
@@ -219,7 +228,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
     return keepRegistered(new LocalDirectory(master.registry, { key: serverKeys[id] }), z, id, log);
   });
   return {
-    port: master.port, secret, registry: master.registry, zones, directory: layout.zones, bounds: layout.bounds,
+    port: master.port, joinKey: joinKeys.privateKey, registry: master.registry, zones, directory: layout.zones, bounds: layout.bounds,
     async stop() {
       await Promise.all(stops.map((s) => s()));
       await master.stop();
@@ -233,7 +242,8 @@ const MMO = fileURLToPath(new URL(RUNNING_FROM_SOURCE ? './mmo.js' : './bin.js',
 
 export interface ProcessWorld {
   readonly port: number;
-  readonly secret: string;
+  /** What the master signs join tokens with (a fresh key per run): for a test that plays the gateway. */
+  readonly joinKey: KeyObject;
   readonly layout: WorldLayout;
   /** The processes running now: the master first, then one per zone (a restarted zone's new one). */
   readonly children: ChildProcess[];
@@ -278,11 +288,13 @@ async function child(args: string[], env: NodeJS.ProcessEnv, ready: RegExp, echo
 }
 
 /**
- * Every role in its own process, over NATS: a master and one process per zone. Each child
- * gets the token secret and its own NATS credentials in its environment.
+ * Every role in its own process, over NATS: a master and one process per zone. The master gets
+ * the gateway's secret and join key in its environment, each zone the join public key and its
+ * own NATS credentials and registry key.
  */
 export async function startProcessWorld(o: ProcessWorldOptions, echo?: (line: string) => void): Promise<ProcessWorld> {
   const secret = o.secret ?? newSecret();
+  const joinKeys = newJoinKeyPair();
   const ports = await Promise.all(Array.from({ length: o.zones }, () => freePort()));
   const layout = worldLayout(o.zones, o.zoneSize, o.host, ports);
   const file = join(mkdtempSync(join(tmpdir(), 'mmo-world-')), 'world.json');
@@ -316,13 +328,13 @@ export async function startProcessWorld(o: ProcessWorldOptions, echo?: (line: st
     // Each zone gets only its own registry key; the master gets them all. By environment, never a flag.
     const serverKeys = newServerKeys(layout.zones.map((z) => z.serverId));
     master = await child(['master', '--host', o.host, '--port', String(masterPort), '--world', file, ...db],
-      childEnv(secret, undefined, { [SERVER_KEYS_ENV]: JSON.stringify(serverKeys) }), /listening/, echo);
+      childEnv(undefined, { [SECRET_ENV]: secret, [JOIN_KEY_ENV]: joinKeyPem(joinKeys.privateKey), [SERVER_KEYS_ENV]: JSON.stringify(serverKeys) }), /listening/, echo);
     for (const z of layout.zones) {
       const args = ['zone', '--world', file, '--zone-id', String(z.zoneId), '--nats', url, '--seed', String(o.seed),
         '--registry', `http://${o.host}:${masterPort}`, '--host', o.host, ...(o.tickRate ? ['--tick-rate', String(o.tickRate)] : []),
         ...(o.npcs !== undefined ? ['--npcs', String(o.npcs)] : []), ...(o.items !== undefined ? ['--items', String(o.items)] : []),
         ...(o.db ? db : ['--no-db'])];
-      const env = childEnv(secret, credentials(z.serverId), { [SERVER_KEY_ENV]: serverKeys[z.serverId] });
+      const env = childEnv(credentials(z.serverId), { [JOIN_PUBLIC_KEY_ENV]: joinKeyPem(joinKeys.publicKey), [SERVER_KEY_ENV]: serverKeys[z.serverId] });
       // A zone that dies is started again (it registers itself anew); one stopped on purpose stays stopped.
       zones.push(await Supervisor.start({ name: z.serverId, start: () => child(args, env, /listening on/, echo), log: (m) => echo?.(m) }));
     }
@@ -331,7 +343,7 @@ export async function startProcessWorld(o: ProcessWorldOptions, echo?: (line: st
     throw e;
   }
   return {
-    port: masterPort, secret, layout, stop,
+    port: masterPort, joinKey: joinKeys.privateKey, layout, stop,
     get nats() {
       return nats;
     },

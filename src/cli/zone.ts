@@ -9,7 +9,7 @@ import { RegistryClient } from '../cluster/index.js';
 import { resolveOptions, startZoneServer, type ZoneServerInit } from '../zone/index.js';
 import { DEFAULT_ZONE } from '../sim/index.js';
 import { saveFlightOnCrash, saveFlightOnSignal, untilStopped } from './signals.js';
-import { ADMIN_TOKEN_ENV, SECRET_ENV, adminToken, natsCredentials, tokenSecret } from './secrets.js';
+import { ADMIN_TOKEN_ENV, JOIN_PUBLIC_KEY_ENV, adminToken, joinPublicKey, natsCredentials } from './secrets.js';
 import { keepRegistered, zoneInitFor, type WorldLayout } from './world.js';
 import { SERVER_KEY_ENV } from './registryKeys.js';
 
@@ -46,8 +46,8 @@ export interface ZoneCommandOptions {
   world?: string;
   zoneId?: number;
   nats?: string;
-  /** Token secret file (0600); else $MMO_SECRET. */
-  secretFile?: string;
+  /** The gateway's join public key (PEM) file; else $MMO_JOIN_PUBLIC_KEY. */
+  joinPublicKeyFile?: string;
   /** NATS credentials file (0600); else $MMO_NATS_USER and $MMO_NATS_PASSWORD. */
   natsCredentials?: string;
   /** Registry HTTP base URL to register and heartbeat with. */
@@ -66,15 +66,15 @@ const ZONE_PROCESS = { gcBetweenTicks: true } as const;
 
 /** A zone process of a multi-process world: its slice of the layout, NATS, the registry. */
 async function startWorldZone(o: ZoneCommandOptions, print: (line: string) => void) {
-  const secret = tokenSecret(o);
+  const joinKey = joinPublicKey(o);
   if (!o.nats || o.zoneId === undefined) throw new Error('--world needs --zone-id and --nats');
-  if (!secret) throw new Error(`--world needs the world's token secret: set ${SECRET_ENV} or use --secret-file FILE`);
+  if (!joinKey) throw new Error(`--world needs the gateway's join public key: set ${JOIN_PUBLIC_KEY_ENV} or use --join-public-key-file FILE`);
   const layout = readLayout(o.world!);
   const entry = layout.zones.find((z) => z.zoneId === o.zoneId);
   if (!entry) throw new Error(`zone ${o.zoneId} is not in ${o.world}`);
   const bus = await NatsBus.connect({ servers: o.nats, serverId: entry.serverId, ...natsCredentials(o) });
   const init = zoneInitFor(layout, entry, bus, {
-    host: o.host ?? '127.0.0.1', seed: o.seed ?? 1, secret, db: o.db === false ? undefined : o.db ?? ZONE_COMMAND_DEFAULTS.db,
+    host: o.host ?? '127.0.0.1', seed: o.seed ?? 1, joinKey, db: o.db === false ? undefined : o.db ?? ZONE_COMMAND_DEFAULTS.db,
     npcs: o.npcs, items: o.items, tickRate: o.tickRate,
   });
   // A busy port (or any failed start) must not leave the bus connection holding the process open.
@@ -107,7 +107,7 @@ function describeValue(v: unknown): string {
 // which only code can give), and the zone's fields.
 const NUMBER_OPTIONS = ['port', 'seed', 'tickRate', 'idleTimeoutMs', 'idleCheckMs', 'helloTimeoutMs', 'maxClients', 'maxConnections',
   'inputRate', 'inputBurst', 'sendBudgetBytes', 'laggardMs', 'bandwidthBytesPerSec', 'maxCatchUp', 'flushTicks', 'ioThreads'] as const;
-const STRING_OPTIONS = ['host', 'record', 'db', 'tokenSecret', 'serverId'] as const;
+const STRING_OPTIONS = ['host', 'record', 'db', 'serverId'] as const;
 /** May be null for "none". */
 const NULLABLE_OPTIONS: readonly string[] = ['record', 'db'];
 const CONFIG_FIELDS: readonly string[] = [...NUMBER_OPTIONS, ...STRING_OPTIONS, 'allowGuests', 'zone'];
@@ -210,6 +210,7 @@ export function zoneInit(o: ZoneCommandOptions): ZoneServerInit {
     zone.bounds = { minX: 0, minY: 0, maxX: o.size, maxY: o.size };
     zone.spawn = { x: o.size / 2, y: o.size / 2 };
   }
+  const joinKey = joinPublicKey(o); // a key is never in a config file: by environment or its own file
   const out: ZoneServerInit = {
     ...('db' in init ? {} : { db: ZONE_COMMAND_DEFAULTS.db }),
     ...init,
@@ -222,6 +223,7 @@ export function zoneInit(o: ZoneCommandOptions): ZoneServerInit {
     ...(o.ioThreads !== undefined ? { ioThreads: o.ioThreads } : {}),
     ...(o.bandwidth !== undefined ? { bandwidthBytesPerSec: o.bandwidth } : {}),
     ...(o.record !== undefined ? { record: o.record } : {}),
+    ...(joinKey ? { joinKey } : {}),
     ...(typeof o.db === 'string' ? { db: o.db } : {}),
     ...(o.db === false ? { db: undefined } : {}),
     ...(o.flushTicks !== undefined ? { flushTicks: o.flushTicks } : {}),
@@ -254,7 +256,7 @@ export async function runZoneCommand(o: ZoneCommandOptions, print: (line: string
     `(${config.npcs} npcs, ${config.items} items, seed ${server.options.seed}, ${server.options.tickRate} Hz)`);
   print(db ? `players kept in ${db} (written every ${server.options.flushTicks} ticks)` : 'no database: nothing is kept');
   const http = `http://${host}:${server.port}`;
-  const observers = server.options.allowObservers ?? (server.options.allowGuests ?? server.options.tokenSecret === undefined);
+  const observers = server.options.allowObservers ?? (server.options.allowGuests ?? server.options.joinKey === undefined);
   print(`viewer ${http}/viewer${observers ? '' : ' (this zone takes no observers)'}  health ${http}/health  status ${http}/status  metrics ${http}/metrics`);
   const flight = server.flightDir;
   print(flight ? `flight recorder: the last ${server.options.flight!.keepMs! / 60_000} minutes in ${flight}; save them with kill -USR2 ${process.pid}` +

@@ -53,7 +53,11 @@ export interface GatewayOptions {
   directory: Directory;
   /** Signs session tokens (and join tokens when there is no joinKey). ≥ 16 bytes. */
   secret: Secret;
-  /** Ed25519 private key for join tokens: servers then verify with the public key and cannot make tokens. */
+  /**
+   * Ed25519 private key for join tokens: servers then verify with the public key and cannot make
+   * tokens. Without it join tokens are HMACs under `secret`, for servers of your own that share
+   * it; a zone server (`ZoneServerOptions.joinKey`) takes only the Ed25519 kind.
+   */
   joinKey?: KeyObject;
   /** Used by the 'weighted' and 'random' strategies. */
   rng?: RandomSource;

@@ -12,7 +12,7 @@
 // A zone server checks Hello.token with
 //   verifyJoinToken(token, joinPublicKey, Date.now(), { serverId: myRegistryId, replay: guard })
 // (joinPublicKey: the public half of the gateway's joinKey, see newJoinKeyPair/joinKeyFromPem;
-// or the shared secret where the gateway has no joinKey), and registers/heartbeats itself
+// `mmo zone` takes nothing else), and registers/heartbeats itself
 // through a Directory holding its own key: a LocalDirectory in the master's process, a
 // RegistryClient elsewhere.
 
@@ -41,6 +41,6 @@ export {
 export { RegistryClient, type RegistryClientOptions } from './registryClient.js';
 export { createRegistryApp, mountRegistry, type RegistryHttpOptions } from './registryHttp.js';
 export {
-  MAX_TOKEN_BYTES, ReplayGuard, TokenError, joinKeyFromPem, newJoinKeyPair, newNonce, signJoinToken, signSessionToken, verifyJoinToken, verifySessionToken,
+  MAX_TOKEN_BYTES, ReplayGuard, TokenError, joinKeyFromPem, joinKeyPem, newJoinKeyPair, newNonce, signJoinToken, signSessionToken, verifyJoinToken, verifySessionToken,
   type JoinSigningKey, type JoinTokenPayload, type JoinVerifyKey, type Secret, type SessionPayload, type TokenFailure, type TokenResult, type VerifyJoinOptions,
 } from './tokens.js';

@@ -123,6 +123,11 @@ export function joinKeyFromPem(pem: string): KeyObject {
   return key;
 }
 
+/** A join key as PEM text (private PKCS#8 or public SPKI), for the environment or a file; joinKeyFromPem reads it back. */
+export function joinKeyPem(key: KeyObject): string {
+  return key.export({ format: 'pem', type: key.type === 'private' ? 'pkcs8' : 'spki' }).toString();
+}
+
 /** 128 random bits, base64url (22 characters). */
 export function newNonce(): string {
   return randomBytes(16).toString('base64url');

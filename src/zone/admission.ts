@@ -8,6 +8,7 @@ import { ReplayGuard, verifyJoinToken } from '../cluster/tokens.js';
 import { ErrorCode, type HelloMsg } from '../protocol/index.js';
 import type { Rejection } from '../sim/index.js';
 import type { ZoneCluster } from './cluster.js';
+import { isHandoffTicket, type Reservation } from './handoff.js';
 import type { ZoneContext } from './context.js';
 import type { Delivery } from './delivery.js';
 import { newViewer } from './fanout.js';
@@ -93,20 +94,11 @@ export class Admission {
     if (msg.token !== '' || !this.guestsAllowed()) {
       const who = this.identify(msg.token);
       if (typeof who === 'string') return this.out.refuse(conn, ErrorCode.BadToken, who, now);
+      // A player handed over by another zone: its state came with the transfer.
+      if ('state' in who) return this.handedOver(s, who, now);
       // The identity is the token's, never the name the client sent.
       name = who.name;
       tokenPlayer = who.playerId;
-      // A player handed over by another zone: its state came with the transfer.
-      const reserved = this.cluster?.claim(who.nonce);
-      if (reserved) {
-        if (z.store && !this.takeLease(s, reserved.playerId, reserved.from)) return this.refuseSecondCopy(conn, now);
-        s.name = name;
-        s.playerId = z.store ? reserved.playerId : 0;
-        if (z.store) z.conns.names.set(name, s);
-        z.conns.setStage(s, 'joining');
-        z.inputs.push({ type: 'join', session: s.number, name, state: reserved.state });
-        return;
-      }
     }
     if (z.world.sessions.size + z.conns.joinsInProgress >= z.options.maxClients) {
       return this.out.refuse(conn, ErrorCode.ServerFull, 'server full', now);
@@ -122,6 +114,18 @@ export class Admission {
     z.conns.names.set(name, s);
     z.conns.setStage(s, 'loading');
     this.load(conn, z.store, name, tokenPlayer);
+  }
+
+  /** A player another zone handed over (its reservation, claimed): it joins as it was there. */
+  private handedOver(s: Session, reserved: Reservation, now: number): void {
+    const { z } = this;
+    const conn = z.conns.get(s.number)!;
+    if (z.store && !this.takeLease(s, reserved.playerId, reserved.from)) return this.refuseSecondCopy(conn, now);
+    s.name = reserved.name;
+    s.playerId = z.store ? reserved.playerId : 0;
+    if (z.store) z.conns.names.set(reserved.name, s);
+    z.conns.setStage(s, 'joining');
+    z.inputs.push({ type: 'join', session: s.number, name: reserved.name, state: reserved.state });
   }
 
   /**
@@ -217,15 +221,19 @@ export class Admission {
 
   /** Guests (empty token, identity from the name) only where asked for or where no tokens exist. */
   private guestsAllowed(): boolean {
-    return this.z.options.allowGuests ?? this.z.options.tokenSecret === undefined;
+    return this.z.options.allowGuests ?? this.z.options.joinKey === undefined;
   }
 
-  /** The player a join token names, or why it is refused. */
-  private identify(token: string): { name: string; playerId: number; nonce: string } | string {
-    const secret = this.z.options.tokenSecret;
+  /**
+   * Who a Hello's token says the player is: a handoff ticket's reservation (claimed: each
+   * works once), or the player a join token from the gateway names; else why it is refused.
+   */
+  private identify(token: string): Reservation | { name: string; playerId: number } | string {
+    const key = this.z.options.joinKey;
     if (token === '') return 'this zone requires a join token from the gateway';
-    if (secret === undefined) return 'this zone accepts guests only (empty token)';
-    const r = verifyJoinToken(token, secret, Date.now(), { serverId: this.z.options.serverId, replay: this.replay });
-    return r.ok ? { name: r.payload.name, playerId: r.payload.playerId, nonce: r.payload.nonce } : `join token refused: ${r.reason}`;
+    if (isHandoffTicket(token)) return this.cluster?.claim(token) ?? 'handoff ticket refused: no transfer of that id is waiting here (unknown, used or expired)';
+    if (key === undefined) return 'this zone accepts guests only (empty token)';
+    const r = verifyJoinToken(token, key, Date.now(), { serverId: this.z.options.serverId, replay: this.replay });
+    return r.ok ? { name: r.payload.name, playerId: r.payload.playerId } : `join token refused: ${r.reason}`;
   }
 }

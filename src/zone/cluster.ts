@@ -36,7 +36,7 @@ export class ZoneCluster {
     const { z } = this;
     this.handoffs = new Handoffs(this.cluster, {
       zoneId: z.world.config.id,
-      complete: (session, target, token) => this.handedOver(session, target, token),
+      complete: (session, target, ticket) => this.handedOver(session, target, ticket),
       abort: (session, reason) => this.recall(session, reason),
       hasRoom: () => z.world.sessions.size + z.conns.joinsInProgress + (this.handoffs?.pendingReservations ?? 0) < z.options.maxClients,
       log: (m) => z.logger.warn({ event: 'handoff' }, m),
@@ -57,9 +57,9 @@ export class ZoneCluster {
     return this.handoffs?.stats;
   }
 
-  /** The reservation a handoff token's nonce names, taken (once); undefined if none. */
-  claim(nonce: string): Reservation | undefined {
-    return this.handoffs?.claim(nonce, Date.now());
+  /** The reservation a handoff ticket names, taken (once); undefined if none is live. */
+  claim(ticket: string): Reservation | undefined {
+    return this.handoffs?.claim(ticket, Date.now());
   }
 
   /** Global chat heard since the last call: every client is told it this tick. */
@@ -105,7 +105,7 @@ export class ZoneCluster {
   }
 
   /** The target took the player: save it, remove it here, send the client on. */
-  private handedOver(session: number, target: ZoneEntry, token: string): void {
+  private handedOver(session: number, target: ZoneEntry, ticket: string): void {
     const { z } = this;
     const conn = z.conns.get(session);
     if (!conn || conn.session.stage !== 'transferring') return; // left meanwhile: the reservation expires
@@ -118,10 +118,10 @@ export class ZoneCluster {
     if (local) {
       // Same process: the socket itself moves; the client never reconnects.
       z.conns.remove(s);
-      local.adopt(conn.ws, token);
+      local.adopt(conn.ws, ticket);
       return;
     }
-    this.out.send(conn, z.encoder.zoneChange({ endpoint: target.endpoint, token, zoneId: target.zoneId }));
+    this.out.send(conn, z.encoder.zoneChange({ endpoint: target.endpoint, token: ticket, zoneId: target.zoneId }));
     this.out.close(conn, 1000, 'zone change');
   }
 

@@ -3,17 +3,36 @@
 //   source: player crossed its bounds → PlayerTransfer to the target zone, player frozen
 //   target: reserves the player (state from the message), answers TransferAck
 //   source: on ack in time → saves and removes the player, sends the client ZoneChange with a
-//           single-use join token whose nonce is the transfer id; on refusal or timeout →
-//           recalls the player inside its own bounds (a late ack is then ignored)
-//   target: admits a Hello only with a valid token that matches a live reservation
+//           handoff ticket (`handoff:` and the transfer id); on refusal or timeout → recalls
+//           the player inside its own bounds (a late ack is then ignored)
+//   target: admits a Hello whose token is the ticket of a live reservation, once
+//
+// The ticket is signed by nobody and needs no key: the reservation is what admits, and only
+// the source could have made it (the bus authenticates the sender: per-server NATS users), so
+// a zone holds nothing that would let it speak for the gateway or for another zone. What makes
+// the ticket unforgeable is the transfer id's 128 random bits, which only the two zones (each
+// reads only its own transfers and acks) and the client ever see.
 //
 // The source decides once (ack first, or timeout first), and only the ack path hands out the
 // token, so the player is in exactly one zone: the source's until it leaves, the target's
 // from the moment it holds the reservation. A reservation nobody claims expires.
 
 import type { Bus, PlayerTransferBody, Unsubscribe } from '../bus/index.js';
-import { newNonce, signJoinToken } from '../cluster/tokens.js';
+import { newNonce } from '../cluster/tokens.js';
 import { inRect, type PlayerState, type Rect } from '../sim/index.js';
+
+/** What a handoff ticket starts with: never the start of a join token (base64url, then "."). */
+const HANDOFF_TICKET = 'handoff:';
+
+/** The Hello token a handed-over client presents to the target zone. */
+export function handoffTicket(transferId: string): string {
+  return `${HANDOFF_TICKET}${transferId}`;
+}
+
+/** Whether a Hello token is a handoff ticket (else a join token, or nothing). */
+export function isHandoffTicket(token: string): boolean {
+  return token.startsWith(HANDOFF_TICKET);
+}
 
 export interface ZoneEntry {
   zoneId: number;
@@ -27,8 +46,6 @@ export interface ClusterOptions {
   bus: Bus;
   /** Every zone of the world (this one included). */
   zones: readonly ZoneEntry[];
-  /** Shared secret of join tokens. */
-  tokenSecret: string;
   /** How long the source waits for an ack before recalling the player. */
   transferTimeoutMs?: number;
   /** How long a target keeps an unclaimed reservation. */
@@ -65,8 +82,8 @@ export interface HandoffStats {
 /** What the zone server does for the handoff; kept narrow so this file holds only the protocol. */
 export interface HandoffHost {
   readonly zoneId: number;
-  /** Called with the decision for a transfer this zone started. */
-  complete(session: number, target: ZoneEntry, token: string): void;
+  /** Called when the target took a player this zone offered: the client goes there with the ticket. */
+  complete(session: number, target: ZoneEntry, ticket: string): void;
   abort(session: number, reason: string): void;
   /** Whether this zone can take one more player. */
   hasRoom(): boolean;
@@ -104,7 +121,7 @@ export class Handoffs {
   begin(session: number, playerId: number, name: string, state: PlayerState): boolean {
     const target = this.zoneAt(state.x, state.y);
     if (!target) return false;
-    const transferId = `${this.o.bus.serverId}-${newNonce()}`.slice(0, 64);
+    const transferId = `${this.o.bus.serverId}-${newNonce()}`; // at most 87 bytes: a server id is at most 64
     const timer = setTimeout(() => {
       if (!this.outgoing.delete(transferId)) return;
       this.stats.timedOut++;
@@ -131,11 +148,7 @@ export class Handoffs {
       return;
     }
     this.stats.completed++;
-    const token = signJoinToken({
-      accountId: out.playerId, playerId: out.playerId, name: out.name, serverId: out.target.serverId, zone: String(out.target.zoneId),
-      expiresAt: Date.now() + (this.o.reservationMs ?? 30_000), nonce: transferId,
-    }, this.o.tokenSecret);
-    this.host.complete(out.session, out.target, token);
+    this.host.complete(out.session, out.target, handoffTicket(transferId));
   }
 
   private onTransfer(m: PlayerTransferBody, from: string): void {
@@ -154,12 +167,13 @@ export class Handoffs {
     reply(true, '');
   }
 
-  /** The reservation a handoff token's nonce names, taken (once). */
-  claim(nonce: string, now: number): Reservation | undefined {
+  /** The reservation a handoff ticket names, taken (once); undefined when none is live. */
+  claim(ticket: string, now: number): Reservation | undefined {
     this.expire(now);
-    const r = this.reservations.get(nonce);
+    const id = ticket.slice(HANDOFF_TICKET.length);
+    const r = isHandoffTicket(ticket) ? this.reservations.get(id) : undefined;
     if (!r) return undefined;
-    this.reservations.delete(nonce);
+    this.reservations.delete(id);
     this.stats.admitted++;
     return r;
   }

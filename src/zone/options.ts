@@ -1,5 +1,6 @@
 // Zone server options: everything has an embedded default so `npm start` runs with none.
 
+import { KeyObject } from 'node:crypto';
 import { DEFAULT_ZONE, validateZoneConfig, type ZoneConfig } from '../sim/index.js';
 import type { ClusterOptions } from './handoff.js';
 import type { ZoneFlightOptions } from './recording.js';
@@ -57,11 +58,14 @@ export interface ZoneServerOptions {
   db?: string;
   /** Changed players are written behind every this many ticks. */
   flushTicks: number;
-  /** Shared secret of the gateway's join tokens; without it the zone takes guests only. */
-  tokenSecret?: string;
+  /**
+   * The gateway's Ed25519 public key, which join tokens are checked with (it makes none); without
+   * it the zone takes guests only. Players handed over by another zone come with a ticket instead.
+   */
+  joinKey?: KeyObject;
   /** This server's registry id: tokens naming another server are refused. */
   serverId?: string;
-  /** Guests (Hello with an empty token, identity from its name). Default: only without a secret. */
+  /** Guests (Hello with an empty token, identity from its name). Default: only without a join key. */
   allowGuests?: boolean;
   /** Observers (`?observer=1`: no entity, read-only view, e.g. the viewer). Default: where guests are. */
   allowObservers?: boolean;
@@ -143,5 +147,9 @@ export function resolveOptions(o: ZoneServerInit = {}): ZoneServerOptions {
   positive('maxObservers', 10_000);
   if (!Number.isInteger(merged.ioThreads) || merged.ioThreads < 0 || merged.ioThreads > 64) throw new RangeError(`ioThreads must be an integer 0..64, got ${merged.ioThreads}`);
   if (merged.ioThreads > 0 && merged.front) throw new RangeError('ioThreads needs the zone\'s own port, not a shared front');
+  const key = merged.joinKey;
+  if (key !== undefined && !(key instanceof KeyObject && key.type === 'public' && key.asymmetricKeyType === 'ed25519')) {
+    throw new RangeError('joinKey must be the gateway\'s Ed25519 public key (a zone checks join tokens, it never signs them)');
+  }
   return merged;
 }

@@ -1,8 +1,11 @@
-// Secrets off the command line (issue 16, item 1): `--secret VALUE` is refused everywhere with a
-// pointer to MMO_SECRET; secret and credentials files must be owner-only; and a real
-// `mmo world --zones 2 --nats auto` is inspected through /proc as any local user would: no
-// secret or NATS password on the command line of any process it started (master, zones,
-// nats-server), while each child got its own credentials in its (owner-only) environment.
+// Secrets off the command line (issue 16, item 1): `--secret VALUE` is refused with a pointer
+// to MMO_SECRET by the commands that take it, and a zone takes none; secret and credentials
+// files must be owner-only; join keys are read by kind (the master's private, a zone's public);
+// and a real `mmo world --zones 2 --nats auto` is inspected through /proc as any local user
+// would: no secret, key or NATS password on the command line of any process it started (master,
+// zones, nats-server), while each child got only its own credentials in its (owner-only)
+// environment: the master the gateway's secret and join key, each zone the join public key,
+// which makes no token another server accepts.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -11,7 +14,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { findNatsServer } from '../../src/bus/index.js';
-import { natsCredentials, tokenSecret } from '../../src/cli/secrets.js';
+import { joinPublicKey, joinSigningKey, natsCredentials, tokenSecret } from '../../src/cli/secrets.js';
+import { joinKeyPem, newJoinKeyPair, newNonce, signJoinToken, verifyJoinToken } from '../../src/cluster/tokens.js';
 
 const MMO = join(import.meta.dirname, '../../src/cli/mmo.js');
 const dir = mkdtempSync(join(tmpdir(), 'mmo-secrets-'));
@@ -30,7 +34,7 @@ function file(name: string, text: string, mode: number): string {
 }
 
 describe('secrets are not taken on the command line', () => {
-  for (const cmd of [['world', '--zones', '1'], ['zone', '--port', '0', '--no-db'], ['master', '--world', '/nonexistent']]) {
+  for (const cmd of [['world', '--zones', '1'], ['master', '--world', '/nonexistent']]) {
     it(`mmo ${cmd[0]} --secret VALUE is refused, naming MMO_SECRET, without echoing the value`, () => {
       const r = mmo([...cmd, '--secret', 'hunter2-hunter2-hunter2']);
       expect(r.code).toBe(2);
@@ -38,6 +42,28 @@ describe('secrets are not taken on the command line', () => {
       expect(r.err + r.out).not.toContain('hunter2');
     });
   }
+
+  it('mmo zone takes no secret at all: --secret VALUE is an unknown option, the value not echoed', () => {
+    const r = mmo(['zone', '--port', '0', '--no-db', '--secret', 'hunter2-hunter2-hunter2']);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/unknown option '--secret'/);
+    expect(r.err + r.out).not.toContain('hunter2');
+  });
+
+  it('join keys: the master reads a private key (owner-only file, else MMO_JOIN_KEY), a zone a public one', () => {
+    const { privateKey, publicKey } = newJoinKeyPair();
+    const priv = joinKeyPem(privateKey), pub = joinKeyPem(publicKey);
+    expect(() => joinSigningKey({ joinKeyFile: file('loose.key', priv, 0o644) })).toThrow(/may be read by group or others \(mode 644\): chmod 600/);
+    expect(joinSigningKey({ joinKeyFile: file('join.key', priv, 0o600) }, {})!.equals(privateKey)).toBe(true);
+    expect(joinSigningKey({}, { MMO_JOIN_KEY: priv })!.equals(privateKey)).toBe(true);
+    expect(joinSigningKey({}, {})).toBeUndefined();
+    // The public key's file may be read by anyone; a zone handed the private key refuses it.
+    expect(joinPublicKey({ joinPublicKeyFile: file('join.pub', pub, 0o644) }, {})!.equals(publicKey)).toBe(true);
+    expect(joinPublicKey({}, { MMO_JOIN_PUBLIC_KEY: pub })!.equals(publicKey)).toBe(true);
+    expect(() => joinPublicKey({}, { MMO_JOIN_PUBLIC_KEY: priv })).toThrow(/\$MMO_JOIN_PUBLIC_KEY: expected the public Ed25519 key of the gateway, got its private key/);
+    expect(() => joinSigningKey({}, { MMO_JOIN_KEY: pub })).toThrow(/expected the private Ed25519 key/);
+    expect(() => joinPublicKey({}, { MMO_JOIN_PUBLIC_KEY: 'a-shared-secret-every-zone-knew' })).toThrow(/\$MMO_JOIN_PUBLIC_KEY: join key: not a PEM key/);
+  });
 
   it('a secret file readable by group or others is refused; an owner-only one is read; else MMO_SECRET', () => {
     const loose = file('loose.secret', 'a-secret-of-enough-bytes\n', 0o644);
@@ -131,31 +157,40 @@ describe.skipIf(SKIP_WORLD)('mmo world --zones 2 --nats auto, seen through /proc
     const roles = lines.map((l) => (l.includes('master') ? 'master' : l.includes('zone') ? `zone-${l[l.indexOf('--zone-id') + 1]}` : /nats-server$/.test(l[0]) ? 'nats' : 'other'));
     expect(roles.filter((r) => r !== 'other').sort()).toEqual(['master', 'nats', 'zone-1', 'zone-2']);
 
-    // What a local user must not find: the token secret and every NATS password.
+    // What a local user must not find: the gateway's secret and join key, and every NATS password.
     const conf = lines[natsIdx][lines[natsIdx].indexOf('-c') + 1];
     expect(statSync(conf).mode & 0o777).toBe(0o600);
     const users = JSON.parse(readFileSync(conf, 'utf8')).authorization.users as { user: string; password: string }[];
     expect(users.map((u) => u.user)).toEqual(['zone-1', 'zone-2']);
     const zones = kids.filter((_, i) => roles[i].startsWith('zone'));
-    const secret = environ(zones[0]).MMO_SECRET;
+    const master = kids[roles.indexOf('master')];
+    const secret = environ(master).MMO_SECRET, joinKey = joinSigningKey({}, environ(master))!;
     expect(secret.length).toBeGreaterThanOrEqual(32); // generated per run
-    const secrets = [secret, ...users.map((u) => u.password)];
+    const keyBody = environ(master).MMO_JOIN_KEY.split('\n')[1]; // the PEM's base64 line
+    const secrets = [secret, keyBody, ...users.map((u) => u.password)];
     for (const pid of [world.pid!, ...kids]) {
       const line = cmdline(pid).join(' ');
       for (const s of secrets) expect(line).not.toContain(s);
     }
+    const token = (key: Parameters<typeof signJoinToken>[1]) =>
+      signJoinToken({ accountId: 1, playerId: 1, name: 'x', serverId: 'zone-1', expiresAt: Date.now() + 60_000, nonce: newNonce() }, key);
     for (const pid of zones) {
       const env = environ(pid);
       const me = users.find((u) => u.user === env.MMO_NATS_USER)!;
       expect(env.MMO_NATS_PASSWORD).toBe(me.password);
-      expect(env.MMO_SECRET).toBe(secret);
+      // A zone holds the gateway's public key and no secret: nothing in its environment signs a
+      // join token it or another zone would take.
+      expect(env.MMO_SECRET).toBeUndefined();
+      expect(env.MMO_JOIN_KEY).toBeUndefined();
+      const publicKey = joinPublicKey({}, env)!;
+      expect(verifyJoinToken(token(joinKey), publicKey, Date.now()).ok).toBe(true);
+      for (const value of Object.values(env)) if (value.length >= 16) expect(verifyJoinToken(token(value), publicKey, Date.now()).ok).toBe(false);
     }
     expect(new Set(zones.map((pid) => environ(pid).MMO_NATS_USER))).toEqual(new Set(['zone-1', 'zone-2']));
-    const master = kids[roles.indexOf('master')];
-    expect(environ(master).MMO_SECRET).toBe(secret);
+    expect(environ(master).MMO_JOIN_PUBLIC_KEY).toBeUndefined();
     expect(environ(master).MMO_NATS_PASSWORD).toBeUndefined();
 
-    // And it works that way: both zones registered with the master (HTTP + MMO_SECRET) after joining NATS.
+    // And it works that way: both zones registered with the master (HTTP, each with its own registry key) after joining NATS.
     const port = /registry \+ gateway on http:\/\/127\.0\.0\.1:(\d+)\//.exec(out)![1];
     const until = Date.now() + 20_000;
     let ids: string[] = [];

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PortInUseError, listen, newApp } from '../../src/cluster/index.js';
+import { PortInUseError, joinKeyPem, listen, newApp, newJoinKeyPair } from '../../src/cluster/index.js';
 import { worldLayout } from '../../src/cli/world.js';
 import { tempDir } from './helpers.js';
 
@@ -57,7 +57,7 @@ describe('a busy port', () => {
     const { port } = await holdPort();
     const layout = join(dir, 'world.json');
     writeFileSync(layout, JSON.stringify(worldLayout(1, 100, '127.0.0.1', [1])));
-    const r = await mmo(['master', '--port', String(port), '--world', layout, '--db', join(dir, 'master.db')], { MMO_SECRET: 'busy-port-secret-0123456789' });
+    const r = await mmo(['master', '--port', String(port), '--world', layout, '--db', join(dir, 'master.db')], { MMO_SECRET: 'busy-port-secret-0123456789', MMO_JOIN_KEY: joinKeyPem(newJoinKeyPair().privateKey) });
     expect(r.code).toBe(2);
     expect(r.err.trim().split('\n')).toEqual([`error: cannot listen on 127.0.0.1:${port}: the port is in use (or the address is not this machine's)`]);
     expect(r.out).not.toMatch(/listening/);

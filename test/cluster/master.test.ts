@@ -5,7 +5,7 @@
 
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RegistryClient, newServerKeys } from '../../src/cluster/index.js';
+import { RegistryClient, newJoinKeyPair, newServerKeys } from '../../src/cluster/index.js';
 import { startMaster, worldLayout } from '../../src/cli/world.js';
 import { PlayerStore } from '../../src/store/index.js';
 import { get, post, tempDir } from './helpers.js';
@@ -14,7 +14,7 @@ const layout = worldLayout(4, 100, '127.0.0.1', [7101, 7102, 7103, 7104]);
 const keys = newServerKeys(layout.zones.map((z) => z.serverId));
 const db = join(tempDir('master'), 'world.db');
 const master = await startMaster({
-  host: '127.0.0.1', port: 0, secret: 'master-test-secret-0123456789', db, spawn: { x: 50, y: 50, zone: 'zone-1' }, serverKeys: keys, zones: layout.zones,
+  host: '127.0.0.1', port: 0, secret: 'master-test-secret-0123456789', joinKey: newJoinKeyPair().privateKey, db, spawn: { x: 50, y: 50, zone: 'zone-1' }, serverKeys: keys, zones: layout.zones,
 });
 afterAll(() => master.stop());
 const base = `http://127.0.0.1:${master.port}`;

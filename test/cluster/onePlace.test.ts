@@ -82,7 +82,7 @@ describe.skipIf(SKIP)('one player, one place, across zone processes', () => {
     })();
     const tokens = world.layout.zones.map((z) => ({
       endpoint: z.endpoint,
-      token: signJoinToken({ accountId, playerId, name: 'racer', serverId: z.serverId, expiresAt: Date.now() + 30_000, nonce: newNonce() }, world.secret),
+      token: signJoinToken({ accountId, playerId, name: 'racer', serverId: z.serverId, expiresAt: Date.now() + 30_000, nonce: newNonce() }, world.joinKey),
     }));
     const joins = await Promise.all(tokens.map((t) => join(t.endpoint, t.token)));
     const winners = joins.filter((j): j is ZoneClient => j instanceof ZoneClient);
@@ -102,7 +102,7 @@ describe.skipIf(SKIP)('one player, one place, across zone processes', () => {
     const fresh = signJoinToken({
       accountId, playerId, name: 'racer', serverId: world.layout.zones.find((z) => z.endpoint === other.endpoint)!.serverId,
       expiresAt: Date.now() + 30_000, nonce: newNonce(),
-    }, world.secret);
+    }, world.joinKey);
     expect(await join(other.endpoint, fresh)).toBeInstanceOf(ZoneClient);
   }, 60_000);
 });

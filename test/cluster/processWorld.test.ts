@@ -1,8 +1,10 @@
 // The end-to-end run: nats-server, a master (registry + gateway) and four zone
-// processes; players log in through the gateway, walk across zone borders and chat globally.
+// processes; players log in through the gateway, walk across zone borders (each handoff's
+// ticket admits its player once, at its target only) and chat globally.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { ZoneClient } from '../../src/client/index.js';
-import { EventKind } from '../../src/protocol/index.js';
+import { ErrorCode, EventKind } from '../../src/protocol/index.js';
 import { NATS_SERVER_PACKAGE, findNatsServer } from '../../src/bus/index.js';
 
 // Needs Debian's nats-server: skipped locally without it (with a message), required in CI.
@@ -81,6 +83,15 @@ describe.skipIf(SKIP)('four zone processes, a master and nats-server', () => {
     expect(zonesSeen.every((s) => s.size >= 2)).toBe(true);
     // Across processes the client is sent a ZoneChange and reconnects with its token.
     expect(bots.every((c) => c.lastZoneChange !== null)).toBe(true);
+    // That token is a handoff ticket, signed by nobody (no zone holds a key that signs): it
+    // admitted its player once, at its target; used again there, or at any other zone, refused.
+    const change = bots[0].lastZoneChange!;
+    expect(change.token).toMatch(/^handoff:zone-[1-4]-[A-Za-z0-9_-]{22}$/);
+    const target = world.layout.zones.find((z) => z.zoneId === change.zoneId)!.endpoint;
+    for (const endpoint of [target, ...world.layout.zones.map((z) => z.endpoint).filter((e) => e !== target)]) {
+      const thief = new ZoneClient({ name: 'thief', token: change.token, WebSocket: WebSocket as never });
+      await expect(thief.connect(endpoint)).rejects.toMatchObject({ code: ErrorCode.BadToken, serverText: expect.stringMatching(/handoff ticket refused/) });
+    }
 
     const heard = bots.map(() => [] as string[]);
     bots.forEach((c, i) => c.on('event', (ev) => { if (ev.kind === EventKind.Chat && ev.value === 1) heard[i].push(ev.text ?? ''); }));

@@ -16,6 +16,7 @@ import { setFlagsFromString } from 'node:v8';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMaster, type Master } from '../../src/cli/world.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../../src/cluster/http.js';
+import { newJoinKeyPair } from '../../src/cluster/tokens.js';
 import { Rng } from '../../src/sim/index.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20241124) >>> 0;
@@ -280,7 +281,7 @@ describe(`HTTP fuzz: registry + gateway (FUZZ_SEED=${SEED})`, () => {
   let port: number;
 
   beforeAll(async () => {
-    master = await startMaster({ host: '127.0.0.1', port: 0, secret: SECRET, spawn: { x: 50, y: 50, zone: 'zone-1' }, serverKeys: { 'zone-1': ZONE_KEY } });
+    master = await startMaster({ host: '127.0.0.1', port: 0, secret: SECRET, joinKey: newJoinKeyPair().privateKey, spawn: { x: 50, y: 50, zone: 'zone-1' }, serverKeys: { 'zone-1': ZONE_KEY } });
     port = master.port;
   });
   afterAll(async () => {

@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZoneClient, type ZoneClientError } from '../../src/client/index.js';
+import { newJoinKeyPair } from '../../src/cluster/tokens.js';
 import { ErrorCode } from '../../src/protocol/index.js';
 import { startZoneServer, type ZoneServer } from '../../src/zone/index.js';
 import { waitFor } from '../persistence/helpers.js';
@@ -67,8 +68,8 @@ describe('observers (?observer=1)', () => {
     });
   });
 
-  it('are allowed where the zone says so, even with a join token secret', async () => {
-    const open = await startZoneServer({ port: 0, tokenSecret: 'a-secret-for-this-test-only', allowObservers: true, zone: { npcs: 0, items: 0 } }, () => {});
+  it('are allowed where the zone says so, even where players need a join token', async () => {
+    const open = await startZoneServer({ port: 0, joinKey: newJoinKeyPair().publicKey, allowObservers: true, zone: { npcs: 0, items: 0 } }, () => {});
     const c = new ZoneClient({ name: 'eye', WebSocket: WebSocket as never });
     await c.connect(`ws://127.0.0.1:${open.port}/?observer=1`);
     expect(c.netId).toBe(0);
@@ -88,7 +89,7 @@ describe('observers (?observer=1)', () => {
   });
 
   it('are refused where guests are (zones that need a join token)', async () => {
-    const strict = await startZoneServer({ port: 0, tokenSecret: 'a-secret-for-this-test-only', zone: { npcs: 0, items: 0 } }, () => {});
+    const strict = await startZoneServer({ port: 0, joinKey: newJoinKeyPair().publicKey, zone: { npcs: 0, items: 0 } }, () => {});
     const c = new ZoneClient({ name: 'eye', WebSocket: WebSocket as never });
     await expect(c.connect(`ws://127.0.0.1:${strict.port}/?observer=1`)).rejects.toMatchObject({ code: ErrorCode.BadToken });
     await strict.stop();

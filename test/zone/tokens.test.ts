@@ -1,18 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ZoneClient, type ZoneClientError } from '../../src/client/index.js';
-import { newNonce, signJoinToken, type JoinTokenPayload } from '../../src/cluster/tokens.js';
+import { newJoinKeyPair, newNonce, signJoinToken, type JoinTokenPayload } from '../../src/cluster/tokens.js';
 import { ErrorCode } from '../../src/protocol/index.js';
 import { startZoneServer, type ZoneServer } from '../../src/zone/index.js';
 
-const SECRET = 'a-test-secret-of-enough-length';
+// The gateway's key pair: zones get only the public half.
+const GATEWAY = newJoinKeyPair();
 let server: ZoneServer;
 let guests: ZoneServer;
 const clients: ZoneClient[] = [];
 
 beforeAll(async () => {
-  server = await startZoneServer({ port: 0, tokenSecret: SECRET, serverId: 'zone-a', zone: { npcs: 0, items: 0 } }, () => {});
-  guests = await startZoneServer({ port: 0, tokenSecret: SECRET, serverId: 'zone-b', allowGuests: true, zone: { npcs: 0, items: 0 } }, () => {});
+  server = await startZoneServer({ port: 0, joinKey: GATEWAY.publicKey, serverId: 'zone-a', zone: { npcs: 0, items: 0 } }, () => {});
+  guests = await startZoneServer({ port: 0, joinKey: GATEWAY.publicKey, serverId: 'zone-b', allowGuests: true, zone: { npcs: 0, items: 0 } }, () => {});
 });
 
 afterAll(async () => {
@@ -21,8 +22,8 @@ afterAll(async () => {
   await guests.stop();
 });
 
-function token(over: Partial<JoinTokenPayload> = {}): string {
-  return signJoinToken({ accountId: 1, playerId: 7, name: 'Alice', serverId: 'zone-a', expiresAt: Date.now() + 60_000, nonce: newNonce(), ...over }, SECRET);
+function token(over: Partial<JoinTokenPayload> = {}, key = GATEWAY.privateKey as Parameters<typeof signJoinToken>[1]): string {
+  return signJoinToken({ accountId: 1, playerId: 7, name: 'Alice', serverId: 'zone-a', expiresAt: Date.now() + 60_000, nonce: newNonce(), ...over }, key);
 }
 
 async function hello(s: ZoneServer, name: string, tok: string): Promise<ZoneClient> {
@@ -50,7 +51,10 @@ describe('join tokens', () => {
   it.each([
     ['expired', () => token({ expiresAt: Date.now() - 1 }), 'expired'],
     ['for another server', () => token({ serverId: 'zone-b' }), 'wrong_server'],
-    ['signed with another secret', () => signJoinToken({ accountId: 1, playerId: 7, name: 'Alice', serverId: 'zone-a', expiresAt: Date.now() + 60_000, nonce: newNonce() }, 'some-other-secret-of-length'), 'bad_signature'],
+    ['signed with another key', () => token({}, newJoinKeyPair().privateKey), 'bad_signature'],
+    // What a zone that held the old shared secret could make: an HMAC under any secret counts for nothing.
+    ['an HMAC under a shared secret', () => token({}, 'a-shared-secret-every-zone-knew'), 'bad_signature'],
+    ['a handoff ticket of no transfer here', () => `handoff:zone-b-${newNonce()}`, 'no transfer of that id is waiting here'],
     ['tampered', () => { const t = token(); return t.slice(0, 5) + (t[5] === 'A' ? 'B' : 'A') + t.slice(6); }, ''],
     ['garbage', () => 'not.a.token', ''],
     ['missing (guests not allowed)', () => '', 'requires a join token'],
@@ -65,6 +69,11 @@ describe('join tokens', () => {
     await hello(server, 'Bob', t);
     const e = await refusal(server, t);
     expect(e.serverText).toContain('replayed');
+  });
+
+  it('a zone is given only a public key: a private key or a secret in its place is refused at start', async () => {
+    await expect(startZoneServer({ port: 0, joinKey: GATEWAY.privateKey, zone: { npcs: 0, items: 0 } }, () => {})).rejects.toThrow(/Ed25519 public key .*never signs/);
+    await expect(startZoneServer({ port: 0, joinKey: 'a-shared-secret-every-zone-knew' as never, zone: { npcs: 0, items: 0 } }, () => {})).rejects.toThrow(/Ed25519 public key/);
   });
 
   it('a zone that allows guests takes an empty token, and still checks a given one', async () => {
