@@ -4,7 +4,8 @@
 //                 (or NATS with `nats`);
 //   `mmo world --nats auto|URL`: the same roles as separate processes (`mmo master`, one
 //                 `mmo zone --world FILE --zone-id N` per zone) over NATS, supervised here.
-// A zone process that dies is started again (supervisor.ts), with backoff.
+// A zone process or the master that dies is started again (supervisor.ts), with backoff: a
+// new master has an empty registry, which the zones fill again at their next heartbeat.
 // Secrets reach the children by environment (secrets.ts), never on their command lines; with
 // `--nats auto` the world starts its own nats-server with one user per zone (worldNats.ts).
 // Each role gets only what it needs: the master the gateway's secret and the join key that
@@ -12,7 +13,6 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { KeyObject } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,7 +85,7 @@ export function zoneInitFor(layout: WorldLayout, entry: ZoneEntry, bus: Bus, r: 
  */
 export function keepRegistered(dir: Directory, server: ZoneServer, id: string, log: (m: string) => void): () => Promise<void> {
   let registered = false;
-  const beat = async () => {
+  const beat = async (again = true): Promise<void> => {
     try {
       if (!registered) {
         await dir.register({ id, type: 'zone', host: server.options.host, port: server.port, region: 'local', capacity: server.options.maxClients });
@@ -94,7 +94,10 @@ export function keepRegistered(dir: Directory, server: ZoneServer, id: string, l
       const players = server.status().players;
       await dir.heartbeat(id, { load: players, players });
     } catch (e) {
-      registered = false; // e.g. the registry restarted: register again
+      // A registry started again knows no one: register at once rather than a beat later.
+      const was = registered;
+      registered = false;
+      if (was && again) return beat(false);
       log(`registry: ${(e as Error).message}`);
     }
   };
@@ -249,6 +252,8 @@ export interface ProcessWorld {
   readonly children: ChildProcess[];
   /** Per zone (layout order): times it died and was started again. */
   readonly restarts: number[];
+  /** Times the master died and was started again. */
+  readonly masterRestarts: number;
   /** The nats-server this world started (`nats: 'auto'`); a new one after restartNats(). */
   readonly nats?: NatsServer;
   /** With `nats: 'auto'`: stops its nats-server and starts it again on the same port with the same users (zones reconnect). */
@@ -300,17 +305,13 @@ export async function startProcessWorld(o: ProcessWorldOptions, echo?: (line: st
   const file = join(mkdtempSync(join(tmpdir(), 'mmo-world-')), 'world.json');
   writeFileSync(file, JSON.stringify(layout));
   const masterPort = o.port || await freePort();
-  let master: ChildProcess | undefined;
+  let master: Supervisor | undefined;
   const zones: Supervisor[] = [];
   let nats: NatsServer | undefined;
   let users: ReturnType<typeof worldNatsUsers> | undefined;
   const stop = async () => {
     await Promise.all(zones.map((z) => z.stop()));
-    if (master && master.exitCode === null && master.signalCode === null) {
-      const exited = once(master, 'exit');
-      master.kill('SIGTERM'); // by its own pid
-      await exited;
-    }
+    await master?.stop(); // SIGTERM by its own pid
     await nats?.stop();
   };
   try {
@@ -327,8 +328,10 @@ export async function startProcessWorld(o: ProcessWorldOptions, echo?: (line: st
     const db = o.db ? ['--db', o.db] : [];
     // Each zone gets only its own registry key; the master gets them all. By environment, never a flag.
     const serverKeys = newServerKeys(layout.zones.map((z) => z.serverId));
-    master = await child(['master', '--host', o.host, '--port', String(masterPort), '--world', file, ...db],
-      childEnv(undefined, { [SECRET_ENV]: secret, [JOIN_KEY_ENV]: joinKeyPem(joinKeys.privateKey), [SERVER_KEYS_ENV]: JSON.stringify(serverKeys) }), /listening/, echo);
+    const masterArgs = ['master', '--host', o.host, '--port', String(masterPort), '--world', file, ...db];
+    const masterEnv = childEnv(undefined, { [SECRET_ENV]: secret, [JOIN_KEY_ENV]: joinKeyPem(joinKeys.privateKey), [SERVER_KEYS_ENV]: JSON.stringify(serverKeys) });
+    // Accounts and online leases are in the database, the keys in its environment: a master started again serves the same world.
+    master = await Supervisor.start({ name: 'master', start: () => child(masterArgs, masterEnv, /listening/, echo), log: (m) => echo?.(m) });
     for (const z of layout.zones) {
       const args = ['zone', '--world', file, '--zone-id', String(z.zoneId), '--nats', url, '--seed', String(o.seed),
         '--registry', `http://${o.host}:${masterPort}`, '--host', o.host, ...(o.tickRate ? ['--tick-rate', String(o.tickRate)] : []),
@@ -355,10 +358,13 @@ export async function startProcessWorld(o: ProcessWorldOptions, echo?: (line: st
       echo?.(`nats-server restarted: ${nats.url} (pid ${nats.pid})`);
     },
     get children() {
-      return [master!, ...zones.map((z) => z.child)];
+      return [master!.child, ...zones.map((z) => z.child)];
     },
     get restarts() {
       return zones.map((z) => z.restarts);
+    },
+    get masterRestarts() {
+      return master!.restarts;
     },
   };
 }

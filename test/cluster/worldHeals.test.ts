@@ -1,11 +1,14 @@
 // A world that heals: a zone process SIGKILLed under its players is started again by the
 // supervisor (registered anew, /health ok) within 10 s, and the bots that were in it log in
-// through the gateway again and are back in the world within 15 s of losing it.
+// through the gateway again and are back in the world within 15 s of losing it. The master
+// SIGKILLed is started again too: the zones register with its empty registry at their next
+// heartbeat, a player who logged in before it died keeps its session token, and a new one
+// logs in and plays.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSwarm, type SwarmReport } from '../../src/bots/index.js';
 import { startProcessWorld, type ProcessWorld } from '../../src/cli/world.js';
-import { tempDb, waitFor } from '../persistence/helpers.js';
+import { enterThroughGateway, postJson, tempDb, waitFor } from '../persistence/helpers.js';
 import { playing, twice } from '../../bench/lib/worldProbe.js';
 import { skipWithoutNats } from './worldProbe.js';
 
@@ -66,4 +69,24 @@ describe.skipIf(SKIP)('a zone process that dies', () => {
     expect(report.rejoined).toBeGreaterThanOrEqual(victim.n);
     expect(report.failed).toBe(0);
   }, 120_000);
+});
+
+describe.skipIf(SKIP)('a master that dies', () => {
+  it('is started again; every zone registers with it anew, an old session token still routes, a new player logs in and plays', async () => {
+    const base = `http://127.0.0.1:${world.port}`;
+    const before = await postJson(base, '/login', { name: 'oldtimer', password: 'correct horse battery' });
+    const killedAt = Date.now();
+    world.children[0].kill('SIGKILL'); // the master, by its pid
+    await waitFor('every zone registered with the new master', async () => {
+      const servers = await fetch(`${base}/servers`).then((r) => r.json() as Promise<Server[]>, () => []);
+      return world.layout.zones.every((z) => servers.some((s) => s.id === z.serverId && s.active && s.registeredAt >= killedAt));
+    }, 30_000);
+    expect(world.masterRestarts).toBe(1);
+    console.info(`master back with every zone registered ${Date.now() - killedAt} ms after the kill`);
+    const route = await postJson(base, '/route', { type: 'zone' }, before.token as string);
+    expect(world.layout.zones.map((z) => z.endpoint)).toContain(route.endpoint);
+    const newcomer = await enterThroughGateway(world.port, 'newcomer');
+    expect(newcomer.joined).toBe(true);
+    newcomer.close();
+  }, 60_000);
 });

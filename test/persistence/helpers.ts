@@ -47,7 +47,8 @@ export async function walkTo(c: ZoneClient, x: number, y: number): Promise<void>
   }, 30_000);
 }
 
-async function postJson(base: string, path: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
+/** POSTs JSON (with a bearer token if given); the answer's JSON, or an Error naming the path and status. */
+export async function postJson(base: string, path: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
   const res = await fetch(`${base}${path}`, { method: 'POST', body: JSON.stringify(body), headers: token ? { authorization: `Bearer ${token}` } : {} });
   const json = (await res.json()) as Record<string, unknown>;
   if (!res.ok) throw new Error(`${path} ${res.status}: ${JSON.stringify(json)}`);
