@@ -127,4 +127,9 @@ export class FlightRecorder {
   close(): void {
     this.recorder.close(true);
   }
+
+  /** Ends a ring that failed: its last segment closed as it is (it replays up to its last complete tick). */
+  abandon(): void {
+    this.recorder.abandon();
+  }
 }

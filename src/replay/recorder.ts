@@ -70,6 +70,13 @@ export class Recorder {
     this.sink.sync();
   }
 
+  /** Ends a recording that failed: its file closed as it is, without the end line (it reads as truncated); never throws. */
+  abandon(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.sink.abandon();
+  }
+
   /** Writes a final snapshot and the end line (a file without it reads as truncated); sync: fsync it. */
   close(sync = false): void {
     if (this.closed) return;

@@ -30,7 +30,12 @@ export type SinkMessage =
   | { op: 'tick'; tick: number; inputs: string; hash: string; parts: number[] }
   /** Ends the file: a last snapshot, the end line, closed (fsynced when sync). */
   | { op: 'end'; sync: boolean }
-  | { op: 'flush' };
+  | { op: 'flush' }
+  /**
+   * Stops where it is, for a recording that failed: what is buffered is written, the file is
+   * closed without its end line (a cut recording replays every complete tick it holds).
+   */
+  | { op: 'abandon' };
 
 function snapshotLine(world: ZoneWorld): string {
   const bytes = serializeSnapshot(world);
@@ -68,6 +73,7 @@ export class RecordingSink {
       case 'tick': return this.tick(m);
       case 'end': return this.end(m.sync);
       case 'flush': return this.file?.flush();
+      case 'abandon': return this.file?.close();
     }
   }
 

@@ -3,14 +3,16 @@
 // and hash; the queue is posted every few ticks once the tick is over (setImmediate: waking
 // the thread never lands inside a tick), and the recording thread keeps its own replica of the
 // world (sink.ts). sync() posts at once and returns once everything sent is written; close()
-// also ends the thread.
+// also ends the thread; abandon() ends a failed recording without waiting for anything.
 
 import type { Worker } from 'node:worker_threads';
 import { startTsWorker } from '../runtime/worker.js';
 import { serializeSnapshot, type ZoneWorld } from '../sim/index.js';
 import { RecordingSink, type SinkMessage } from './sink.js';
-import { NEED_WORLD, SYNC_SEQ, TICKS_TAKEN, readSyncError, syncMemory, syncState } from './syncState.js';
+import { ABANDONED, NEED_WORLD, SYNC_SEQ, TICKS_TAKEN, readSyncError, syncMemory, syncState } from './syncState.js';
 
+/** How long an abandoned recording thread has to close its file before it is terminated. */
+const ABANDON_GRACE_MS = 5000;
 /** How long a sync waits for the recording thread (it may still be starting). */
 const SYNC_TIMEOUT_MS = 60_000;
 /** Ticks posted together: with chunks of 16 ticks, a crash loses at most 19 ticks (< 1 s at 20 Hz). */
@@ -28,6 +30,8 @@ export interface SinkClient {
   /** Returns when everything sent so far is written to the files. */
   sync(): void;
   close(): void;
+  /** Ends a recording that failed, whatever state it is in: the file closed without its end line; never throws. */
+  abandon(): void;
 }
 
 export class InlineSink implements SinkClient {
@@ -47,6 +51,14 @@ export class InlineSink implements SinkClient {
 
   close(): void {
     this.sync();
+  }
+
+  abandon(): void {
+    try {
+      this.sink.handle({ op: 'abandon' });
+    } catch {
+      // The file that failed may fail to close too: there is nothing more to do with it.
+    }
   }
 }
 
@@ -150,5 +162,17 @@ export class ThreadSink implements SinkClient {
     this.sync();
     this.closed = true;
     void this.worker.terminate();
+  }
+
+  /**
+   * The thread closes its file and ends at its next message, skipping what it has queued; one
+   * that does not (stuck in a write) is terminated after a grace period.
+   */
+  abandon(): void {
+    if (this.closed) return;
+    this.closed = true;
+    Atomics.store(this.state, ABANDONED, 1);
+    this.worker.postMessage([]);
+    setTimeout(() => void this.worker.terminate(), ABANDON_GRACE_MS).unref();
   }
 }

@@ -1,13 +1,17 @@
 // The shared memory between the tick thread and its recording thread: the last sync answered,
 // the recording thread's first error (its length, then its text), whether its replica of the
-// world went another way and needs the live world again, and how many ticks it has taken.
+// world went another way and needs the live world again, how many ticks it has taken, and
+// whether the tick thread has given the recording up (the thread then closes its file and ends
+// at its next message, leaving whatever it had queued).
 
 export const SYNC_SEQ = 0;
 export const SYNC_ERROR = 1;
 export const NEED_WORLD = 2;
 /** Ticks the recording thread has taken off its queue: how far behind it is. */
 export const TICKS_TAKEN = 3;
-const TEXT_AT = 16;
+export const ABANDONED = 4;
+const SLOTS = 5;
+const TEXT_AT = 4 * SLOTS;
 const TEXT_MAX = 1024;
 
 export function syncMemory(): SharedArrayBuffer {
@@ -15,7 +19,7 @@ export function syncMemory(): SharedArrayBuffer {
 }
 
 export function syncState(shared: SharedArrayBuffer): Int32Array {
-  return new Int32Array(shared, 0, 4);
+  return new Int32Array(shared, 0, SLOTS);
 }
 
 /** Stores the first error's message (a later one is dropped). */

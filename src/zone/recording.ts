@@ -57,6 +57,8 @@ export class ZoneRecording {
   private flight: FlightRecorder | undefined;
   private readonly savedDir: string | undefined;
   private readonly claim: string | undefined;
+  /** Why the flight recorder is off, when it failed. */
+  private flightFailure: string | undefined;
 
   /** @param warn told when the flight recorder cannot run (its directory is another zone's, or it failed): the zone runs without it. */
   constructor(private readonly world: ZoneWorld, o: Pick<ZoneServerOptions, 'record' | 'flight' | 'seed' | 'tickRate'>, private readonly warn: (message: string) => void) {
@@ -90,14 +92,17 @@ export class ZoneRecording {
     try {
       this.flight!.record(...args);
     } catch (e) {
+      const failed = this.flight!;
       this.flight = undefined;
-      this.warn(`flight recorder off: ${(e as Error).message}`);
+      this.flightFailure = (e as Error).message;
+      failed.abandon(); // its thread ends and its file is closed; the ring stays on disk
+      this.warn(`flight recorder off: ${this.flightFailure}`);
     }
   }
 
   /** Saves the flight recorder's last `lastMs` as DIR/saved/flight-<tick>.replay.gz. */
   save(lastMs: number): FlightSave {
-    if (!this.flight || !this.savedDir) throw new FlightOffError('the flight recorder is off (started with --no-flight)');
+    if (!this.flight || !this.savedDir) throw new FlightOffError(`the flight recorder is off (${this.flightFailure ? `it failed: ${this.flightFailure}` : 'started with --no-flight'})`);
     return this.flight.save(lastMs, join(this.savedDir, `flight-${this.world.tick}.replay.gz`));
   }
 
