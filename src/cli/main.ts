@@ -13,7 +13,7 @@ import { JOIN_KEY_ENV, JOIN_PUBLIC_KEY_ENV, SECRET_ENV } from './secrets.js';
 
 /** Accepted only to be refused with a useful error (preAction hook): secrets stay off command lines. */
 const refusedSecretOption = () => new Option('--secret <s>').hideHelp();
-const SECRET_FILE_HELP = `file holding the token secret, mode 0600 (default: $${SECRET_ENV})`;
+const SECRET_FILE_HELP = `file holding the gateway's secret (its session tokens), mode 0600 (default: $${SECRET_ENV})`;
 
 // Several --threshold flags collect into one list; a bad one is refused before anything runs.
 function collectThreshold(value: string, previous: Threshold[] = []): Threshold[] {
@@ -122,7 +122,7 @@ export function buildProgram(print: (line: string) => void = printLine): Command
     .option('--nats <url>', 'NATS URL of the bus (roles then run as separate processes); "auto" starts a nats-server with one user per zone')
     .option('--nats-host <host>', 'with --nats auto: the address nats-server listens on', '127.0.0.1')
     .option('--nats-credentials <dir>', 'with --nats URL: the directory `mmo nats-config` wrote the zones\' credentials into')
-    .option('--secret-file <file>', `file holding the token secret, mode 0600 (default: $${SECRET_ENV}, else random per run)`)
+    .option('--secret-file <file>', `file holding the gateway's secret (its session tokens), mode 0600 (default: $${SECRET_ENV}, else random per run)`)
     .addOption(refusedSecretOption())
     .action(async (o: { zones: number; host: string; port: number; zoneSize: number; seed: number; db: string; nats?: string; natsHost: string; natsCredentials?: string; secretFile?: string }) => {
       const [{ runWorldCommand }, { newSecret, tokenSecret }] = await Promise.all([import('./world.js'), import('./secrets.js')]);

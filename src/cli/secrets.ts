@@ -67,7 +67,7 @@ function secretFrom(file: string | undefined, envValue: string | undefined): str
   return envValue || undefined;
 }
 
-/** The token secret from --secret-file, else $MMO_SECRET; undefined when neither is set. */
+/** The gateway's secret (session tokens) from --secret-file, else $MMO_SECRET; undefined when neither is set. */
 export function tokenSecret(o: { secretFile?: string }, env: NodeJS.ProcessEnv = process.env): string | undefined {
   return secretFrom(o.secretFile, env[SECRET_ENV]);
 }
