@@ -6,13 +6,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Gateway, HashPool, Registry, listen, mountGateway, LocalDirectory, newApp, notFound } from '../../src/cluster/index.js';
+import { Gateway, HashPool, Registry, listen, mountGateway, LocalDirectory, newApp, newJoinKeyPair, notFound } from '../../src/cluster/index.js';
 import { PlayerStore } from '../../src/store/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loginflood-'));
 const store = PlayerStore.open(join(dir, 'accounts.db'));
 const pool = new HashPool();
-const gateway = new Gateway({ store, directory: new LocalDirectory(new Registry()), secret: randomBytes(32), hashPool: pool });
+const gateway = new Gateway({ store, directory: new LocalDirectory(new Registry()), secret: randomBytes(32), joinKey: newJoinKeyPair().privateKey, hashPool: pool });
 const app = newApp();
 mountGateway(app, gateway);
 notFound(app);

@@ -51,14 +51,10 @@ export interface GatewayOptions {
   store: AuthStore;
   /** Where servers are found: a LocalDirectory, or a RegistryClient for a remote master. */
   directory: Directory;
-  /** Signs session tokens (and join tokens when there is no joinKey). ≥ 16 bytes. */
+  /** Signs and checks session tokens (the gateway's own). ≥ 16 bytes. */
   secret: Secret;
-  /**
-   * Ed25519 private key for join tokens: servers then verify with the public key and cannot make
-   * tokens. Without it join tokens are HMACs under `secret`, for servers of your own that share
-   * it; a zone server (`ZoneServerOptions.joinKey`) takes only the Ed25519 kind.
-   */
-  joinKey?: KeyObject;
+  /** Ed25519 private key that signs join tokens: servers verify them with its public key and cannot make one. */
+  joinKey: KeyObject;
   /** Used by the 'weighted' and 'random' strategies. */
   rng?: RandomSource;
   /** One strategy for every type, or per type. Default 'geographic' (region tag, else least loaded). */
@@ -134,7 +130,7 @@ export class Gateway {
     this.reservations = new Reservations(this.joinTtlMs);
     // Fail at start, not at the first login, on a short secret.
     signSessionToken({ accountId: 1, playerId: 1, name: 'x', expiresAt: 0, nonce: newNonce() }, options.secret);
-    if (options.joinKey) signJoinToken({ accountId: 1, playerId: 1, name: 'x', expiresAt: 0, nonce: newNonce() }, options.joinKey);
+    signJoinToken({ accountId: 1, playerId: 1, name: 'x', expiresAt: 0, nonce: newNonce() }, options.joinKey);
   }
 
   /**
@@ -186,7 +182,7 @@ export class Gateway {
     const expiresAt = now + this.joinTtlMs;
     const token = signJoinToken({
       accountId: who.accountId, playerId: who.playerId, name: who.name, serverId: server.id, expiresAt, nonce: newNonce(),
-    }, this.options.joinKey ?? this.options.secret);
+    }, this.options.joinKey);
     return { endpoint: endpointOf(server), token, expiresAt, server };
   }
 

@@ -1,7 +1,7 @@
 // Cluster: registry (master), load balancer, gateway (login + routing), join tokens.
 //
 //   const registry = new Registry({ serverKeys });            // pure; pass `now` (ms) in
-//   const gateway = new Gateway({ store, directory: new LocalDirectory(registry), secret, rng: new Rng(seed) });
+//   const gateway = new Gateway({ store, directory: new LocalDirectory(registry), secret, joinKey, rng: new Rng(seed) });
 //   const app = newApp();
 //   mountRegistry(app, registry);                             // /register /heartbeat /deregister /query /servers
 //   mountGateway(app, gateway, { trustedProxies: [] });       // /login /route

@@ -7,10 +7,10 @@
 // a purpose label too, so one kind can never pass for the other even under the same key.
 //
 // Session tokens are HMAC-SHA256 under the gateway's secret (only the gateway makes and checks
-// them). Join tokens are signed with an Ed25519 private key, so the servers that check them hold
-// only the public key and cannot make one; a shared secret (HMAC) still works for join tokens
-// where every server is trusted alike. The key decides the algorithm, never the token: a public
-// key accepts only Ed25519 signatures, a secret only HMACs.
+// them). Join tokens are signed with the gateway's Ed25519 private key, so the servers that
+// check them hold only the public key and cannot make one: no secret is shared between
+// components. The key decides the algorithm, never the token: a join key must be an Ed25519
+// key (a secret is refused), a session key a secret.
 
 import { KeyObject, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign as signBytes, timingSafeEqual, verify as verifyBytes } from 'node:crypto';
 import { FieldError, int, isRecord, onlyFields, own, pattern, required, text } from './fields.js';
@@ -47,10 +47,10 @@ export type TokenResult<T> = { ok: true; payload: T } | { ok: false; reason: Tok
 
 export type Secret = string | Uint8Array;
 
-/** What signs join tokens: an Ed25519 private key, or a shared secret (HMAC). */
-export type JoinSigningKey = KeyObject | Secret;
-/** What checks join tokens: the Ed25519 public key, or the shared secret. */
-export type JoinVerifyKey = KeyObject | Secret;
+/** What signs join tokens: the gateway's Ed25519 private key. */
+export type JoinSigningKey = KeyObject;
+/** What checks join tokens: its public key. */
+export type JoinVerifyKey = KeyObject;
 
 /** Refused by sign (a bad payload or secret); verification throws only for a bad secret. */
 export class TokenError extends Error {
@@ -98,8 +98,16 @@ function hmac(secret: Secret): Scheme {
   return { sign: mac, check: (data, sig) => timingSafeEqual(mac(data), sig), sigBytes: 32 };
 }
 
-function schemeOf(key: JoinSigningKey, use: 'sign' | 'verify'): Scheme {
-  return key instanceof KeyObject ? ed25519(key, use) : hmac(key);
+/** Join tokens: Ed25519 only; session tokens: an HMAC under the gateway's secret. */
+function schemeOf(purpose: Purpose, key: KeyObject | Secret, use: 'sign' | 'verify'): Scheme {
+  if (purpose === 'mmo.session.v1') {
+    if (key instanceof KeyObject) throw new TokenError('session tokens are made and checked with the gateway\'s secret, not a key pair');
+    return hmac(key);
+  }
+  if (!(key instanceof KeyObject)) {
+    throw new TokenError(`join tokens ${use === 'sign' ? 'are signed with an Ed25519 private' : 'are checked with an Ed25519 public'} key, not a shared secret`);
+  }
+  return ed25519(key, use);
 }
 
 function signed(purpose: Purpose, body: string): Buffer {
@@ -171,7 +179,7 @@ function fromWire(w: unknown): unknown {
   return out;
 }
 
-function sign(purpose: Purpose, payload: JoinTokenPayload, key: JoinSigningKey): string {
+function sign(purpose: Purpose, payload: JoinTokenPayload, key: KeyObject | Secret): string {
   let p: JoinTokenPayload;
   try {
     p = checkPayload(payload, purpose);
@@ -179,7 +187,7 @@ function sign(purpose: Purpose, payload: JoinTokenPayload, key: JoinSigningKey):
     if (e instanceof FieldError) throw new TokenError(`cannot sign: ${e.message}`);
     throw e;
   }
-  const scheme = schemeOf(key, 'sign');
+  const scheme = schemeOf(purpose, key, 'sign');
   const body = Buffer.from(JSON.stringify(toWire(p)), 'utf8').toString('base64url');
   const token = `${body}.${scheme.sign(signed(purpose, body)).toString('base64url')}`;
   if (token.length > MAX_TOKEN_BYTES) throw new TokenError(`token would be ${token.length} bytes, over ${MAX_TOKEN_BYTES}`);
@@ -191,8 +199,8 @@ function fail<T>(reason: TokenFailure, message: string): TokenResult<T> {
 }
 
 /** Shape, signature (constant-time) and payload; expiry and the rest are the caller's. */
-function open(purpose: Purpose, token: unknown, key: JoinVerifyKey): TokenResult<JoinTokenPayload> {
-  const scheme = schemeOf(key, 'verify');
+function open(purpose: Purpose, token: unknown, key: KeyObject | Secret): TokenResult<JoinTokenPayload> {
+  const scheme = schemeOf(purpose, key, 'verify');
   if (typeof token !== 'string') return fail('malformed', 'token must be a string');
   if (token.length === 0 || token.length > MAX_TOKEN_BYTES) return fail('malformed', `token must be 1..${MAX_TOKEN_BYTES} bytes`);
   const dot = token.indexOf('.');
@@ -228,7 +236,7 @@ export function tokenServerId(token: string): string | undefined {
   }
 }
 
-/** A join token signed with the gateway's Ed25519 private key (or, where all servers are trusted alike, a shared secret). */
+/** A join token signed with the gateway's Ed25519 private key. */
 export function signJoinToken(payload: JoinTokenPayload, key: JoinSigningKey): string {
   return sign('mmo.join.v1', payload, key);
 }

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { findNatsServer } from '../../src/bus/index.js';
 import { joinPublicKey, joinSigningKey, natsCredentials, tokenSecret } from '../../src/cli/secrets.js';
-import { joinKeyPem, newJoinKeyPair, newNonce, signJoinToken, verifyJoinToken } from '../../src/cluster/tokens.js';
+import { joinKeyFromPem, joinKeyPem, newJoinKeyPair, newNonce, signJoinToken, verifyJoinToken } from '../../src/cluster/tokens.js';
 
 const MMO = join(import.meta.dirname, '../../src/cli/mmo.js');
 const dir = mkdtempSync(join(tmpdir(), 'mmo-secrets-'));
@@ -179,12 +179,14 @@ describe.skipIf(SKIP_WORLD)('mmo world --zones 2 --nats auto, seen through /proc
       const me = users.find((u) => u.user === env.MMO_NATS_USER)!;
       expect(env.MMO_NATS_PASSWORD).toBe(me.password);
       // A zone holds the gateway's public key and no secret: nothing in its environment signs a
-      // join token it or another zone would take.
+      // join token (only an Ed25519 private key does, and none of its values is one).
       expect(env.MMO_SECRET).toBeUndefined();
       expect(env.MMO_JOIN_KEY).toBeUndefined();
       const publicKey = joinPublicKey({}, env)!;
       expect(verifyJoinToken(token(joinKey), publicKey, Date.now()).ok).toBe(true);
-      for (const value of Object.values(env)) if (value.length >= 16) expect(verifyJoinToken(token(value), publicKey, Date.now()).ok).toBe(false);
+      expect(() => token(publicKey)).toThrow(/signed with an Ed25519 private key/);
+      const keys = Object.values(env).flatMap((value) => { try { return [joinKeyFromPem(value)]; } catch { return []; } });
+      expect(keys.map((k) => k.type)).toEqual(['public']);
     }
     expect(new Set(zones.map((pid) => environ(pid).MMO_NATS_USER))).toEqual(new Set(['zone-1', 'zone-2']));
     expect(environ(master).MMO_JOIN_PUBLIC_KEY).toBeUndefined();

@@ -13,6 +13,8 @@ import { PlayerStore } from '../../src/store/index.js';
 import { FakeClock, post, serve, tempDir } from './helpers.js';
 
 const SECRET = randomBytes(32);
+/** The gateway's join key pair: zones would hold the public half. */
+const JOIN = newJoinKeyPair();
 const dir = tempDir('gateway');
 const store = PlayerStore.open(join(dir, 'gateway.db'));
 afterAll(() => store.close());
@@ -20,7 +22,7 @@ afterAll(() => store.close());
 const clock = new FakeClock();
 const registry = new Registry();
 const gateway = new Gateway({
-  store, directory: new LocalDirectory(registry, { clock: clock.now }), secret: SECRET, rng: new Rng(1), clock: clock.now,
+  store, directory: new LocalDirectory(registry, { clock: clock.now }), secret: SECRET, joinKey: JOIN.privateKey, rng: new Rng(1), clock: clock.now,
   joinTtlMs: 30_000, sessionTtlMs: 600_000, spawn: { x: 100, y: 100, zone: 'meadow' }, maxFailures: 3, failureWindowMs: 60_000,
 });
 const app = newApp();
@@ -68,11 +70,11 @@ describe('end to end over HTTP', () => {
 
     // What a zone server does with Hello.token:
     const guard = new ReplayGuard();
-    expect(verifyJoinToken(token, SECRET, clock.t, { serverId: 'zone-us', replay: guard })).toMatchObject({ ok: false, reason: 'wrong_server' });
-    const ok = verifyJoinToken(token, SECRET, clock.t, { serverId: 'zone-eu', replay: guard });
+    expect(verifyJoinToken(token, JOIN.publicKey, clock.t, { serverId: 'zone-us', replay: guard })).toMatchObject({ ok: false, reason: 'wrong_server' });
+    const ok = verifyJoinToken(token, JOIN.publicKey, clock.t, { serverId: 'zone-eu', replay: guard });
     expect(ok).toMatchObject({ ok: true, payload: { accountId: login.body.accountId, playerId: login.body.playerId, name: 'alice', serverId: 'zone-eu' } });
-    expect(verifyJoinToken(token, SECRET, clock.t, { serverId: 'zone-eu', replay: guard })).toMatchObject({ ok: false, reason: 'replayed' });
-    expect(verifyJoinToken(token, SECRET, clock.t + 30_000, { serverId: 'zone-eu' })).toMatchObject({ ok: false, reason: 'expired' });
+    expect(verifyJoinToken(token, JOIN.publicKey, clock.t, { serverId: 'zone-eu', replay: guard })).toMatchObject({ ok: false, reason: 'replayed' });
+    expect(verifyJoinToken(token, JOIN.publicKey, clock.t + 30_000, { serverId: 'zone-eu' })).toMatchObject({ ok: false, reason: 'expired' });
 
     // No region: least loaded (geographic default); unknown region: least loaded too.
     expect((await post(base, '/route', { type: 'zone' }, auth(login.body.token))).body.serverId).toBe('zone-us');
@@ -176,7 +178,7 @@ describe('Gateway class', () => {
   it('route() names the server and signs for it; throws NoServerError when there is none', async () => {
     const reg = new Registry();
     const now = 5_000_000;
-    const gw = new Gateway({ store, directory: new LocalDirectory(reg, { clock: () => now }), secret: SECRET, clock: () => now, strategy: { chat: 'round_robin' } });
+    const gw = new Gateway({ store, directory: new LocalDirectory(reg, { clock: () => now }), secret: SECRET, joinKey: JOIN.privateKey, clock: () => now, strategy: { chat: 'round_robin' } });
     reg.register({ type: 'chat', host: '::1', port: 9001, capacity: 10, id: 'chat-a' }, now);
     reg.register({ type: 'chat', host: 'c2', port: 9002, capacity: 10, id: 'chat-b' }, now);
     const who = { accountId: 1, playerId: 1, name: 'alice' };
@@ -185,14 +187,14 @@ describe('Gateway class', () => {
     const c = await gw.route(who, 'chat');
     expect([a.server.id, b.server.id, c.server.id]).toEqual(['chat-a', 'chat-b', 'chat-a']);
     expect(a.endpoint).toBe('ws://[::1]:9001/');
-    expect(verifyJoinToken(a.token, SECRET, now, { serverId: 'chat-a' })).toMatchObject({ ok: true, payload: { name: 'alice' } });
+    expect(verifyJoinToken(a.token, JOIN.publicKey, now, { serverId: 'chat-a' })).toMatchObject({ ok: true, payload: { name: 'alice' } });
     await expect(gw.route(who, 'zone')).rejects.toBeInstanceOf(NoServerError);
     await expect(gw.route(who, 'nope' as never)).rejects.toThrow(/type/);
     expect(endpointOf({ host: 'zone.example', port: 7000 })).toBe('ws://zone.example:7000/');
   });
 
   it('refuses logins beyond maxPendingLogins as busy, saying when to try again', async () => {
-    const gw = new Gateway({ store, directory: new LocalDirectory(new Registry()), secret: SECRET, maxPendingLogins: 1 });
+    const gw = new Gateway({ store, directory: new LocalDirectory(new Registry()), secret: SECRET, joinKey: JOIN.privateKey, maxPendingLogins: 1 });
     const [a, b] = await Promise.all([gw.login('frank', 'frank-password', '10.0.0.1'), gw.login('gina', 'gina-password', '10.0.0.2')]);
     expect(a.ok).toBe(true);
     expect(b).toMatchObject({ ok: false, reason: 'busy' });
@@ -202,7 +204,7 @@ describe('Gateway class', () => {
   });
 
   it('takes one login per name and source at a time; another source is not held up', async () => {
-    const gw = new Gateway({ store, directory: new LocalDirectory(new Registry()), secret: SECRET });
+    const gw = new Gateway({ store, directory: new LocalDirectory(new Registry()), secret: SECRET, joinKey: JOIN.privateKey });
     const [a, b] = await Promise.all([gw.login('hal', 'guess-one-1', '10.0.0.1'), gw.login('hal', 'guess-two-2', '10.0.0.1')]);
     expect(a.ok).toBe(true);
     expect(b).toMatchObject({ ok: false, reason: 'busy', retryAfterS: 1 });
@@ -213,12 +215,12 @@ describe('Gateway class', () => {
 
   it('routes through a remote registry (RegistryClient); 503 over HTTP when it is unreachable', async () => {
     const now = clock.t;
-    const remote = new Gateway({ store, directory: new RegistryClient(base), secret: SECRET, clock: clock.now });
+    const remote = new Gateway({ store, directory: new RegistryClient(base), secret: SECRET, joinKey: JOIN.privateKey, clock: clock.now });
     await post(base, '/register', { type: 'chat', host: 'chat.remote', port: 9100, capacity: 5, id: 'chat-remote' });
     const r = await remote.route({ accountId: 1, playerId: 1, name: 'alice' }, 'chat', undefined, now);
     expect(r).toMatchObject({ endpoint: 'ws://chat.remote:9100/', server: { id: 'chat-remote' } });
 
-    const down = new Gateway({ store, directory: new RegistryClient('http://127.0.0.1:1', { timeoutMs: 2000 }), secret: SECRET, clock: clock.now });
+    const down = new Gateway({ store, directory: new RegistryClient('http://127.0.0.1:1', { timeoutMs: 2000 }), secret: SECRET, joinKey: JOIN.privateKey, clock: clock.now });
     const downApp = newApp();
     mountGateway(downApp, down, { clock: clock.now, log: () => {} });
     const srv = await listen(downApp, '127.0.0.1', 0);
@@ -233,7 +235,7 @@ describe('Gateway class', () => {
     }
   });
 
-  it('signs join tokens with its Ed25519 joinKey: servers verify with the public key; the secret does not verify them', async () => {
+  it('signs join tokens with its Ed25519 joinKey: servers verify with the public key; no secret checks or makes one', async () => {
     const reg = new Registry();
     const now = 5_000_000;
     const { privateKey, publicKey } = newJoinKeyPair();
@@ -241,14 +243,16 @@ describe('Gateway class', () => {
     reg.register({ type: 'zone', host: '127.0.0.1', port: 9001, capacity: 10, id: 'zone-k' }, now);
     const r = await gw.route({ accountId: 1, playerId: 1, name: 'alice' }, 'zone');
     expect(verifyJoinToken(r.token, publicKey, now, { serverId: 'zone-k' })).toMatchObject({ ok: true, payload: { name: 'alice' } });
-    expect(verifyJoinToken(r.token, SECRET, now, { serverId: 'zone-k' })).toMatchObject({ ok: false, reason: 'bad_signature' });
+    expect(verifyJoinToken(r.token, JOIN.publicKey, now, { serverId: 'zone-k' })).toMatchObject({ ok: false, reason: 'bad_signature' }); // another pair's
+    expect(() => verifyJoinToken(r.token, SECRET as never, now)).toThrow(/checked with an Ed25519 public key, not a shared secret/);
     expect(() => new Gateway({ store, directory: new LocalDirectory(reg), secret: SECRET, joinKey: publicKey })).toThrow(/private key/);
+    expect(() => new Gateway({ store, directory: new LocalDirectory(reg), secret: SECRET } as never)).toThrow(/signed with an Ed25519 private key, not a shared secret/);
   });
 
   it('refuses a short secret at construction', () => {
-    expect(() => new Gateway({ store, directory: new LocalDirectory(new Registry()), secret: 'short' })).toThrow(/at least 16 bytes/);
-    expect(() => new Gateway({ store, directory: new LocalDirectory(new Registry()), secret: SECRET, sourceLimits: { attempts: { burst: 0, perSecond: 1 } } })).toThrow(/attempts.burst/);
-    expect(() => new Gateway({ store, directory: new LocalDirectory(new Registry()), secret: SECRET, sourceLimits: { exempt: ['10.0.0.0/40'] } })).toThrow(/exempt source/);
+    expect(() => new Gateway({ store, directory: new LocalDirectory(new Registry()), secret: 'short', joinKey: JOIN.privateKey })).toThrow(/at least 16 bytes/);
+    expect(() => new Gateway({ store, directory: new LocalDirectory(new Registry()), secret: SECRET, joinKey: JOIN.privateKey, sourceLimits: { attempts: { burst: 0, perSecond: 1 } } })).toThrow(/attempts.burst/);
+    expect(() => new Gateway({ store, directory: new LocalDirectory(new Registry()), secret: SECRET, joinKey: JOIN.privateKey, sourceLimits: { exempt: ['10.0.0.0/40'] } })).toThrow(/exempt source/);
     expect(() => mountGateway(newApp(), gateway, { trustedProxies: ['proxy.local'] })).toThrow(/trusted proxy/);
   });
 });

@@ -4,7 +4,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { Gateway, LocalDirectory, Registry, type Identity, type ZoneBounds } from '../../src/cluster/index.js';
+import { Gateway, LocalDirectory, Registry, newJoinKeyPair, type Identity, type ZoneBounds } from '../../src/cluster/index.js';
 import { FakeClock } from './helpers.js';
 
 const SECRET = randomBytes(32);
@@ -28,7 +28,7 @@ function world(capacity = 1000) {
   for (const z of ZONES) registry.register({ id: z.serverId, type: 'zone', host: '127.0.0.1', port: 7000, capacity }, clock.t);
   const saved = new Map<number, { x: number; y: number }>();
   const gateway = new Gateway({
-    store: noStore, directory: new LocalDirectory(registry, { clock: clock.now }), secret: SECRET, clock: clock.now,
+    store: noStore, directory: new LocalDirectory(registry, { clock: clock.now }), secret: SECRET, joinKey: newJoinKeyPair().privateKey, clock: clock.now,
     strategy: 'least_connections', zones: ZONES, positions: { player: (id) => saved.get(id) },
   });
   const beat = (id: string, load: number) => registry.heartbeat(id, { load, players: load }, clock.t);

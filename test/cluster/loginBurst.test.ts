@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Gateway, HashPool, Registry, mountGateway, LocalDirectory, newApp, notFound } from '../../src/cluster/index.js';
+import { Gateway, HashPool, Registry, mountGateway, LocalDirectory, newApp, newJoinKeyPair, notFound } from '../../src/cluster/index.js';
 import { PlayerStore } from '../../src/store/index.js';
 import { serve, tempDir } from './helpers.js';
 import { postFrom, source, type SourcedAnswer } from '../../bench/lib/sources.js';
@@ -29,7 +29,7 @@ const GAP_MS = 5; // 200 a second
 
 describe('login burst', () => {
   it('500 first logins at 200/s, each from its own address: every one succeeds and creates its account', async () => {
-    const port = await gatewayServer(new Gateway({ store, directory: new LocalDirectory(new Registry()), secret: randomBytes(32) }));
+    const port = await gatewayServer(new Gateway({ store, directory: new LocalDirectory(new Registry()), secret: randomBytes(32), joinKey: newJoinKeyPair().privateKey }));
     const answers: Promise<SourcedAnswer>[] = [];
     for (let i = 0; i < BURST; i++) {
       answers.push(postFrom(port, '/login', { name: `burst-${i}`, password: `burst-password-${i}` }, source(5, i + 1)));
@@ -46,7 +46,7 @@ describe('login burst', () => {
   it('past the bounded queue: 503 with Retry-After; the refused get in when they try again', async () => {
     const pool = new HashPool(1);
     afterAll(() => pool.close());
-    const port = await gatewayServer(new Gateway({ store, directory: new LocalDirectory(new Registry()), secret: randomBytes(32), hashPool: pool, maxPendingLogins: 4 }));
+    const port = await gatewayServer(new Gateway({ store, directory: new LocalDirectory(new Registry()), secret: randomBytes(32), joinKey: newJoinKeyPair().privateKey, hashPool: pool, maxPendingLogins: 4 }));
     const first = await Promise.all(Array.from({ length: 20 }, (_, i) => postFrom(port, '/login', { name: `queue-${i}`, password: 'queue-password' }, source(6, i + 1))));
     const ok = first.filter((a) => a.status === 200).length;
     const refused = first.filter((a) => a.status === 503);

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CREATIONS, Gateway, Registry, mountGateway, LocalDirectory, newApp, notFound } from '../../src/cluster/index.js';
+import { DEFAULT_CREATIONS, Gateway, Registry, mountGateway, LocalDirectory, newApp, newJoinKeyPair, notFound } from '../../src/cluster/index.js';
 import { PlayerStore } from '../../src/store/index.js';
 import { FakeClock, serve, tempDir } from './helpers.js';
 import { postFrom, source } from '../../bench/lib/sources.js';
@@ -16,7 +16,7 @@ const store = PlayerStore.open(join(dir, 'limits.db'));
 afterAll(() => store.close());
 
 const clock = new FakeClock();
-const gateway = new Gateway({ store, directory: new LocalDirectory(new Registry()), secret: randomBytes(32), clock: clock.now });
+const gateway = new Gateway({ store, directory: new LocalDirectory(new Registry()), secret: randomBytes(32), joinKey: newJoinKeyPair().privateKey, clock: clock.now });
 afterAll(() => gateway.close());
 const app = newApp();
 // 127.9.0.1 is a reverse proxy whose X-Forwarded-For names the client.
@@ -114,7 +114,7 @@ describe('login floods', () => {
 
 describe('exempt sources', () => {
   it('skip the per-source limits (a load-test host), not the wrong-password throttle', async () => {
-    const gw = new Gateway({ store, directory: new LocalDirectory(new Registry()), secret: randomBytes(32), clock: clock.now, sourceLimits: { creations: { burst: 1, perSecond: 0.001 }, exempt: ['127.4.0.0/16'] } });
+    const gw = new Gateway({ store, directory: new LocalDirectory(new Registry()), secret: randomBytes(32), joinKey: newJoinKeyPair().privateKey, clock: clock.now, sourceLimits: { creations: { burst: 1, perSecond: 0.001 }, exempt: ['127.4.0.0/16'] } });
     try {
       expect((await gw.login('exempt-1', 'exempt-password', '127.4.0.9')).ok).toBe(true);
       expect((await gw.login('exempt-2', 'exempt-password', '127.4.0.9')).ok).toBe(true);

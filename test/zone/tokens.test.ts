@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ZoneClient, type ZoneClientError } from '../../src/client/index.js';
@@ -52,8 +53,8 @@ describe('join tokens', () => {
     ['expired', () => token({ expiresAt: Date.now() - 1 }), 'expired'],
     ['for another server', () => token({ serverId: 'zone-b' }), 'wrong_server'],
     ['signed with another key', () => token({}, newJoinKeyPair().privateKey), 'bad_signature'],
-    // What a zone that held the old shared secret could make: an HMAC under any secret counts for nothing.
-    ['an HMAC under a shared secret', () => token({}, 'a-shared-secret-every-zone-knew'), 'bad_signature'],
+    // What a zone holding a shared secret could have made: an HMAC join token counts for nothing.
+    ['an HMAC under a shared secret', () => { const body = token().split('.')[0]; return `${body}.${createHmac('sha256', 'a-shared-secret-every-zone-knew').update(`mmo.join.v1.${body}`).digest('base64url')}`; }, 'bad_signature'],
     ['a handoff ticket of no transfer here', () => `handoff:zone-b-${newNonce()}`, 'no transfer of that id is waiting here'],
     ['tampered', () => { const t = token(); return t.slice(0, 5) + (t[5] === 'A' ? 'B' : 'A') + t.slice(6); }, ''],
     ['garbage', () => 'not.a.token', ''],
