@@ -129,6 +129,7 @@ function checkConfigShape(v: unknown): ZoneServerInit {
     new ZoneConfigFileError(`${where}${oneLine(k, 60)}: unknown field (allowed: ${allowed.join(', ')})`);
   const out: Record<string, unknown> = {};
   for (const [k, val] of Object.entries(v)) {
+    if (k === 'tokenSecret') throw new ZoneConfigFileError(`tokenSecret: no longer taken, a zone holds no secret: give it the gateway's public key by $${JOIN_PUBLIC_KEY_ENV} or --join-public-key-file FILE`);
     if (!CONFIG_FIELDS.includes(k)) throw unknown('', k, CONFIG_FIELDS);
     if (val === null && NULLABLE_OPTIONS.includes(k)) {
       out[k] = undefined; // null: none (and the command's default does not apply)

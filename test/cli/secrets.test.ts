@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { findNatsServer } from '../../src/bus/index.js';
 import { joinPublicKey, joinSigningKey, natsCredentials, tokenSecret } from '../../src/cli/secrets.js';
+import { zoneInit } from '../../src/cli/zone.js';
 import { joinKeyFromPem, joinKeyPem, newJoinKeyPair, newNonce, signJoinToken, verifyJoinToken } from '../../src/cluster/tokens.js';
 
 const MMO = join(import.meta.dirname, '../../src/cli/mmo.js');
@@ -48,6 +49,11 @@ describe('secrets are not taken on the command line', () => {
     expect(r.code).not.toBe(0);
     expect(r.err).toMatch(/unknown option '--secret'/);
     expect(r.err + r.out).not.toContain('hunter2');
+  });
+
+  it('a zone config file that still has tokenSecret is refused, saying where the key goes now', () => {
+    const config = file('old-zone.json', JSON.stringify({ port: 0, tokenSecret: 'a-shared-secret-of-old' }), 0o600);
+    expect(() => zoneInit({ config })).toThrow(/tokenSecret: no longer taken, a zone holds no secret: give it the gateway's public key by \$MMO_JOIN_PUBLIC_KEY or --join-public-key-file FILE/);
   });
 
   it('join keys: the master reads a private key (owner-only file, else MMO_JOIN_KEY), a zone a public one', () => {
