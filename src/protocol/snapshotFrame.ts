@@ -12,6 +12,7 @@
 
 import { ErrorCode } from './generated/server_generated.js';
 import { ENTITY_STATE_SIZE } from './constants.js';
+import { LengthViews } from './lengthViews.js';
 import { readEntityState, writeEntityState } from './entity.js';
 import { PACKED_STEER_SIZE, steerGridCode, steerGridValue } from './steer.js';
 import type { EntityStateObj, EventInit, EventObj, MotionObj, SnapshotInit, SnapshotMsg, SteerObj } from './types.js';
@@ -125,7 +126,7 @@ function recordBytes(records: ArrayLike<unknown> | Uint8Array | undefined, size:
 export class SnapshotWriter {
   private bytes = new Uint8Array(16 * 1024);
   private view = new DataView(this.bytes.buffer);
-  private views: Uint8Array[] = [];
+  private readonly views = new LengthViews<Uint8Array>();
   /** Event texts as UTF-8, encoded once per frame for sizing and writing. */
   private readonly texts: (Uint8Array | undefined)[] = [];
 
@@ -160,7 +161,7 @@ export class SnapshotWriter {
     for (let i = 0; i < nEvents; i++) at = this.event(at, events![i], this.texts[i]);
     for (let i = 0; i < nRemoved; i++) at = this.varint(at, removed![i]);
     if (nEvents > 0) this.texts.length = 0; // setting a length calls into the runtime, even to 0 from 0
-    return this.views[at] ??= b.subarray(0, at);
+    return this.views.of(b, at, at);
   }
 
   /** Packed Steer records (writeSteer()): three uint32 words each, every one a varint on the wire. */
@@ -227,7 +228,7 @@ export class SnapshotWriter {
     if (length <= this.bytes.length) return;
     this.bytes = new Uint8Array(Math.max(length, this.bytes.length * 2));
     this.view = new DataView(this.bytes.buffer);
-    this.views = [];
+    this.views.clear();
   }
 }
 

@@ -1,12 +1,13 @@
 // Scratch buffers of the fan-out that hand their contents out as views kept per length: once
-// every length has been seen, assembling a frame allocates nothing (a new view per frame would
-// be garbage in every tick, for every client).
+// every length has been seen, assembling a frame allocates nothing (LengthViews).
+
+import { LengthViews } from '../protocol/lengthViews.js';
 
 /** A byte buffer filled in 4-byte words (records are 40 bytes), viewed by length. */
 export class WordBuffer {
   private bytes = new Uint8Array(16 * 1024);
   private words = new Int32Array(this.bytes.buffer);
-  private views: Uint8Array[] = [];
+  private readonly views = new LengthViews<Uint8Array>();
 
   /** Copies `len` bytes at byte `start` of `from` (a words view) to byte `at`; all multiples of 4. Returns at + len. */
   copy(at: number, from: Int32Array, start: number, len: number): number {
@@ -28,7 +29,7 @@ export class WordBuffer {
 
   /** The first `length` bytes. */
   view(length: number): Uint8Array {
-    return this.views[length >> 2] ??= this.bytes.subarray(0, length);
+    return this.views.of(this.bytes, length >> 2, length);
   }
 
   private grow(need: number, keep: number): void {
@@ -36,14 +37,14 @@ export class WordBuffer {
     grown.set(this.bytes.subarray(0, keep));
     this.bytes = grown;
     this.words = new Int32Array(grown.buffer);
-    this.views = [];
+    this.views.clear();
   }
 }
 
 /** A list of uint32 (NetIds), viewed by length. */
 export class Uint32List {
   private values = new Uint32Array(256);
-  private views: Uint32Array[] = [];
+  private readonly views = new LengthViews<Uint32Array>();
   length = 0;
 
   push(v: number): void {
@@ -51,7 +52,7 @@ export class Uint32List {
       const grown = new Uint32Array(this.values.length * 2);
       grown.set(this.values);
       this.values = grown;
-      this.views = [];
+      this.views.clear();
     }
     this.values[this.length++] = v;
   }
@@ -61,6 +62,6 @@ export class Uint32List {
   }
 
   view(): Uint32Array {
-    return this.views[this.length] ??= this.values.subarray(0, this.length);
+    return this.views.of(this.values, this.length, this.length);
   }
 }
