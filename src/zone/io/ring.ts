@@ -2,8 +2,8 @@
 // is a 16-byte header [kind, connection id, argument, length] and its bytes, padded to 4. The
 // writer publishes a batch with one atomic store of its position; the reader consumes up to it
 // and publishes its own position, so neither ever waits on the other. A record that finds the
-// ring full waits, in order, in the writer's backlog (nothing is dropped) until the reader has
-// made room. A doorbell flag lets the writer wake a sleeping reader once per batch (the wake-up
+// ring full waits, in order, in the writer's backlog (nothing is dropped; a private buffer in
+// the ring's format) until the reader has made room. A doorbell flag lets the writer wake a sleeping reader once per batch (the wake-up
 // itself is a message on the worker's port, sent by whoever owns it); a batch the reader may
 // take on its own schedule rings only once the ring fills up.
 
@@ -39,13 +39,6 @@ class RingView {
   }
 }
 
-interface Waiting {
-  kind: number;
-  conn: number;
-  arg: number;
-  payload: Uint8Array;
-}
-
 const EMPTY = new Uint8Array(0);
 
 export class RingWriter extends RingView {
@@ -53,11 +46,24 @@ export class RingWriter extends RingView {
   private position = 0;
   /** The reader's position when last read (it only moves forward, so the room seen is a lower bound). */
   private readSeen = 0;
-  private readonly backlog: Waiting[] = [];
+  /**
+   * Records that found the ring full, in the ring's own format, waiting in order in a private
+   * buffer that grows to the largest backlog once: a flood (the zone sending faster than its I/O
+   * thread writes) then allocates nothing, where an object and a copy per waiting record were
+   * garbage for the tick thread to collect just when it had least time for it.
+   */
+  private spill = new Uint8Array(0);
+  private spillView = new DataView(this.spill.buffer);
+  private spillWords = new Int32Array(this.spill.buffer);
+  /** The ring's bytes as words, for moving waiting records in. */
+  private readonly words = new Int32Array(this.bytes.buffer, this.bytes.byteOffset, this.capacity / 4);
+  private spillStart = 0;
+  private spillEnd = 0;
+  private spilled = 0;
 
   /** Records waiting for room, in order. */
   get waiting(): number {
-    return this.backlog.length;
+    return this.spilled;
   }
 
   /** The largest payload a record may carry (half the ring, so one always fits once the reader catches up). */
@@ -68,8 +74,15 @@ export class RingWriter extends RingView {
   /** Writes a record now, or after the ones already waiting once there is room. `kind` is never 0. */
   write(kind: number, conn: number, arg: number, payload: Uint8Array = EMPTY): void {
     if (payload.length > this.maxPayload) throw new RangeError(`a record of ${payload.length} bytes does not fit a ring of ${this.capacity}`);
-    if (this.backlog.length === 0 && this.put(kind, conn, arg, payload)) return;
-    this.backlog.push({ kind, conn, arg, payload: payload.slice() });
+    const need = recordBytes(payload.length);
+    if (this.spilled === 0) {
+      const at = this.reserve(need);
+      if (at >= 0) return writeRecord(this.view, this.bytes, at, kind, conn, arg, payload);
+    }
+    if (this.spillEnd + need > this.spill.length) this.growSpill(need);
+    writeRecord(this.spillView, this.spill, this.spillEnd, kind, conn, arg, payload);
+    this.spillEnd += need;
+    this.spilled++;
   }
 
   /**
@@ -79,43 +92,62 @@ export class RingWriter extends RingView {
    * and its doorbell was not already rung.
    */
   publish(wake: boolean): boolean {
-    let moved = 0;
-    while (moved < this.backlog.length) {
-      const w = this.backlog[moved];
-      if (!this.put(w.kind, w.conn, w.arg, w.payload)) break;
-      moved++;
+    while (this.spilled > 0) {
+      const from = this.spillStart, need = recordBytes(this.spillView.getUint32(from + 12, true));
+      const at = this.reserve(need);
+      if (at < 0) break;
+      // Word by word: records are padded to 4 bytes and start at multiples of 4 in both buffers.
+      for (let i = from >> 2, j = at >> 2, end = (from + need) >> 2; i < end; i++, j++) this.words[j] = this.spillWords[i];
+      this.spillStart += need;
+      if (--this.spilled === 0) this.spillStart = this.spillEnd = 0;
     }
-    if (moved > 0) this.backlog.splice(0, moved);
     if (Atomics.load(this.index, WRITE) === this.position) return false;
     Atomics.store(this.index, WRITE, this.position);
     if (!wake && ((this.position - Atomics.load(this.index, READ)) | 0) <= this.capacity / 4) return false;
     return Atomics.exchange(this.index, BELL, 1) === 0;
   }
 
-  /** Copies one record in if it fits (with the skip to the start when it would cross the end). */
-  private put(kind: number, conn: number, arg: number, payload: Uint8Array): boolean {
-    const need = recordBytes(payload.length);
+  /**
+   * Room for a record of `need` bytes: its offset in the ring, with the skip to the start marked
+   * when it would cross the end; −1 when the ring is full.
+   */
+  private reserve(need: number): number {
     const offset = this.position & (this.capacity - 1);
     const tail = this.capacity - offset;
     const skip = need > tail ? tail : 0;
     // The reader's position is read again only when the one seen last leaves too little room.
     if (((this.position - this.readSeen) | 0) + skip + need > this.capacity) {
       this.readSeen = Atomics.load(this.index, READ);
-      if (((this.position - this.readSeen) | 0) + skip + need > this.capacity) return false;
+      if (((this.position - this.readSeen) | 0) + skip + need > this.capacity) return -1;
     }
-    let at = offset;
-    if (skip > 0) {
-      this.view.setUint32(offset, WRAP, true);
-      at = 0;
-    }
-    this.view.setUint32(at, kind, true);
-    this.view.setUint32(at + 4, conn, true);
-    this.view.setUint32(at + 8, arg, true);
-    this.view.setUint32(at + 12, payload.length, true);
-    this.bytes.set(payload, at + HEADER_BYTES);
+    if (skip > 0) this.view.setUint32(offset, WRAP, true);
     this.position = (this.position + skip + need) | 0;
-    return true;
+    return skip > 0 ? 0 : offset;
   }
+
+  /** Room for `need` more bytes of backlog: what was moved out leaves the front, and the buffer doubles where that is not enough. */
+  private growSpill(need: number): void {
+    const live = this.spillEnd - this.spillStart;
+    if (this.spill.length - live >= need) this.spill.copyWithin(0, this.spillStart, this.spillEnd);
+    else {
+      const grown = new Uint8Array(Math.max(this.spill.length * 2, live + need, 4096));
+      grown.set(this.spill.subarray(this.spillStart, this.spillEnd));
+      this.spill = grown;
+      this.spillView = new DataView(grown.buffer);
+      this.spillWords = new Int32Array(grown.buffer);
+    }
+    this.spillStart = 0;
+    this.spillEnd = live;
+  }
+}
+
+/** One record at `at`: its header, then its payload. */
+function writeRecord(view: DataView, bytes: Uint8Array, at: number, kind: number, conn: number, arg: number, payload: Uint8Array): void {
+  view.setUint32(at, kind, true);
+  view.setUint32(at + 4, conn, true);
+  view.setUint32(at + 8, arg, true);
+  view.setUint32(at + 12, payload.length, true);
+  bytes.set(payload, at + HEADER_BYTES);
 }
 
 /** Called for each record; `payload` is a view into the ring, valid only during the call. */
