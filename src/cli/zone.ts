@@ -108,9 +108,10 @@ function describeValue(v: unknown): string {
 const NUMBER_OPTIONS = ['port', 'seed', 'tickRate', 'idleTimeoutMs', 'idleCheckMs', 'helloTimeoutMs', 'maxClients', 'maxConnections',
   'inputRate', 'inputBurst', 'sendBudgetBytes', 'laggardMs', 'bandwidthBytesPerSec', 'maxCatchUp', 'flushTicks', 'ioThreads'] as const;
 const STRING_OPTIONS = ['host', 'record', 'db', 'serverId'] as const;
+const BOOLEAN_OPTIONS = ['allowGuests', 'allowObservers', 'lagCompensation'] as const;
 /** May be null for "none". */
 const NULLABLE_OPTIONS: readonly string[] = ['record', 'db'];
-const CONFIG_FIELDS: readonly string[] = [...NUMBER_OPTIONS, ...STRING_OPTIONS, 'allowGuests', 'zone'];
+const CONFIG_FIELDS: readonly string[] = [...NUMBER_OPTIONS, ...STRING_OPTIONS, ...BOOLEAN_OPTIONS, 'zone'];
 const ZONE_FIELDS: readonly string[] = [...Object.keys(DEFAULT_ZONE), 'worldBounds'];
 const RECT_FIELDS: readonly string[] = ['minX', 'minY', 'maxX', 'maxY'];
 const POINT_FIELDS: readonly string[] = ['x', 'y'];
@@ -141,8 +142,8 @@ function checkConfigShape(v: unknown): ZoneServerInit {
       if (typeof val !== 'string' || val.length === 0 || val.length > 4096) {
         throw new ZoneConfigFileError(`${k}: must be a non-empty string, got ${describeValue(val)}`);
       }
-    } else if (k === 'allowGuests') {
-      if (typeof val !== 'boolean') throw new ZoneConfigFileError(`allowGuests: must be true or false, got ${describeValue(val)}`);
+    } else if ((BOOLEAN_OPTIONS as readonly string[]).includes(k)) {
+      if (typeof val !== 'boolean') throw new ZoneConfigFileError(`${k}: must be true or false, got ${describeValue(val)}`);
     } else if (k === 'zone') {
       if (!isPlainObject(val)) throw new ZoneConfigFileError(`zone: must be a JSON object, got ${describeValue(val)}`);
       for (const [zk, zv] of Object.entries(val)) {

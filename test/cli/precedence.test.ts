@@ -109,6 +109,13 @@ describe('mmo zone: keeping nothing', () => {
     expect(() => resolvedZone([], { MMO_PORT: 'lots' })).toThrow(/MMO_PORT|port/);
   });
 
+  it('takes the switches a config file may set (lag compensation, guests, observers), and only as true or false', () => {
+    expect(resolvedZone([]).lagCompensation).toBe(true);
+    const off = resolvedZone([], {}, { lagCompensation: false, allowGuests: false, allowObservers: false });
+    expect([off.lagCompensation, off.allowGuests, off.allowObservers]).toEqual([false, false, false]);
+    expect(() => resolvedZone([], {}, { lagCompensation: 'no' })).toThrow(/lagCompensation: must be true or false/);
+  });
+
   it('refuses a bandwidth cap too small to carry a frame, from a flag or a file', () => {
     expect(() => resolvedZone(['--bandwidth', '100'])).toThrow(/bandwidthBytesPerSec/);
     expect(() => resolvedZone([], {}, { bandwidthBytesPerSec: -1 })).toThrow(/bandwidthBytesPerSec/);
