@@ -49,7 +49,7 @@ export enum ErrorCode {
   AlreadyJoined = 8,
 
   /**
-   * Join token invalid, expired or already used.
+   * Join token or handoff ticket invalid, expired or already used.
    */
   BadToken = 9,
 

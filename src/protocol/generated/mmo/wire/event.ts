@@ -10,7 +10,7 @@ import { EventKind } from '../../mmo/wire/event-kind.js';
  * Something that happened during Snapshot.tick. Sent to each client whose
  * player is within the event's radius of (x, y); this is the design's
  * "Events" message, carried inside Snapshot so that a client gets at most one
- * frame per tick. This table is protocol version 1's: versions 2 and 3 carry the
+ * frame per tick. This table is protocol version 1's: later versions carry the
  * same fields in the Snapshot frame (PROTOCOL.md §5.1).
  */
 export class Event {

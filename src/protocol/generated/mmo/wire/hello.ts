@@ -26,7 +26,7 @@ static getSizePrefixedRootAsHello(bb:flatbuffers.ByteBuffer, obj?:Hello):Hello {
 }
 
 /**
- * Must equal the server's protocol version (2); otherwise the server answers
+ * Must equal the server's protocol version (PROTOCOL.md); otherwise the server answers
  * Error{ProtocolVersion} and closes.
  */
 protocolVersion():number {
@@ -35,10 +35,10 @@ protocolVersion():number {
 }
 
 /**
- * Join token from the gateway or from ZoneChange.token: 0..512 bytes of
+ * Join token from the gateway, or the handoff ticket of ZoneChange.token: 0..512 bytes of
  * printable ASCII (0x21..0x7E). Absent or empty joins as a guest if the
  * server allows guests. A token that fails the server's check (signature,
- * expiry, single use) gets Error{BadToken} and the connection is closed.
+ * expiry, single use; a ticket unknown, used or expired) gets Error{BadToken} and the connection is closed.
  */
 token():string|null
 token(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null

@@ -16,7 +16,7 @@ import { Event } from '../../mmo/wire/event.js';
  * Entities not mentioned keep their last record (and its motion).
  * Keyframe (keyframe = true): `entities` is the whole view; the client drops
  * every entity not listed. `removed` is empty.
- * Protocol version 1 only: a version 2 or 3 server sends its Snapshots as Snapshot
+ * Protocol version 1 only: later servers send their Snapshots as Snapshot
  * frames (PROTOCOL.md §5.1). Kept so that union type 2 is never reused.
  */
 export class Snapshot {

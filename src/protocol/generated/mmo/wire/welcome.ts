@@ -28,7 +28,7 @@ static getSizePrefixedRootAsWelcome(bb:flatbuffers.ByteBuffer, obj?:Welcome):Wel
 }
 
 /**
- * The server's protocol version (2).
+ * The server's protocol version (PROTOCOL.md).
  */
 protocolVersion():number {
   const offset = this.bb!.__offset(this.bb_pos, 4);

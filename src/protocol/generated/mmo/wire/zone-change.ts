@@ -36,7 +36,8 @@ endpoint(optionalEncoding?:any):string|Uint8Array|null {
 }
 
 /**
- * Join token for the Hello there: 1..512 bytes of printable ASCII.
+ * The handoff ticket to send in the Hello there (`handoff:` and the transfer
+ * id, admitted once): 1..512 bytes of printable ASCII.
  */
 token():string|null
 token(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
