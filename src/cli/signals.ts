@@ -1,6 +1,8 @@
 // How every long-running `mmo` command stops: SIGTERM or SIGINT runs its graceful stop, a
 // second signal forces the exit, and a stop that hangs (a stuck disk, say) still ends the
-// process. Its parent going away counts as a stop too: a launcher that does not pass SIGTERM
+// process. A Ctrl-C reaches the server twice under `npm start` or `npx` (the terminal signals
+// the whole group, and the launcher passes its own copy on), so the same signal again within
+// REPEAT_WINDOW_MS is the same request, not the second one. Its parent going away counts as a stop too: a launcher that does not pass SIGTERM
 // on (npx's shell, a killed `mmo world`) must not leave the server running under PID 1.
 // Install it before announcing readiness: whoever reads that may signal at once.
 // A zone's flight recorder adds two: SIGUSR2 saves its last minutes, an uncaught error saves
@@ -10,6 +12,15 @@ import type { FlightSave } from '../replay/index.js';
 
 /** The most a graceful stop may take before the process exits anyway. */
 export const STOP_LIMIT_MS = 15_000;
+
+/** A repeat of the first signal sooner than this is its copy from a launcher (npm forwards within milliseconds). */
+export const REPEAT_WINDOW_MS = 500;
+
+/** What a stop request is: the first ('drain'), a launcher's copy of the first ('same'), or an insistence ('force'). */
+export function stopRequest(first: { signal: string; atMs: number } | undefined, signal: string, nowMs: number): 'drain' | 'same' | 'force' {
+  if (!first) return 'drain';
+  return signal === first.signal && nowMs - first.atMs < REPEAT_WINDOW_MS ? 'same' : 'force';
+}
 
 /** How often the parent's pid is looked at. */
 export const PARENT_CHECK_MS = 500;
@@ -33,13 +44,20 @@ export function watchParent(onGone: () => void, ppid = () => process.ppid): () =
 /** Resolves once a signal (or the parent's exit) asked the process to stop and `stop` has run. */
 export function untilStopped(print: (line: string) => void, what: string, stop: () => Promise<void>): Promise<void> {
   return new Promise<void>((resolve) => {
-    let stopping = false;
+    let first: { signal: string; atMs: number } | undefined;
+    let toldSame = false;
     const onSignal = (signal: string) => {
-      if (stopping) {
+      const request = stopRequest(first, signal, performance.now());
+      if (request === 'same') {
+        if (!toldSame) print(`${signal} again at once: taken as the same request (a launcher passing it on); one more from half a second on forces the exit`);
+        toldSame = true;
+        return;
+      }
+      if (request === 'force') {
         print(`${signal} again: forcing exit`);
         process.exit(1);
       }
-      stopping = true;
+      first = { signal, atMs: performance.now() };
       unwatch();
       print(`${signal}: draining (${what})`);
       const limit = setTimeout(() => {

@@ -54,6 +54,30 @@ describe('graceful lifecycle', () => {
     store.close();
   }, 240_000);
 
+  it('a Ctrl-C under a launcher that passes signals on (npm, npx) is one request: a drain, exit 0', async () => {
+    // As a terminal does: SIGINT to the whole group (the launcher and the server); the launcher
+    // passes its own copy on, as npm does, here once the server says it is draining (so that the
+    // two never merge into one pending signal, and the copy comes while the server drains).
+    const launcher = spawn(process.execPath, ['-e', `
+      const child = require('node:child_process').spawn(process.execPath, ${JSON.stringify([MMO, 'zone', '--port', '0', '--db', tempDb('ctrlc'), '--npcs', '0', '--items', '0'])}, { stdio: ['ignore', 'pipe', 'inherit'] });
+      let copy = false;
+      process.on('SIGINT', () => { copy = true; });
+      child.stdout.on('data', (d) => {
+        process.stdout.write(d);
+        if (copy && String(d).includes('draining')) child.kill('SIGINT');
+      });
+      child.on('exit', (code) => process.exit(code ?? 1));`], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let out = '';
+    launcher.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
+    launcher.stderr!.setEncoding('utf8').on('data', (d: string) => { out += d; });
+    await waitFor('listening', () => out.includes('listening on'), 120_000);
+    process.kill(-launcher.pid!, 'SIGINT');
+    const [code] = await once(launcher, 'exit');
+    expect(out).toContain('SIGINT: draining');
+    expect(out).not.toContain('forcing exit');
+    expect(code).toBe(0);
+  }, 240_000);
+
   it('a second signal while draining forces the exit', async () => {
     const { child, output } = await startChild(tempDb('twice'));
     child.kill('SIGTERM');
