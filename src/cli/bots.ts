@@ -7,6 +7,7 @@ import { clearLine, cursorTo } from 'node:readline';
 import { formatReport, readStatus, runSwarm, type BehaviorName, type SwarmProgress, type SwarmReport } from '../bots/index.js';
 import { checkThresholds, formatThresholds, type Threshold } from '../bots/thresholds.js';
 import { stackedCharts } from '../metrics/index.js';
+import { stopRequest } from './signals.js';
 
 export interface BotsCommandOptions {
   url?: string;
@@ -68,10 +69,15 @@ export async function runBotsCommand(o: BotsCommandOptions, print: (line: string
   const tty = process.stdout.isTTY === true;
   let lastLog = 0;
   const samples: Sample[] = [];
-  // The first signal ends the run and still prints the report; a second one quits at once.
+  // The first signal ends the run and still prints the report; a second one quits at once
+  // (a launcher's copy of the first is not a second: stopRequest()).
   const interrupt = new AbortController();
+  let first: { signal: string; atMs: number } | undefined;
   const onSignal = (signal: string) => {
-    if (interrupt.signal.aborted) process.exit(130);
+    const request = stopRequest(first, signal, performance.now());
+    if (request === 'force') process.exit(130);
+    if (request === 'same') return;
+    first = { signal, atMs: performance.now() };
     print(`${tty ? '\n' : ''}${signal}: stopping the bots; the report follows`);
     interrupt.abort();
   };

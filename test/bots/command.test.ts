@@ -1,7 +1,8 @@
 // `mmo bots` as a CI job runs it, against a real zone server on loopback: the report, its JSON
-// and chart, thresholds deciding the exit code, a run that cannot run, and the report on SIGTERM.
+// and chart, thresholds deciding the exit code, a run that cannot run, and the report on SIGTERM
+// (also when a launcher passes the signal on a second time).
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,13 +30,13 @@ interface Run { code: number | null; out: string; err: string }
 
 /**
  * Runs `mmo bots ARGS` as a child (asynchronously: the server under test shares this event
- * loop); `during` runs alongside, given the child's pid. Killed if it runs past 90 s.
+ * loop); `during` runs alongside, given the child. Killed if it runs past 90 s.
  */
-function bots(args: string[], during?: (pid: number) => Promise<void>): Promise<Run> {
+function bots(args: string[], during?: (child: ChildProcess) => Promise<void>): Promise<Run> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [MMO, 'bots', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    void during?.(p.pid!);
     let out = '', err = '';
+    void during?.(p);
     p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     p.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
     const limit = setTimeout(() => {
@@ -113,13 +114,26 @@ describe('mmo bots', () => {
     expect(unknown.err).toContain("no figure 'server.tickMs.p95'");
   }, 120_000);
 
+  it('a launcher passing the signal on at once (npx, npm) is not a second signal: the report still comes', async () => {
+    const r = await bots(['--url', url, '--count', '2', '--duration', '600', '--ramp', '20'], async (child) => {
+      if (!(await waitUntil(() => server.status().players >= 2, 60_000))) return;
+      // The copy comes the moment the first is taken (two sent at once would merge into one
+      // pending signal), while the bots are still being stopped.
+      child.stdout!.on('data', (d: string) => { if (d.includes('stopping the bots')) child.kill('SIGINT'); });
+      child.kill('SIGINT');
+    });
+    expect(r.out).toContain('SIGINT: stopping the bots; the report follows');
+    expect(r.out).toContain('(interrupted)');
+    expect(r.code).toBe(0);
+  }, 120_000);
+
   it('prints the final report on SIGTERM and exits', async () => {
     let signalled = false;
-    const r = await bots(['--url', url, '--count', '4', '--duration', '600', '--ramp', '20'], async (pid) => {
+    const r = await bots(['--url', url, '--count', '4', '--duration', '600', '--ramp', '20'], async (child) => {
       // Once every bot is on the server, interrupt the 600 s run.
       if (await waitUntil(() => server.status().players === 4, 60_000)) {
         signalled = true;
-        process.kill(pid, 'SIGTERM');
+        child.kill('SIGTERM');
       }
     });
     expect(signalled).toBe(true);
