@@ -270,9 +270,15 @@ export interface ProcessWorldOptions extends WorldOptions {
   natsCredentials?: string;
 }
 
-/** Starts a child `mmo` with `env` and resolves once it printed a line matching `ready`. */
+/**
+ * Starts a child `mmo` with `env` and resolves once it printed a line matching `ready`. In a
+ * process group of its own: a terminal's Ctrl-C reaches the world alone, which stops the roles
+ * in order (zones draining while the master and the bus still serve them); had it reached every
+ * role, the world's own stop would have come to each as a second signal, forcing its exit. A
+ * child whose world dies unasked drains by itself (it watches its parent).
+ */
 async function child(args: string[], env: NodeJS.ProcessEnv, ready: RegExp, echo?: (line: string) => void): Promise<ChildProcess> {
-  const p = spawn(process.execPath, [MMO, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const p = spawn(process.execPath, [MMO, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
   let out = '';
   let err = '';
   p.stderr!.setEncoding('utf8').on('data', (d: string) => {
@@ -320,7 +326,7 @@ export async function startProcessWorld(o: ProcessWorldOptions, echo?: (line: st
       o.natsCredentials === undefined ? undefined : natsCredentials({ natsCredentials: join(o.natsCredentials, `${id}.json`) });
     if (o.nats === 'auto') {
       users = worldNatsUsers(layout);
-      nats = await startNatsServer({ host: o.natsHost, users });
+      nats = await startNatsServer({ host: o.natsHost, users, ownProcessGroup: true });
       echo?.(`nats-server ${nats.url} (pid ${nats.pid}), one user per zone`);
       url = nats.url;
       credentials = (id) => credentialsOf(users!, id);
@@ -354,7 +360,7 @@ export async function startProcessWorld(o: ProcessWorldOptions, echo?: (line: st
       if (!nats || !users) throw new Error('restartNats: this world did not start its nats-server (nats: auto)');
       const port = nats.port;
       await nats.stop();
-      nats = await startNatsServer({ host: o.natsHost, port, users });
+      nats = await startNatsServer({ host: o.natsHost, port, users, ownProcessGroup: true });
       echo?.(`nats-server restarted: ${nats.url} (pid ${nats.pid})`);
     },
     get children() {
